@@ -1,0 +1,42 @@
+//! The generated wire layer of the Beeper Desktop API's device-verification endpoints.
+//!
+//! Everything in this crate except this file is generated from `openapi/beeper-verification.yaml`
+//! by `cargo xtask generate`; never edit it by hand. Most users want the `beeper-verification`
+//! crate instead, which wraps this one with typed enums, typed errors, retries and waiting
+//! helpers, and which keeps its public API stable when this crate is regenerated.
+//!
+//! String enums of the spec are plain `String`s here on purpose, so that a value the server adds
+//! later never fails a whole response; `beeper-verification` owns the typed enums.
+
+#[rustfmt::skip]
+#[allow(
+    missing_docs,
+    missing_debug_implementations,
+    unused_imports,
+    unused_qualifications,
+    clippy::all,
+    clippy::pedantic,
+    clippy::unwrap_used,
+    rustdoc::all
+)]
+mod generated;
+
+pub use generated::*;
+
+/// Typed httpmock helpers for every operation, generated from the same spec.
+///
+/// `use beeper_verification_client::mock::MockServerExt;` gives `httpmock::MockServer` one method
+/// per operation (`server.get_verification(|when, then| ...)`) with typed `when` and `then`.
+#[cfg(feature = "mock")]
+#[rustfmt::skip]
+#[allow(
+    missing_docs,
+    missing_debug_implementations,
+    unused_imports,
+    clippy::all,
+    clippy::pedantic,
+    clippy::unwrap_used,
+    rustdoc::all
+)]
+#[path = "generated_mock.rs"]
+pub mod mock;
