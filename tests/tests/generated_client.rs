@@ -2,7 +2,7 @@
 //! method, path, `Authorization` header and JSON body it sends, and that the documentation's full
 //! example response decodes with every field in place.
 
-use beeper_verification_client::{Client, Error, types};
+use beeper_verification_client::{Client, ClientInfo, Error, ResponseObserver, types};
 use httpmock::Method::{GET, POST};
 use httpmock::{Mock, MockServer};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
@@ -26,7 +26,7 @@ fn client(server: &MockServer) -> Client {
         .default_headers(headers)
         .build()
         .expect("client");
-    Client::new_with_client(&server.base_url(), http)
+    Client::new_with_client(&server.base_url(), http, ResponseObserver::default())
 }
 
 /// The documentation's example response of `GET .../verifications/{verificationID}`.
@@ -444,4 +444,37 @@ fn generated_mock_helpers_match_the_operation() {
         .into_inner();
     mock.assert();
     assert_full_response(&response);
+}
+
+#[tokio::test]
+async fn the_observer_keeps_the_status_and_headers_of_a_body_that_does_not_decode() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup/verifications/abc");
+            then.status(500)
+                .header("retry-after", "3")
+                .body("<html>oops</html>");
+        })
+        .await;
+    let client = client(&server);
+    match client.get_verification(&id("abc")).await {
+        Err(Error::InvalidResponsePayload(body, _)) => assert_eq!(&body[..], b"<html>oops</html>"),
+        other => panic!("expected an undecodable payload, got {other:?}"),
+    }
+    let head = client
+        .inner()
+        .take()
+        .expect("the hook recorded the response");
+    assert_eq!(head.status.as_u16(), 500);
+    assert_eq!(
+        head.headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("3")
+    );
+    assert!(
+        client.inner().take().is_none(),
+        "take() leaves nothing behind"
+    );
 }

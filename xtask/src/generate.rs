@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use quote::quote;
 
 use crate::spec::{self, SPEC_PATH};
 
@@ -37,11 +38,11 @@ pub fn render(spec_path: &Path, spec_label: &str) -> Result<Vec<GeneratedFile>, 
         )
     })?;
 
-    let client = format_tokens(
-        Generator::new(&settings())
-            .generate_tokens(&spec.api)
-            .map_err(|e| format!("progenitor failed: {e}"))?,
-    )?;
+    let mut client = Generator::new(&settings())
+        .generate_tokens(&spec.api)
+        .map_err(|e| format!("progenitor failed: {e}"))?;
+    client.extend(response_observer());
+    let client = format_tokens(client)?;
     // A fresh generator: each one accumulates the types it has seen.
     let mock = format_tokens(
         Generator::new(&settings())
@@ -74,8 +75,53 @@ fn settings() -> GenerationSettings {
     settings
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
-        .with_derive("schemars::JsonSchema");
+        .with_derive("schemars::JsonSchema")
+        .with_inner_type(quote!(ResponseObserver))
+        .with_post_hook(quote!(ResponseObserver::record));
     settings
+}
+
+/// Code appended to the generated client: the `inner` value of every generated `Client`, which
+/// the post-request hook fills with the status and headers of each response before its body is
+/// read. Without it a body that fails to decode (`Error::InvalidResponsePayload`) loses its
+/// status, and the wrapper could not tell a malformed 200 from a 503 page, nor honour a
+/// `Retry-After` header sent with one.
+fn response_observer() -> proc_macro2::TokenStream {
+    quote! {
+        /// The status and headers of the last response a [`Client`] received, recorded before
+        /// its body is read. Give each concurrent call its own `Client` (they are cheap: a base
+        /// URL and a shared `reqwest::Client`) to read what that call's server said.
+        #[derive(Clone, Debug, Default)]
+        pub struct ResponseObserver {
+            last: ::std::sync::Arc<::std::sync::Mutex<::std::option::Option<ResponseHead>>>,
+        }
+
+        /// What a response said before its body: its status and headers.
+        #[derive(Clone, Debug)]
+        pub struct ResponseHead {
+            /// The HTTP status.
+            pub status: ::reqwest::StatusCode,
+            /// The response headers (`Retry-After`, `X-Beeper-Desktop-Version`, ...).
+            pub headers: ::reqwest::header::HeaderMap,
+        }
+
+        impl ResponseObserver {
+            /// The post-request hook: records the head of a response that arrived.
+            pub fn record(&self, result: &::reqwest::Result<::reqwest::Response>) {
+                if let (Ok(response), Ok(mut last)) = (result, self.last.lock()) {
+                    *last = Some(ResponseHead {
+                        status: response.status(),
+                        headers: response.headers().clone(),
+                    });
+                }
+            }
+
+            /// Takes the head of the last response, leaving nothing behind.
+            pub fn take(&self) -> ::std::option::Option<ResponseHead> {
+                self.last.lock().ok().and_then(|mut last| last.take())
+            }
+        }
+    }
 }
 
 fn format_tokens(tokens: proc_macro2::TokenStream) -> Result<String, String> {

@@ -988,6 +988,7 @@ Version: 0.1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: ResponseObserver,
 }
 impl Client {
     /// Create a new client.
@@ -995,7 +996,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: ResponseObserver) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1003,7 +1004,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -1011,14 +1012,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: ResponseObserver,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<ResponseObserver> for Client {
     fn api_version() -> &'static str {
         "0.1.0"
     }
@@ -1028,11 +1034,11 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &ResponseObserver {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+impl ClientHooks<ResponseObserver> for &Client {}
 #[allow(clippy::all)]
 impl Client {
     /**Get Beeper app setup state
@@ -1068,6 +1074,7 @@ Sends a `GET` request to `/v1/app/setup`
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (ResponseObserver::record)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1131,6 +1138,7 @@ Sends a `GET` request to `/v1/app/setup/verifications`
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (ResponseObserver::record)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1201,6 +1209,7 @@ Arguments:
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (ResponseObserver::record)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1269,6 +1278,7 @@ Sends a `POST` request to `/v1/app/setup/verifications/qr/scan`
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (ResponseObserver::record)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1341,6 +1351,7 @@ Arguments:
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (ResponseObserver::record)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1413,6 +1424,7 @@ Arguments:
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (ResponseObserver::record)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1488,6 +1500,7 @@ Arguments:
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (ResponseObserver::record)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1560,6 +1573,7 @@ Arguments:
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (ResponseObserver::record)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1632,6 +1646,7 @@ Arguments:
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (ResponseObserver::record)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1704,6 +1719,7 @@ Arguments:
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (ResponseObserver::record)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1739,4 +1755,34 @@ Arguments:
 pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
+}
+/// The status and headers of the last response a [`Client`] received, recorded before
+/// its body is read. Give each concurrent call its own `Client` (they are cheap: a base
+/// URL and a shared `reqwest::Client`) to read what that call's server said.
+#[derive(Clone, Debug, Default)]
+pub struct ResponseObserver {
+    last: ::std::sync::Arc<::std::sync::Mutex<::std::option::Option<ResponseHead>>>,
+}
+/// What a response said before its body: its status and headers.
+#[derive(Clone, Debug)]
+pub struct ResponseHead {
+    /// The HTTP status.
+    pub status: ::reqwest::StatusCode,
+    /// The response headers (`Retry-After`, `X-Beeper-Desktop-Version`, ...).
+    pub headers: ::reqwest::header::HeaderMap,
+}
+impl ResponseObserver {
+    /// The post-request hook: records the head of a response that arrived.
+    pub fn record(&self, result: &::reqwest::Result<::reqwest::Response>) {
+        if let (Ok(response), Ok(mut last)) = (result, self.last.lock()) {
+            *last = Some(ResponseHead {
+                status: response.status(),
+                headers: response.headers().clone(),
+            });
+        }
+    }
+    /// Takes the head of the last response, leaving nothing behind.
+    pub fn take(&self) -> ::std::option::Option<ResponseHead> {
+        self.last.lock().ok().and_then(|mut last| last.take())
+    }
 }
