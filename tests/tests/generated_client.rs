@@ -2,7 +2,7 @@
 //! method, path, `Authorization` header and JSON body it sends, and that the documentation's full
 //! example response decodes with every field in place.
 
-use beeper_verification_client::{Client, ClientInfo, Error, ResponseObserver, types};
+use beeper_verification_client::{Client, ClientInfo, Error, RequestHooks, types};
 use httpmock::Method::{GET, POST};
 use httpmock::{Mock, MockServer};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
@@ -18,15 +18,13 @@ enum Body {
     Json(&'static str),
 }
 
+/// A generated client whose hooks add the bearer token to every request.
 fn client(server: &MockServer) -> Client {
     let mut headers = HeaderMap::new();
     let bearer = HeaderValue::from_str(&format!("Bearer {TOKEN}")).expect("valid header");
     headers.insert(AUTHORIZATION, bearer);
-    let http = reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .expect("client");
-    Client::new_with_client(&server.base_url(), http, ResponseObserver::default())
+    let hooks = RequestHooks::new(headers);
+    Client::new_with_client(&server.base_url(), reqwest::Client::new(), hooks)
 }
 
 /// The documentation's example response of `GET .../verifications/{verificationID}`.
@@ -447,7 +445,7 @@ fn generated_mock_helpers_match_the_operation() {
 }
 
 #[tokio::test]
-async fn the_observer_keeps_the_status_and_headers_of_a_body_that_does_not_decode() {
+async fn the_hooks_keep_the_status_and_headers_of_a_body_that_does_not_decode() {
     let server = MockServer::start_async().await;
     server
         .mock_async(|when, then| {
@@ -464,7 +462,7 @@ async fn the_observer_keeps_the_status_and_headers_of_a_body_that_does_not_decod
     }
     let head = client
         .inner()
-        .take()
+        .take_response_head()
         .expect("the hook recorded the response");
     assert_eq!(head.status.as_u16(), 500);
     assert_eq!(
@@ -474,7 +472,7 @@ async fn the_observer_keeps_the_status_and_headers_of_a_body_that_does_not_decod
         Some("3")
     );
     assert!(
-        client.inner().take().is_none(),
-        "take() leaves nothing behind"
+        client.inner().take_response_head().is_none(),
+        "taking leaves nothing behind"
     );
 }

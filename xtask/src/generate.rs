@@ -41,7 +41,7 @@ pub fn render(spec_path: &Path, spec_label: &str) -> Result<Vec<GeneratedFile>, 
     let mut client = Generator::new(&settings())
         .generate_tokens(&spec.api)
         .map_err(|e| format!("progenitor failed: {e}"))?;
-    client.extend(response_observer());
+    client.extend(request_hooks());
     let client = format_tokens(client)?;
     // A fresh generator: each one accumulates the types it has seen.
     let mock = format_tokens(
@@ -76,23 +76,28 @@ fn settings() -> GenerationSettings {
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_derive("schemars::JsonSchema")
-        .with_inner_type(quote!(ResponseObserver))
-        .with_post_hook(quote!(ResponseObserver::record));
+        .with_inner_type(quote!(RequestHooks))
+        .with_pre_hook(quote!(RequestHooks::before_send))
+        .with_post_hook(quote!(RequestHooks::after_response));
     settings
 }
 
-/// Code appended to the generated client: the `inner` value of every generated `Client`, which
-/// the post-request hook fills with the status and headers of each response before its body is
-/// read. Without it a body that fails to decode (`Error::InvalidResponsePayload`) loses its
-/// status, and the wrapper could not tell a malformed 200 from a 503 page, nor honour a
-/// `Retry-After` header sent with one.
-fn response_observer() -> proc_macro2::TokenStream {
+/// Code appended to the generated client: the `inner` value of every generated `Client`, with
+/// two hooks progenitor calls around each request.
+///
+/// - Before sending, it adds the caller's headers (the bearer token, the user agent), so that a
+///   caller-supplied `reqwest::Client` needs no default headers of its own.
+/// - After the response head arrives, it records the status and headers before the body is read.
+///   Without that, a body that fails to decode (`Error::InvalidResponsePayload`) loses its status,
+///   and a caller cannot tell a malformed 200 from a 503 page, nor honour its `Retry-After`.
+fn request_hooks() -> proc_macro2::TokenStream {
     quote! {
-        /// The status and headers of the last response a [`Client`] received, recorded before
-        /// its body is read. Give each concurrent call its own `Client` (they are cheap: a base
-        /// URL and a shared `reqwest::Client`) to read what that call's server said.
+        /// Headers added to every request, and the head of the last response, for one
+        /// [`Client`]. Give each concurrent call its own `Client` (they are cheap: a base URL, a
+        /// shared `reqwest::Client` and this value) to read what that call's server said.
         #[derive(Clone, Debug, Default)]
-        pub struct ResponseObserver {
+        pub struct RequestHooks {
+            headers: ::reqwest::header::HeaderMap,
             last: ::std::sync::Arc<::std::sync::Mutex<::std::option::Option<ResponseHead>>>,
         }
 
@@ -105,9 +110,22 @@ fn response_observer() -> proc_macro2::TokenStream {
             pub headers: ::reqwest::header::HeaderMap,
         }
 
-        impl ResponseObserver {
+        impl RequestHooks {
+            /// Hooks that add `headers` to every request. Mark secret values sensitive
+            /// (`HeaderValue::set_sensitive`) so that no `Debug` output shows them.
+            pub fn new(headers: ::reqwest::header::HeaderMap) -> Self {
+                Self { headers, last: ::std::default::Default::default() }
+            }
+
+            /// The pre-request hook: adds the headers, replacing any of the same name.
+            pub fn before_send(&self, request: &mut ::reqwest::Request) {
+                for (name, value) in &self.headers {
+                    request.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+
             /// The post-request hook: records the head of a response that arrived.
-            pub fn record(&self, result: &::reqwest::Result<::reqwest::Response>) {
+            pub fn after_response(&self, result: &::reqwest::Result<::reqwest::Response>) {
                 if let (Ok(response), Ok(mut last)) = (result, self.last.lock()) {
                     *last = Some(ResponseHead {
                         status: response.status(),
@@ -117,7 +135,7 @@ fn response_observer() -> proc_macro2::TokenStream {
             }
 
             /// Takes the head of the last response, leaving nothing behind.
-            pub fn take(&self) -> ::std::option::Option<ResponseHead> {
+            pub fn take_response_head(&self) -> ::std::option::Option<ResponseHead> {
                 self.last.lock().ok().and_then(|mut last| last.take())
             }
         }

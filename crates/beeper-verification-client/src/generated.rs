@@ -988,7 +988,7 @@ Version: 0.1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: ResponseObserver,
+    pub(crate) inner: RequestHooks,
 }
 impl Client {
     /// Create a new client.
@@ -996,7 +996,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: ResponseObserver) -> Self {
+    pub fn new(baseurl: &str, inner: RequestHooks) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1015,7 +1015,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: ResponseObserver,
+        inner: RequestHooks,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -1024,7 +1024,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<ResponseObserver> for Client {
+impl ClientInfo<RequestHooks> for Client {
     fn api_version() -> &'static str {
         "0.1.0"
     }
@@ -1034,11 +1034,11 @@ impl ClientInfo<ResponseObserver> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &ResponseObserver {
+    fn inner(&self) -> &RequestHooks {
         &self.inner
     }
 }
-impl ClientHooks<ResponseObserver> for &Client {}
+impl ClientHooks<RequestHooks> for &Client {}
 #[allow(clippy::all)]
 impl Client {
     /**Get Beeper app setup state
@@ -1071,10 +1071,11 @@ Sends a `GET` request to `/v1/app/setup`
         let info = OperationInfo {
             operation_id: "get_setup",
         };
+        (RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (ResponseObserver::record)(&self.inner, &result);
+        (RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1135,10 +1136,11 @@ Sends a `GET` request to `/v1/app/setup/verifications`
         let info = OperationInfo {
             operation_id: "list_verifications",
         };
+        (RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (ResponseObserver::record)(&self.inner, &result);
+        (RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1206,10 +1208,11 @@ Arguments:
         let info = OperationInfo {
             operation_id: "create_verification",
         };
+        (RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (ResponseObserver::record)(&self.inner, &result);
+        (RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1275,10 +1278,11 @@ Sends a `POST` request to `/v1/app/setup/verifications/qr/scan`
         let info = OperationInfo {
             operation_id: "scan_verification_qr",
         };
+        (RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (ResponseObserver::record)(&self.inner, &result);
+        (RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1348,10 +1352,11 @@ Arguments:
         let info = OperationInfo {
             operation_id: "get_verification",
         };
+        (RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (ResponseObserver::record)(&self.inner, &result);
+        (RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1421,10 +1426,11 @@ Arguments:
         let info = OperationInfo {
             operation_id: "accept_verification",
         };
+        (RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (ResponseObserver::record)(&self.inner, &result);
+        (RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1497,10 +1503,11 @@ Arguments:
         let info = OperationInfo {
             operation_id: "cancel_verification",
         };
+        (RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (ResponseObserver::record)(&self.inner, &result);
+        (RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1570,10 +1577,11 @@ Arguments:
         let info = OperationInfo {
             operation_id: "confirm_verification_qr_scanned",
         };
+        (RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (ResponseObserver::record)(&self.inner, &result);
+        (RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1643,10 +1651,11 @@ Arguments:
         let info = OperationInfo {
             operation_id: "confirm_verification_sas",
         };
+        (RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (ResponseObserver::record)(&self.inner, &result);
+        (RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1716,10 +1725,11 @@ Arguments:
         let info = OperationInfo {
             operation_id: "start_verification_sas",
         };
+        (RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (ResponseObserver::record)(&self.inner, &result);
+        (RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1756,11 +1766,12 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
-/// The status and headers of the last response a [`Client`] received, recorded before
-/// its body is read. Give each concurrent call its own `Client` (they are cheap: a base
-/// URL and a shared `reqwest::Client`) to read what that call's server said.
+/// Headers added to every request, and the head of the last response, for one
+/// [`Client`]. Give each concurrent call its own `Client` (they are cheap: a base URL, a
+/// shared `reqwest::Client` and this value) to read what that call's server said.
 #[derive(Clone, Debug, Default)]
-pub struct ResponseObserver {
+pub struct RequestHooks {
+    headers: ::reqwest::header::HeaderMap,
     last: ::std::sync::Arc<::std::sync::Mutex<::std::option::Option<ResponseHead>>>,
 }
 /// What a response said before its body: its status and headers.
@@ -1771,9 +1782,23 @@ pub struct ResponseHead {
     /// The response headers (`Retry-After`, `X-Beeper-Desktop-Version`, ...).
     pub headers: ::reqwest::header::HeaderMap,
 }
-impl ResponseObserver {
+impl RequestHooks {
+    /// Hooks that add `headers` to every request. Mark secret values sensitive
+    /// (`HeaderValue::set_sensitive`) so that no `Debug` output shows them.
+    pub fn new(headers: ::reqwest::header::HeaderMap) -> Self {
+        Self {
+            headers,
+            last: ::std::default::Default::default(),
+        }
+    }
+    /// The pre-request hook: adds the headers, replacing any of the same name.
+    pub fn before_send(&self, request: &mut ::reqwest::Request) {
+        for (name, value) in &self.headers {
+            request.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
     /// The post-request hook: records the head of a response that arrived.
-    pub fn record(&self, result: &::reqwest::Result<::reqwest::Response>) {
+    pub fn after_response(&self, result: &::reqwest::Result<::reqwest::Response>) {
         if let (Ok(response), Ok(mut last)) = (result, self.last.lock()) {
             *last = Some(ResponseHead {
                 status: response.status(),
@@ -1782,7 +1807,7 @@ impl ResponseObserver {
         }
     }
     /// Takes the head of the last response, leaving nothing behind.
-    pub fn take(&self) -> ::std::option::Option<ResponseHead> {
+    pub fn take_response_head(&self) -> ::std::option::Option<ResponseHead> {
         self.last.lock().ok().and_then(|mut last| last.take())
     }
 }
