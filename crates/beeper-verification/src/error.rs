@@ -1,0 +1,226 @@
+//! The one error type of this crate. It exposes no type of the HTTP stack or of the generated
+//! client, so upgrading either never changes it.
+
+use std::time::Duration;
+
+/// What can go wrong when talking to the Beeper Desktop API.
+///
+/// Every variant says which request failed (method and path) where there was one, and the
+/// message says what to do next. The access token never appears in it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with an error status and the API's error body.
+    #[error("{}", .0)]
+    Api(Box<ApiError>),
+
+    /// The server answered, but the body is not the JSON this request expects: a malformed
+    /// body, an error page from something in between, or a status the API does not document.
+    #[error(
+        "{method} {path}: HTTP {status} with a body that is not the expected JSON ({reason}); \
+         it starts with: {body_start:?}"
+    )]
+    InvalidResponse {
+        /// The request's HTTP method.
+        method: &'static str,
+        /// The request's path.
+        path: String,
+        /// The HTTP status.
+        status: u16,
+        /// Why the body was rejected.
+        reason: String,
+        /// The first bytes of the body, as text (at most 200 characters).
+        body_start: String,
+        /// How long the server asked the client to wait, from `Retry-After` or `retry-after-ms`.
+        retry_after: Option<Duration>,
+    },
+
+    /// No connection could be made, so the request never reached the server.
+    #[error(
+        "{method} {path}: cannot connect to the Beeper Desktop API at {base_url} ({reason}); \
+         is Beeper Desktop running with its API enabled, and is the base URL right?"
+    )]
+    Connect {
+        /// The request's HTTP method.
+        method: &'static str,
+        /// The request's path.
+        path: String,
+        /// The base URL the client was configured with.
+        base_url: String,
+        /// What the connection attempt reported.
+        reason: String,
+    },
+
+    /// The request did not complete within the configured timeout; it may have reached the
+    /// server.
+    #[error("{method} {path}: no response within {timeout:?}; the server may be busy or stuck")]
+    Timeout {
+        /// The request's HTTP method.
+        method: &'static str,
+        /// The request's path.
+        path: String,
+        /// The per-attempt timeout that ran out.
+        timeout: Duration,
+    },
+
+    /// The connection failed after it was made (reset, closed early, unreadable body); the
+    /// request may have reached the server.
+    #[error("{method} {path}: the connection failed during the request ({reason})")]
+    Transport {
+        /// The request's HTTP method.
+        method: &'static str,
+        /// The request's path.
+        path: String,
+        /// What the HTTP stack reported.
+        reason: String,
+    },
+
+    /// A verification ID was rejected before any request was sent.
+    #[error(
+        "invalid verification ID {id:?}: {reason}; pass the `id` of a verification the API returned"
+    )]
+    InvalidId {
+        /// The ID as given (control characters escaped in the message).
+        id: String,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+
+    /// The client could not be built from its configuration.
+    #[error("invalid client configuration: {0}")]
+    Config(#[from] ConfigError),
+}
+
+/// The API's error body `{message, code, details}` with the request and status it answered.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The request's HTTP method.
+    pub method: &'static str,
+    /// The request's path.
+    pub path: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The machine-readable error code.
+    pub code: String,
+    /// The error message.
+    pub message: String,
+    /// Additional details, such as `{"issues": [...]}` for a validation error.
+    pub details: Option<serde_json::Value>,
+    /// How long the server asked the client to wait, from `Retry-After` or `retry-after-ms`.
+    pub retry_after: Option<Duration>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self {
+            method,
+            path,
+            status,
+            code,
+            message,
+            ..
+        } = self;
+        write!(f, "{method} {path}: HTTP {status} {code}: {message}")?;
+        match status {
+            401 => write!(
+                f,
+                " (check the access token: set BEEPER_ACCESS_TOKEN or pass one)"
+            ),
+            403 => write!(f, " (the access token lacks the scope this call needs)"),
+            404 => write!(
+                f,
+                " (no such verification; it may have ended, list them again)"
+            ),
+            429 => write!(f, " (rate limited; retry later)"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Why a [`Client`](crate::Client) could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No access token was given.
+    #[error(
+        "no access token: set BEEPER_ACCESS_TOKEN or call ClientBuilder::access_token; create one \
+         in Beeper Desktop under Settings → Developers (Approved connections)"
+    )]
+    MissingToken,
+    /// The access token cannot be sent in an HTTP header (it contains a line break or another
+    /// control character). The token itself is not shown.
+    #[error("the access token contains characters that cannot be sent in an HTTP header")]
+    InvalidToken,
+    /// The base URL is not a usable `http` or `https` URL.
+    #[error("base URL {url:?} is not usable: {reason}")]
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it is not usable.
+        reason: String,
+    },
+    /// Plain `http` to a host that is not this machine would send the token in clear text.
+    #[error(
+        "refusing to send the access token over plain http to {host}, which is not this machine; \
+         use https, or call ClientBuilder::allow_insecure_http(true) if the network is trusted"
+    )]
+    InsecureHttp {
+        /// The host of the base URL.
+        host: String,
+    },
+    /// An `https` base URL needs the `rustls` feature, or a `reqwest::Client` of your own.
+    #[error("base URL {url:?} uses https, which needs this crate's `rustls` feature")]
+    TlsNotEnabled {
+        /// The URL as given.
+        url: String,
+    },
+    /// The HTTP client could not be created.
+    #[error("cannot create the HTTP client: {0}")]
+    HttpClient(String),
+}
+
+impl Error {
+    /// The HTTP status of the response, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api(e) => Some(e.status),
+            Self::InvalidResponse { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same request again later may succeed: a connection failure, a
+    /// timeout, or a 408, 429 or 5xx status.
+    ///
+    /// This says nothing about whether a retry is *safe*: an action (a POST) that timed out may
+    /// have been carried out. The client's own retries take that into account; see
+    /// [`Client`](crate::Client).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Connect { .. } | Self::Timeout { .. } | Self::Transport { .. } => true,
+            Self::Api(_) | Self::InvalidResponse { .. } => self
+                .status()
+                .is_some_and(|s| s == 408 || s == 429 || s >= 500),
+            Self::InvalidId { .. } | Self::Config(_) => false,
+        }
+    }
+
+    /// How long the server asked the client to wait before trying again (`Retry-After` or
+    /// `retry-after-ms`), when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Api(e) => e.retry_after,
+            Self::InvalidResponse { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The API's error body, when the server sent one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+}
