@@ -52,13 +52,28 @@ pub const ENV_BASE_URL: &str = "BEEPER_BASE_URL";
 ///
 /// # Example
 ///
-/// ```no_run
-/// # async fn run() -> Result<(), beeper_verification::Error> {
-/// use beeper_verification::Client;
+/// ```
+/// # use httpmock::MockServer;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), beeper_verification::Error> {
+/// # let desktop = MockServer::start_async().await; // stands in for Beeper Desktop
+/// # let example = include_str!("../../../tests/fixtures/verification-response.json");
+/// # let example: serde_json::Value = serde_json::from_str(example).unwrap();
+/// # desktop.mock_async(|when, then| { when.path("/v1/app/setup"); then.json_body(example["session"].clone()); }).await;
+/// # desktop.mock_async(|when, then| {
+/// #     when.path("/v1/app/setup/verifications");
+/// #     then.json_body(serde_json::json!({ "items": [example["verification"].clone()] }));
+/// # }).await;
+/// use beeper_verification::{Client, SessionState};
 ///
-/// let client = Client::from_env()?; // BEEPER_ACCESS_TOKEN, and BEEPER_BASE_URL if set
+/// let client = Client::builder()
+///     .base_url(desktop.base_url()) // default: http://localhost:23373
+///     .access_token("token from Beeper Desktop")
+///     .build()?;
 /// let session = client.session().await?;
-/// println!("setup state: {}", session.state);
+/// if session.state == SessionState::NeedsVerification {
+///     println!("verify this device from another one");
+/// }
 /// for verification in client.verifications().list().await? {
 ///     println!("{} is {}", verification.id, verification.state);
 /// }
@@ -178,7 +193,12 @@ impl ClientBuilder {
     /// A builder with the token from `BEEPER_ACCESS_TOKEN` and the base URL from
     /// `BEEPER_BASE_URL`, where set and not empty; other settings can still be changed.
     pub fn from_env() -> Self {
-        let var = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) over any source of variables.
+    fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Self {
+        let var = |name| var(name).filter(|v| !v.trim().is_empty());
         Self {
             base_url: var(ENV_BASE_URL),
             access_token: var(ENV_ACCESS_TOKEN),
@@ -354,6 +374,89 @@ fn is_this_machine(url: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn the_environment_gives_the_token_and_base_url() {
+        let vars = [
+            (ENV_ACCESS_TOKEN, "t0k"),
+            (ENV_BASE_URL, "http://127.0.0.1:9999/"),
+        ];
+        let client = ClientBuilder::from_lookup(lookup(&vars))
+            .build()
+            .expect("valid");
+        assert_eq!(client.base_url(), "http://127.0.0.1:9999");
+    }
+
+    #[test]
+    fn without_a_base_url_in_the_environment_the_default_is_used() {
+        let vars = [(ENV_ACCESS_TOKEN, "t0k"), (ENV_BASE_URL, " ")];
+        let client = ClientBuilder::from_lookup(lookup(&vars))
+            .build()
+            .expect("valid");
+        assert_eq!(client.base_url(), "http://localhost:23373");
+    }
+
+    #[test]
+    fn without_a_token_the_error_names_the_variable() {
+        for vars in [&[][..], &[(ENV_ACCESS_TOKEN, "")][..]] {
+            let err = ClientBuilder::from_lookup(lookup(vars))
+                .build()
+                .expect_err("no token");
+            assert!(
+                matches!(err, Error::Config(ConfigError::MissingToken)),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains("BEEPER_ACCESS_TOKEN"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_token_with_a_line_break_is_rejected_without_showing_it() {
+        let err = Client::builder()
+            .access_token("abc\ndef")
+            .build()
+            .expect_err("invalid");
+        assert!(
+            matches!(err, Error::Config(ConfigError::InvalidToken)),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("abc"));
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_token() {
+        let builder = Client::builder().access_token("s3cr3t-t0ken");
+        assert!(!format!("{builder:?}").contains("s3cr3t"));
+        let client = builder.build().expect("valid");
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains("s3cr3t") && shown.contains("[redacted]"),
+            "{shown}"
+        );
+        assert!(!format!("{:?}", client.inner.headers).contains("s3cr3t"));
+    }
+
+    #[test]
+    fn a_bad_base_url_fails_the_build() {
+        let err = Client::builder()
+            .access_token("t")
+            .base_url("http://example.com")
+            .build()
+            .expect_err("insecure");
+        assert!(
+            matches!(err, Error::Config(ConfigError::InsecureHttp { ref host }) if host == "example.com"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("allow_insecure_http"), "{err}");
+    }
 
     #[test]
     fn loopback_hosts_may_use_plain_http() {

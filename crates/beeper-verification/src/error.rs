@@ -80,7 +80,7 @@ pub enum Error {
         "invalid verification ID {id:?}: {reason}; pass the `id` of a verification the API returned"
     )]
     InvalidId {
-        /// The ID as given (control characters escaped in the message).
+        /// The ID as given (the message shows it escaped).
         id: String,
         /// Why it was rejected.
         reason: &'static str,

@@ -22,7 +22,7 @@ pub(crate) fn check(id: &str) -> Result<&str, Error> {
     };
     match reason {
         Some(reason) => Err(Error::InvalidId {
-            id: id.escape_debug().to_string(),
+            id: id.to_owned(),
             reason,
         }),
         None => Ok(id),

@@ -44,6 +44,8 @@
 //! - `rustls`: HTTPS to a remote Beeper Server. Plain `http` to this machine needs no TLS.
 //! - `schemars`: `schemars::JsonSchema` for the public models.
 
+#![warn(missing_docs)]
+
 mod client;
 mod error;
 mod id;
@@ -63,3 +65,8 @@ pub use model::{
     Verification, VerificationResponse, VerificationState,
 };
 pub use verifications::{QrApi, SasApi, VerificationsApi};
+
+/// The README's example compiles (it is a doc test of this item).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

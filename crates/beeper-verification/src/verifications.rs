@@ -32,7 +32,7 @@ pub struct SasApi<'a> {
 fn wire_id<T: FromStr>(raw: &str) -> Result<T, Error> {
     let checked = id::check(raw)?;
     checked.parse().map_err(|_| Error::InvalidId {
-        id: raw.escape_debug().to_string(),
+        id: raw.to_owned(),
         reason: "it is empty",
     })
 }

@@ -33,21 +33,58 @@ pub fn fixture() -> Value {
     serde_json::from_str(text).expect("fixture is JSON")
 }
 
-/// Everything the crate logs at every level while the returned guard lives, as text.
+/// Everything the crate logs at every level on this thread while the capture guard lives.
+///
+/// One global subscriber serves the whole test binary and routes each line to the capture of
+/// the thread that logged it (each test runs its current-thread runtime on its own thread).
+/// Per-thread subscribers would race on tracing's callsite interest cache and drop events.
 #[derive(Clone, Default)]
 pub struct Logs(Arc<Mutex<Vec<u8>>>);
 
+thread_local! {
+    static CURRENT: std::cell::RefCell<Option<Logs>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Stops the capture of this thread when dropped.
+pub struct CaptureGuard;
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.borrow_mut().take());
+    }
+}
+
+/// A line sink that writes to this thread's capture, if any.
+struct Routed(Option<Logs>);
+
+impl Write for Routed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.0 {
+            Some(logs) => logs.write(buf),
+            None => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Logs {
-    /// Starts capturing on this thread (the test's current-thread runtime runs here).
-    pub fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+    /// Starts capturing what this thread logs.
+    pub fn capture() -> (Self, CaptureGuard) {
+        static INIT: std::sync::Once = std::sync::Once::new();
+        INIT.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(|| Routed(CURRENT.with(|c| c.borrow().clone())))
+                .with_ansi(false)
+                .finish();
+            let _ = tracing::subscriber::set_global_default(subscriber);
+        });
         let logs = Self::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
+        CURRENT.with(|c| *c.borrow_mut() = Some(logs.clone()));
+        (logs, CaptureGuard)
     }
 
     pub fn text(&self) -> String {
