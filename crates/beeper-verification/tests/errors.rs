@@ -171,13 +171,9 @@ async fn an_undocumented_2xx_with_the_expected_body_succeeds() {
 
 #[tokio::test]
 async fn a_server_that_is_down_is_a_connect_error_naming_the_base_url() {
-    // Bind a port, then free it, so nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
+    let base_url = common::refused_base_url();
     let client = beeper_verification::Client::builder()
-        .base_url(format!("http://127.0.0.1:{port}"))
+        .base_url(&base_url)
         .access_token(TOKEN)
         .max_retries(0)
         .build()
@@ -187,11 +183,11 @@ async fn a_server_that_is_down_is_a_connect_error_naming_the_base_url() {
         Error::Connect {
             method,
             path,
-            base_url,
+            base_url: reported,
             ..
         } => {
             assert_eq!((*method, path.as_str()), ("GET", "/v1/app/setup"));
-            assert_eq!(base_url, &format!("http://127.0.0.1:{port}"));
+            assert_eq!(reported, &base_url);
         }
         other => panic!("expected Connect, got {other:?}"),
     }

@@ -240,12 +240,9 @@ async fn an_action_that_timed_out_is_not_repeated_but_a_read_is() {
 #[tokio::test]
 async fn an_action_is_retried_when_the_connection_is_refused() {
     let (logs, _guard) = Logs::capture();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
+    let base_url = common::refused_base_url();
     let client = Client::builder()
-        .base_url(format!("http://127.0.0.1:{port}"))
+        .base_url(&base_url)
         .access_token(TOKEN)
         .max_retries(1)
         .build()

@@ -22,6 +22,15 @@ pub fn client_with_retries(server: &MockServer, max_retries: u32) -> Client {
         .expect("valid configuration")
 }
 
+/// A base URL on loopback where nothing listens: a port bound, then freed.
+pub fn refused_base_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
 /// A client of `server` with the default settings.
 pub fn client(server: &MockServer) -> Client {
     client_with_retries(server, beeper_verification::DEFAULT_MAX_RETRIES)
