@@ -1,1 +1,7 @@
-//! Workspace-level end-to-end tests live in `tests/tests/`; this library is empty on purpose.
+//! Workspace-level end-to-end tests live in `tests/tests/`. This library holds no code; it
+//! compiles the examples of the crates' READMEs that need more than one crate of the workspace.
+
+/// The fake server's README: a downstream test against the fake, through the wrapper.
+#[cfg(doctest)]
+#[doc = include_str!("../../crates/beeper-verification-fake/README.md")]
+struct FakeReadme;

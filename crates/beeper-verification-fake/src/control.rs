@@ -1,0 +1,141 @@
+//! The fake's own controls under `/_fake/`, for tests and tools that are not written in Rust.
+//! Each one calls the same code as the Rust handles ([`Peer`](crate::Peer) and
+//! [`FakeServer`](crate::FakeServer)). They need no token.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::faults::Fault;
+use crate::http::ApiError;
+use crate::peer::{Peer, PeerRequest};
+use crate::record::RecordedRequest;
+use crate::shared::Shared;
+use crate::state::Refusal;
+
+type AppState = State<Arc<Shared>>;
+
+pub(crate) fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/peer/requests", post(request))
+        .route(
+            "/peer/{id}/accept",
+            post(|s: AppState, Path(id): Path<String>| peer_move(s, id, |p, id| p.accept(id))),
+        )
+        .route(
+            "/peer/{id}/sas/start",
+            post(|s: AppState, Path(id): Path<String>| peer_move(s, id, |p, id| p.start_sas(id))),
+        )
+        .route(
+            "/peer/{id}/sas/confirm",
+            post(|s: AppState, Path(id): Path<String>| peer_move(s, id, |p, id| p.confirm_sas(id))),
+        )
+        .route(
+            "/peer/{id}/qr/scan",
+            post(|s: AppState, Path(id): Path<String>| peer_move(s, id, |p, id| p.scan_our_qr(id))),
+        )
+        .route("/peer/{id}/qr", get(peer_qr))
+        .route("/peer/{id}/cancel", post(peer_cancel))
+        .route("/peer/{id}/fail", post(peer_fail))
+        .route("/faults", post(add_fault).delete(clear_faults))
+        .route("/requests", get(requests).delete(clear_requests))
+        .route("/session", axum::routing::put(set_session))
+}
+
+fn peer(shared: Arc<Shared>) -> Peer {
+    Peer { shared }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RequestBody {
+    purpose: Option<String>,
+    methods: Option<Vec<String>>,
+}
+
+async fn request(State(shared): AppState, body: Option<Json<RequestBody>>) -> Json<Value> {
+    let body = body.map(|Json(b)| b).unwrap_or_default();
+    let mut options = PeerRequest::default();
+    if let Some(purpose) = body.purpose {
+        options.purpose = purpose;
+    }
+    if let Some(methods) = body.methods {
+        options.sas = methods.iter().any(|m| m == "sas");
+        options.qr = methods.iter().any(|m| m == "qr");
+    }
+    Json(json!({ "id": peer(shared).request_with(options) }))
+}
+
+async fn peer_move(
+    State(shared): AppState,
+    id: String,
+    apply: impl FnOnce(&Peer, &str) -> Result<(), Refusal>,
+) -> Result<Json<Value>, ApiError> {
+    apply(&peer(shared), &id)?;
+    Ok(Json(json!({ "ok": true })))
+}
+
+async fn peer_qr(State(shared): AppState, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({ "data": peer(shared).qr_code(&id)? })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct EndBody {
+    code: Option<String>,
+    reason: Option<String>,
+}
+
+async fn peer_cancel(
+    State(shared): AppState,
+    Path(id): Path<String>,
+    body: Option<Json<EndBody>>,
+) -> Result<Json<Value>, ApiError> {
+    let body = body.map(|Json(b)| b).unwrap_or_default();
+    peer(shared).cancel(&id, body.code.as_deref(), body.reason.as_deref())?;
+    Ok(Json(json!({ "ok": true })))
+}
+
+async fn peer_fail(
+    State(shared): AppState,
+    Path(id): Path<String>,
+    body: Option<Json<EndBody>>,
+) -> Result<Json<Value>, ApiError> {
+    let body = body.map(|Json(b)| b).unwrap_or_default();
+    let code = body.code.as_deref().unwrap_or("m.unexpected_message");
+    let reason = body.reason.as_deref().unwrap_or("The verification failed.");
+    peer(shared).fail(&id, code, reason)?;
+    Ok(Json(json!({ "ok": true })))
+}
+
+async fn add_fault(State(shared): AppState, Json(fault): Json<Fault>) -> StatusCode {
+    shared.faults().push(fault);
+    StatusCode::NO_CONTENT
+}
+
+async fn clear_faults(State(shared): AppState) -> StatusCode {
+    shared.faults().clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn requests(State(shared): AppState) -> Json<Vec<RecordedRequest>> {
+    Json(shared.requests().clone())
+}
+
+async fn clear_requests(State(shared): AppState) -> StatusCode {
+    shared.requests().clear();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Debug, Deserialize)]
+struct SessionBody {
+    state: String,
+}
+
+async fn set_session(State(shared): AppState, Json(body): Json<SessionBody>) -> StatusCode {
+    shared.world().session_state = body.state;
+    StatusCode::NO_CONTENT
+}

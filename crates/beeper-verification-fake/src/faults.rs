@@ -1,0 +1,191 @@
+//! Faults on demand, per operation or for every one: added latency, the next N responses with a
+//! given status, a dropped connection, a malformed JSON body, or an enum value the spec does
+//! not know.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// What goes wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FaultKind {
+    /// Every matching response is delayed by this much (it does not use up `times`).
+    Latency {
+        /// The delay, in milliseconds.
+        #[serde(rename = "ms")]
+        millis: u64,
+    },
+    /// Answer with this status and the API's error body instead of the real response;
+    /// `Retry-After` is sent when given (as whole seconds).
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The `Retry-After` header, in seconds.
+        #[serde(default, rename = "retryAfter")]
+        retry_after: Option<u64>,
+    },
+    /// Close the connection in the middle of the response.
+    DropConnection,
+    /// Answer 200 with a body that is not valid JSON.
+    MalformedJson,
+    /// Answer as usual, with every verification `state` replaced by `"expired"`.
+    UnknownEnum,
+}
+
+/// One fault rule: what goes wrong, for which operation, how many times.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Fault {
+    /// What goes wrong.
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    /// The operationId it applies to (such as `getVerification`), or `None` for every one.
+    #[serde(default)]
+    pub operation: Option<String>,
+    /// How many responses it affects before it stops, or `None` for every one until cleared.
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+impl Fault {
+    fn new(kind: FaultKind) -> Self {
+        Self {
+            kind,
+            operation: None,
+            times: None,
+        }
+    }
+
+    /// Delays every matching response.
+    pub fn latency(delay: Duration) -> Self {
+        Self::new(FaultKind::Latency {
+            millis: delay.as_millis().try_into().unwrap_or(u64::MAX),
+        })
+    }
+
+    /// Answers with `status` and the API's error body.
+    pub fn status(status: u16) -> Self {
+        Self::new(FaultKind::Status {
+            status,
+            retry_after: None,
+        })
+    }
+
+    /// Answers 429 with `Retry-After` in whole seconds.
+    pub fn rate_limited(retry_after: Duration) -> Self {
+        Self::new(FaultKind::Status {
+            status: 429,
+            retry_after: Some(retry_after.as_secs()),
+        })
+    }
+
+    /// Drops the connection mid-response.
+    pub fn drop_connection() -> Self {
+        Self::new(FaultKind::DropConnection)
+    }
+
+    /// Answers 200 with a body that is not valid JSON.
+    pub fn malformed_json() -> Self {
+        Self::new(FaultKind::MalformedJson)
+    }
+
+    /// Replaces every verification `state` with `"expired"`, a value the spec does not know.
+    pub fn unknown_enum() -> Self {
+        Self::new(FaultKind::UnknownEnum)
+    }
+
+    /// Only for this operation (its operationId, such as `getVerification`).
+    pub fn on(mut self, operation: impl Into<String>) -> Self {
+        self.operation = Some(operation.into());
+        self
+    }
+
+    /// Only for the next `n` matching responses.
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = Some(n);
+        self
+    }
+
+    fn matches(&self, operation: Option<&str>) -> bool {
+        self.operation
+            .as_deref()
+            .is_none_or(|wanted| Some(wanted) == operation)
+            && self.times.is_none_or(|n| n > 0)
+    }
+}
+
+/// What the fault rules say about one request.
+#[derive(Debug, Default)]
+pub(crate) struct Verdict {
+    pub delay: Duration,
+    pub fault: Option<FaultKind>,
+}
+
+/// Finds the faults for a request and uses them up: every matching latency adds up, and the
+/// first matching other fault applies.
+pub(crate) fn take(rules: &mut Vec<Fault>, operation: Option<&str>) -> Verdict {
+    let mut verdict = Verdict::default();
+    for rule in rules.iter_mut().filter(|r| r.matches(operation)) {
+        match &rule.kind {
+            FaultKind::Latency { millis } => verdict.delay += Duration::from_millis(*millis),
+            other if verdict.fault.is_none() => {
+                verdict.fault = Some(other.clone());
+                if let Some(n) = &mut rule.times {
+                    *n -= 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    rules.retain(|r| r.times != Some(0));
+    verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_counted_fault_is_used_up_and_removed() {
+        let mut rules = vec![Fault::status(503).times(2)];
+        assert_eq!(
+            take(&mut rules, Some("getSetup")).fault,
+            Some(FaultKind::Status {
+                status: 503,
+                retry_after: None
+            })
+        );
+        assert!(take(&mut rules, None).fault.is_some());
+        assert!(take(&mut rules, None).fault.is_none());
+        assert!(rules.is_empty());
+    }
+
+    #[test]
+    fn a_fault_for_one_operation_leaves_the_others_alone() {
+        let mut rules = vec![
+            Fault::malformed_json().on("getVerification"),
+            Fault::latency(Duration::from_millis(5)),
+        ];
+        let other = take(&mut rules, Some("getSetup"));
+        assert_eq!((other.fault, other.delay), (None, Duration::from_millis(5)));
+        assert_eq!(
+            take(&mut rules, Some("getVerification")).fault,
+            Some(FaultKind::MalformedJson)
+        );
+    }
+
+    #[test]
+    fn faults_read_from_json() {
+        let fault: Fault = serde_json::from_str(r#"{"kind":"status","status":429,"retryAfter":2,"operation":"listVerifications","times":1}"#)
+            .expect("parses");
+        assert_eq!(
+            fault,
+            Fault::rate_limited(Duration::from_secs(2))
+                .on("listVerifications")
+                .times(1)
+        );
+        let fault: Fault = serde_json::from_str(r#"{"kind":"latency","ms":250}"#).expect("parses");
+        assert_eq!(fault, Fault::latency(Duration::from_millis(250)));
+    }
+}

@@ -1,0 +1,421 @@
+//! The API as `openapi/beeper-verification.yaml` describes it, served by axum, with bearer
+//! authentication, request recording and faults on demand.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use beeper_verification_client::types as wire;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use crate::faults::{self, FaultKind};
+use crate::record::{RecordedRequest, operation_of};
+use crate::shared::Shared;
+use crate::state::{NewVerification, Refusal, World};
+
+/// The largest request body the fake reads.
+const MAX_BODY: usize = 64 * 1024;
+
+/// An error response with the API's error body `{message, code, details}`.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Option<Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = wire::ApiError {
+            code: self.code.to_owned(),
+            message: self.message,
+            details: self.details,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match &refusal {
+            Refusal::NotFound(_) => {
+                Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", refusal.to_string())
+            }
+            Refusal::NotAvailable { state, allowed, .. } => {
+                let allowed: Vec<&str> = allowed.split(", ").filter(|a| !a.is_empty()).collect();
+                let details = json!({ "state": state, "availableActions": allowed });
+                Self::new(
+                    StatusCode::CONFLICT,
+                    "ACTION_NOT_AVAILABLE",
+                    refusal.to_string(),
+                )
+                .with_details(details)
+            }
+            Refusal::UnknownQr => Self::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_QR_CODE",
+                refusal.to_string(),
+            ),
+        }
+    }
+}
+
+type AppState = State<Arc<Shared>>;
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    const V: &str = "/v1/app/setup/verifications";
+    let api = Router::new()
+        .route("/v1/app/setup", get(get_setup))
+        .route(V, get(list).post(create))
+        .route(&format!("{V}/qr/scan"), post(scan_qr))
+        .route(&format!("{V}/{{id}}"), get(retrieve))
+        .route(&format!("{V}/{{id}}/accept"), post(accept))
+        .route(&format!("{V}/{{id}}/cancel"), post(cancel))
+        .route(
+            &format!("{V}/{{id}}/qr/confirm-scanned"),
+            post(confirm_qr_scanned),
+        )
+        .route(&format!("{V}/{{id}}/sas/start"), post(start_sas))
+        .route(&format!("{V}/{{id}}/sas/confirm"), post(confirm_sas))
+        .route_layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            authenticate,
+        ));
+    Router::new()
+        .merge(api)
+        .nest("/_fake", crate::control::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            apply_faults,
+        ))
+        .layer(middleware::from_fn_with_state(Arc::clone(&shared), record))
+        .with_state(shared)
+}
+
+// --- Middleware -----------------------------------------------------------------------------
+
+async fn record(State(shared): AppState, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BODY_TOO_LARGE",
+            "the request body is too large",
+        )
+        .into_response();
+    };
+    let path = parts.uri.path().to_owned();
+    let recorded = RecordedRequest {
+        method: parts.method.to_string(),
+        operation: operation_of(parts.method.as_str(), &path).map(str::to_owned),
+        path,
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    };
+    shared.requests().push(recorded);
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+async fn authenticate(State(shared): AppState, request: Request, next: Next) -> Response {
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    match given.and_then(|v| v.strip_prefix("Bearer ")) {
+        Some(token) if token == shared.token => next.run(request).await,
+        Some(_) => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "Access token is invalid",
+        )
+        .into_response(),
+        None => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "Access token is missing: send Authorization: Bearer <token>",
+        )
+        .into_response(),
+    }
+}
+
+async fn apply_faults(State(shared): AppState, request: Request, next: Next) -> Response {
+    let operation = operation_of(request.method().as_str(), request.uri().path());
+    if request.uri().path().starts_with("/_fake") {
+        return next.run(request).await;
+    }
+    let verdict = faults::take(&mut shared.faults(), operation);
+    if !verdict.delay.is_zero() {
+        tokio::time::sleep(verdict.delay).await;
+    }
+    match verdict.fault {
+        None => next.run(request).await,
+        Some(FaultKind::Status {
+            status,
+            retry_after,
+        }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let message = format!("fault injected: {status}");
+            let mut response = ApiError::new(status, "FAULT_INJECTED", message).into_response();
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            response
+        }
+        Some(FaultKind::DropConnection) => {
+            let broken = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other(
+                    "fault injected: connection dropped",
+                ))
+            });
+            let mut response = Response::new(Body::from_stream(broken));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            response
+        }
+        Some(FaultKind::MalformedJson) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"session": {"e2ee": {"crossSigning": tru"#,
+        )
+            .into_response(),
+        Some(FaultKind::UnknownEnum) => {
+            let (parts, body) = next.run(request).await.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            };
+            let patched = match serde_json::from_slice::<Value>(&bytes) {
+                Ok(mut value) => {
+                    expire_states(&mut value);
+                    Body::from(value.to_string())
+                }
+                Err(_) => Body::from(bytes),
+            };
+            let mut response = Response::from_parts(parts, patched);
+            response.headers_mut().remove(header::CONTENT_LENGTH);
+            response
+        }
+        Some(FaultKind::Latency { .. }) => next.run(request).await,
+    }
+}
+
+/// Sets the `state` of every verification object in `value` to `"expired"`.
+fn expire_states(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("availableActions") {
+                map.insert("state".to_owned(), json!("expired"));
+            }
+            map.values_mut().for_each(expire_states);
+        }
+        Value::Array(items) => items.iter_mut().for_each(expire_states),
+        _ => {}
+    }
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        format!("no route for {method} {}", uri.path()),
+    )
+}
+
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+// --- Request bodies -------------------------------------------------------------------------
+
+/// Parses a JSON body. An empty body reads as `{}`, so an optional body may be left out and a
+/// required one left out names its missing fields. A malformed or incomplete body is a 422
+/// whose `details.issues` names the field.
+fn parse_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+    let text: &[u8] = if bytes.is_empty() { b"{}" } else { bytes };
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let inner = e.inner().to_string();
+        let mut path: Vec<Value> = vec![json!("body")];
+        path.extend(e.path().iter().filter_map(|segment| match segment {
+            serde_path_to_error::Segment::Map { key } => Some(json!(key)),
+            serde_path_to_error::Segment::Seq { index } => Some(json!(index)),
+            serde_path_to_error::Segment::Enum { variant } => Some(json!(variant)),
+            serde_path_to_error::Segment::Unknown => None,
+        }));
+        let code = if inner.starts_with("missing field") {
+            // "missing field `data` at line 1 column 2": the field is the missing one.
+            if let Some(field) = inner.split('`').nth(1) {
+                path.push(json!(field));
+            }
+            "missing_field"
+        } else if e.inner().is_data() {
+            "invalid_type"
+        } else {
+            "invalid_json"
+        };
+        let issue = json!({ "code": code, "message": inner, "path": path });
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_ERROR",
+            format!("Invalid request body: {inner}"),
+        )
+        .with_details(json!({ "issues": [issue] }))
+    })
+}
+
+fn invalid_field(field: &str, message: String) -> ApiError {
+    let issue =
+        json!({ "code": "invalid_enum_value", "message": message, "path": ["body", field] });
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERROR",
+        format!("Invalid request body: {message}"),
+    )
+    .with_details(json!({ "issues": [issue] }))
+}
+
+// --- Handlers -------------------------------------------------------------------------------
+
+async fn get_setup(State(shared): AppState) -> Json<wire::AppStateSnapshot> {
+    Json(shared.world().session_wire())
+}
+
+async fn list(State(shared): AppState) -> Json<wire::VerificationListResponse> {
+    Json(shared.world().list_wire())
+}
+
+async fn create(
+    State(shared): AppState,
+    body: Bytes,
+) -> ApiResult<wire::VerificationSessionResponse> {
+    let params: wire::CreateVerificationRequest = parse_body(&body)?;
+    let purpose = params.purpose.map(|p| p.0);
+    if let Some(p) = purpose
+        .as_deref()
+        .filter(|p| !["login", "device"].contains(p))
+    {
+        return Err(invalid_field(
+            "purpose",
+            format!("purpose must be `login` or `device`, not `{p}`"),
+        ));
+    }
+    let options = NewVerification {
+        incoming: false,
+        purpose,
+        user_id: params.user_id,
+        methods: None,
+    };
+    let id = shared.world().create(options, Instant::now());
+    shared.changed(&id);
+    Ok(Json(shared.world().response(&id)))
+}
+
+async fn retrieve(
+    State(shared): AppState,
+    Path(id): Path<String>,
+) -> ApiResult<wire::VerificationSessionResponse> {
+    let world = shared.world();
+    world.get(&id)?;
+    Ok(Json(world.response(&id)))
+}
+
+/// Applies this device's move to `id` and answers with the verification after it.
+fn act(
+    shared: &Arc<Shared>,
+    id: &str,
+    change: impl FnOnce(&mut World) -> Result<(), Refusal>,
+) -> ApiResult<wire::VerificationSessionResponse> {
+    shared.act(id, change)?;
+    Ok(Json(shared.world().response(id)))
+}
+
+async fn accept(
+    State(shared): AppState,
+    Path(id): Path<String>,
+) -> ApiResult<wire::VerificationSessionResponse> {
+    act(&shared, &id, |w| w.accept(&id))
+}
+
+async fn cancel(
+    State(shared): AppState,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<wire::VerificationSessionResponse> {
+    let params: wire::CancelVerificationRequest = parse_body(&body)?;
+    act(&shared, &id, |w| w.cancel(&id, params.code, params.reason))
+}
+
+async fn start_sas(
+    State(shared): AppState,
+    Path(id): Path<String>,
+) -> ApiResult<wire::VerificationSessionResponse> {
+    act(&shared, &id, |w| w.start_sas(&id))
+}
+
+async fn confirm_sas(
+    State(shared): AppState,
+    Path(id): Path<String>,
+) -> ApiResult<wire::VerificationSessionResponse> {
+    act(&shared, &id, |w| w.confirm_sas(&id))
+}
+
+async fn confirm_qr_scanned(
+    State(shared): AppState,
+    Path(id): Path<String>,
+) -> ApiResult<wire::VerificationSessionResponse> {
+    act(&shared, &id, |w| w.confirm_qr_scanned(&id))
+}
+
+async fn scan_qr(
+    State(shared): AppState,
+    body: Bytes,
+) -> ApiResult<wire::VerificationSessionResponse> {
+    let params: wire::QrScanRequest = parse_body(&body)?;
+    let id = shared.world().scan_peer_qr(&params.data)?;
+    shared.changed(&id);
+    Ok(Json(shared.world().response(&id)))
+}

@@ -1,0 +1,238 @@
+//! A stateful fake of the Beeper Desktop API's device-verification endpoints.
+//!
+//! Nobody can run Beeper Desktop in CI. This crate serves the same 10 operations as
+//! `openapi/beeper-verification.yaml`, on 127.0.0.1, with the verification state machine behind
+//! them, a simulated other device, faults on demand, and a record of every request. Use it to
+//! test code that drives a verification, in Rust or, through the `beeper-verification-fake`
+//! binary, in any language.
+//!
+//! ```
+//! use beeper_verification_fake::FakeServer;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let server = FakeServer::start().await?;
+//! // Point the code under test at server.base_url() with server.token().
+//! let incoming = server.peer().request(); // the other device asks to verify
+//! assert!(incoming.starts_with("fv"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The state machine, the automatic peer, the faults and the HTTP controls under `/_fake/` are
+//! described in the crate's README.
+
+#![warn(missing_docs)]
+
+mod control;
+mod faults;
+mod http;
+mod peer;
+mod record;
+mod sas;
+mod shared;
+mod state;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use faults::{Fault, FaultKind};
+pub use peer::{Peer, PeerRequest};
+pub use record::RecordedRequest;
+pub use shared::{AutoPeer, PeerMethod};
+pub use state::Refusal;
+
+/// How long a verification may take before it is cancelled with `m.timeout`, as in Matrix.
+pub const DEFAULT_VERIFICATION_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// A running fake server. It stops when dropped or on [`shutdown`](Self::shutdown).
+#[derive(Debug)]
+pub struct FakeServer {
+    base_url: String,
+    shared: Arc<shared::Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+/// Options of a [`FakeServer`].
+#[derive(Clone, Debug)]
+pub struct FakeServerBuilder {
+    port: u16,
+    token: Option<String>,
+    auto_peer: Option<AutoPeer>,
+    verification_timeout: Duration,
+    session_state: String,
+}
+
+impl Default for FakeServerBuilder {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            token: None,
+            auto_peer: None,
+            verification_timeout: DEFAULT_VERIFICATION_TIMEOUT,
+            session_state: "needs-verification".to_owned(),
+        }
+    }
+}
+
+impl FakeServerBuilder {
+    /// The port to listen on (default: one the system picks).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The access token clients must send (default: a random one; see [`FakeServer::token`]).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Lets the other device play its side of each flow by itself, after `delay` per move.
+    pub fn auto_peer(mut self, method: PeerMethod, delay: Duration) -> Self {
+        self.auto_peer = Some(AutoPeer { delay, method });
+        self
+    }
+
+    /// How long a verification may take before it is cancelled with `m.timeout`
+    /// (default 10 minutes).
+    pub fn verification_timeout(mut self, timeout: Duration) -> Self {
+        self.verification_timeout = timeout;
+        self
+    }
+
+    /// The session state to start in (default `needs-verification`).
+    pub fn session_state(mut self, state: impl Into<String>) -> Self {
+        self.session_state = state.into();
+        self
+    }
+
+    /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
+    pub async fn start(self) -> std::io::Result<FakeServer> {
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))
+                .await?;
+        let address = listener.local_addr()?;
+        let token = self.token.unwrap_or_else(|| {
+            let mut rng = fastrand::Rng::new();
+            std::iter::repeat_with(|| rng.alphanumeric())
+                .take(32)
+                .collect()
+        });
+        let mut world = state::World::new(self.verification_timeout);
+        world.session_state = self.session_state;
+        let shared = Arc::new(shared::Shared::new(
+            world,
+            token,
+            self.auto_peer,
+            tokio::runtime::Handle::current(),
+        ));
+        let app = http::router(Arc::clone(&shared));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                eprintln!("beeper-verification-fake: server error: {e}");
+            }
+        });
+        Ok(FakeServer {
+            base_url: format!("http://{address}"),
+            shared,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+impl FakeServer {
+    /// Starts a fake with the defaults: a random port and token, no automatic peer.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::builder().start().await
+    }
+
+    /// Options: port, token, automatic peer, verification timeout.
+    pub fn builder() -> FakeServerBuilder {
+        FakeServerBuilder::default()
+    }
+
+    /// The base URL to point a client at, such as `http://127.0.0.1:41234`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The access token the fake accepts.
+    pub fn token(&self) -> &str {
+        &self.shared.token
+    }
+
+    /// The other device, to drive by hand.
+    pub fn peer(&self) -> Peer {
+        Peer {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Adds a fault rule.
+    pub fn add_fault(&self, fault: Fault) {
+        self.shared.faults().push(fault);
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.shared.faults().clear();
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests().clone()
+    }
+
+    /// The requests received so far for one operation (its operationId, such as `getVerification`).
+    pub fn requests_for(&self, operation: &str) -> Vec<RecordedRequest> {
+        self.shared
+            .requests()
+            .iter()
+            .filter(|r| r.operation.as_deref() == Some(operation))
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        self.shared.requests().clear();
+    }
+
+    /// Sets the session state (`session.state`), such as `needs-login` or `ready`.
+    pub fn set_session_state(&self, state: impl Into<String>) {
+        self.shared.world().session_state = state.into();
+    }
+
+    /// Stops serving and waits until the server has stopped.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            // Open connections (keep-alive) would hold a graceful shutdown open.
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Every request the fake receives is recorded, so tests can assert what a client sent and how
+//! often.
+
+use serde::Serialize;
+
+/// One request as the fake received it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// The HTTP method, such as `POST`.
+    pub method: String,
+    /// The path as sent (percent-encoding kept), without the query.
+    pub path: String,
+    /// The API operation it addressed (its operationId), if any.
+    pub operation: Option<String>,
+    /// The headers, names in lower case, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// The body, as text.
+    pub body: String,
+}
+
+impl RecordedRequest {
+    /// The first value of a header (the name is matched without regard to case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The operationId of an API request, from its method and path.
+pub(crate) fn operation_of(method: &str, path: &str) -> Option<&'static str> {
+    let rest = path.strip_prefix("/v1/app/setup")?;
+    let segments: Vec<&str> = rest.split('/').skip(1).collect();
+    Some(match (method, segments.as_slice()) {
+        ("GET", []) => "getSetup",
+        ("GET", ["verifications"]) => "listVerifications",
+        ("POST", ["verifications"]) => "createVerification",
+        ("POST", ["verifications", "qr", "scan"]) => "scanVerificationQr",
+        ("GET", ["verifications", _]) => "getVerification",
+        ("POST", ["verifications", _, "accept"]) => "acceptVerification",
+        ("POST", ["verifications", _, "cancel"]) => "cancelVerification",
+        ("POST", ["verifications", _, "qr", "confirm-scanned"]) => "confirmVerificationQrScanned",
+        ("POST", ["verifications", _, "sas", "start"]) => "startVerificationSas",
+        ("POST", ["verifications", _, "sas", "confirm"]) => "confirmVerificationSas",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::operation_of;
+
+    #[test]
+    fn operations_are_named_by_their_operation_id() {
+        assert_eq!(operation_of("GET", "/v1/app/setup"), Some("getSetup"));
+        assert_eq!(
+            operation_of("POST", "/v1/app/setup/verifications/qr/scan"),
+            Some("scanVerificationQr")
+        );
+        assert_eq!(
+            operation_of("GET", "/v1/app/setup/verifications/qr"),
+            Some("getVerification")
+        );
+        assert_eq!(
+            operation_of("POST", "/v1/app/setup/verifications/a%2Fb/sas/confirm"),
+            Some("confirmVerificationSas")
+        );
+        assert_eq!(operation_of("DELETE", "/v1/app/setup"), None);
+        assert_eq!(operation_of("GET", "/_fake/requests"), None);
+    }
+}

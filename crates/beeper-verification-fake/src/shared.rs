@@ -1,0 +1,115 @@
+//! What the HTTP handlers, the peer handle and the automatic peer share.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::faults::Fault;
+use crate::record::RecordedRequest;
+use crate::state::{Refusal, State, World};
+
+/// Which flow the automatic peer plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeerMethod {
+    /// Accept this device's request, wait for it to start the emoji comparison, confirm.
+    Sas,
+    /// Accept this device's request, scan its QR code, and wait for it to confirm the scan.
+    Qr,
+}
+
+/// The automatic peer: plays the other side of each verification by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AutoPeer {
+    /// How long the other device takes for each move.
+    pub delay: Duration,
+    /// Which flow it plays.
+    pub method: PeerMethod,
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    world: Mutex<World>,
+    faults: Mutex<Vec<Fault>>,
+    requests: Mutex<Vec<RecordedRequest>>,
+    pub token: String,
+    pub auto_peer: Option<AutoPeer>,
+    runtime: tokio::runtime::Handle,
+}
+
+/// A lock that survives a panic elsewhere: the fake's state stays usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub fn new(
+        world: World,
+        token: String,
+        auto_peer: Option<AutoPeer>,
+        runtime: tokio::runtime::Handle,
+    ) -> Self {
+        Self {
+            world: Mutex::new(world),
+            faults: Mutex::default(),
+            requests: Mutex::default(),
+            token,
+            auto_peer,
+            runtime,
+        }
+    }
+
+    /// The world, with every verification past its deadline already cancelled.
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        let mut world = lock(&self.world);
+        world.expire(Instant::now());
+        world
+    }
+
+    pub fn faults(&self) -> MutexGuard<'_, Vec<Fault>> {
+        lock(&self.faults)
+    }
+
+    pub fn requests(&self) -> MutexGuard<'_, Vec<RecordedRequest>> {
+        lock(&self.requests)
+    }
+
+    /// Applies a move to verification `id`, then lets the automatic peer react.
+    pub fn act(
+        self: &Arc<Self>,
+        id: &str,
+        change: impl FnOnce(&mut World) -> Result<(), Refusal>,
+    ) -> Result<(), Refusal> {
+        change(&mut self.world())?;
+        self.changed(id);
+        Ok(())
+    }
+
+    /// Schedules the automatic peer's next move on `id`, if there is an automatic peer.
+    pub fn changed(self: &Arc<Self>, id: &str) {
+        let Some(auto) = self.auto_peer else { return };
+        let shared = Arc::clone(self);
+        let id = id.to_owned();
+        self.runtime.spawn(async move {
+            tokio::time::sleep(auto.delay).await;
+            if shared.auto_step(&id, auto.method) {
+                shared.changed(&id);
+            }
+        });
+    }
+
+    /// One move of the automatic peer; whether it moved.
+    fn auto_step(&self, id: &str, method: PeerMethod) -> bool {
+        let mut world = self.world();
+        let Ok(t) = world.get(id) else { return false };
+        let moved = match (t.state, method) {
+            (State::Requested, _) if !t.incoming => world.peer_accept(id),
+            (State::Ready, PeerMethod::Qr) if t.methods.contains(&"qr") => {
+                world.peer_scan_our_qr(id)
+            }
+            (State::SasReady, _) if !t.peer_confirmed_sas => world.peer_confirm_sas(id),
+            _ => return false,
+        };
+        moved.is_ok()
+    }
+}

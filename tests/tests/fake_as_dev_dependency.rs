@@ -1,0 +1,34 @@
+//! The test the fake server's README shows a downstream crate writing, run for real: the
+//! wrapper against the fake, started in one line. (`tests/src/lib.rs` compiles the README's
+//! copy, so the two cannot drift apart unnoticed.)
+
+use beeper_verification::{Client, CreateVerification, VerificationState};
+use beeper_verification_fake::FakeServer;
+
+#[tokio::test]
+async fn my_screen_shows_the_emoji() {
+    let server = FakeServer::start().await.unwrap();
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .access_token(server.token())
+        .build()
+        .unwrap();
+
+    // Your code starts a verification; the other device accepts it.
+    let started = client
+        .verifications()
+        .create(CreateVerification::default())
+        .await
+        .unwrap();
+    let id = started.verification.unwrap().id;
+    server.peer().accept(&id).unwrap();
+
+    // Your code starts the emoji comparison and gets seven emoji to show.
+    let response = client.verifications().sas().start(&id).await.unwrap();
+    let verification = response.verification.unwrap();
+    assert_eq!(verification.state, VerificationState::SasReady);
+    assert_eq!(verification.sas.unwrap().emojis.split(' ').count(), 7);
+
+    // And it sent what it should have.
+    assert_eq!(server.requests_for("startVerificationSas").len(), 1);
+}
