@@ -147,6 +147,7 @@ async fn record(State(shared): AppState, request: Request, next: Next) -> Respon
             })
             .collect(),
         body: String::from_utf8_lossy(&bytes).into_owned(),
+        at: shared.started.elapsed(),
     };
     shared.requests().push(recorded);
     next.run(Request::from_parts(parts, Body::from(bytes)))

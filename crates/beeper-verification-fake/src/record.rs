@@ -1,6 +1,8 @@
 //! Every request the fake receives is recorded, so tests can assert what a client sent and how
 //! often.
 
+use std::time::Duration;
+
 use serde::Serialize;
 
 /// One request as the fake received it.
@@ -17,6 +19,14 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// The body, as text.
     pub body: String,
+    /// When it arrived: the time since the server started, on tokio's clock (so a test on a
+    /// paused clock sees virtual time). Serialized as `atMs`, in milliseconds.
+    #[serde(rename = "atMs", serialize_with = "millis")]
+    pub at: Duration,
+}
+
+fn millis<S: serde::Serializer>(at: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u128(at.as_millis())
 }
 
 impl RecordedRequest {

@@ -35,6 +35,8 @@ pub(crate) struct Shared {
     pub token: String,
     pub auto_peer: Option<AutoPeer>,
     runtime: tokio::runtime::Handle,
+    /// When the server started, on tokio's clock.
+    pub started: Instant,
 }
 
 /// A lock that survives a panic elsewhere: the fake's state stays usable.
@@ -56,6 +58,7 @@ impl Shared {
             token,
             auto_peer,
             runtime,
+            started: Instant::now(),
         }
     }
 

@@ -9,7 +9,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
 
 use crate::error::ConfigError;
 use crate::request::Operation;
-use crate::{Error, Session, VerificationsApi};
+use crate::{Error, Session, VerificationsApi, WaitOptions};
 
 /// Where Beeper Desktop serves its API on this machine unless told otherwise.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:23373";
@@ -93,6 +93,8 @@ pub(crate) struct Inner {
     pub headers: HeaderMap,
     pub timeout: Duration,
     pub max_retries: u32,
+    /// How waiters poll unless told otherwise.
+    pub wait: WaitOptions,
 }
 
 impl fmt::Debug for Client {
@@ -154,6 +156,7 @@ pub struct ClientBuilder {
     user_agent_suffix: Option<String>,
     http_client: Option<reqwest::Client>,
     allow_insecure_http: bool,
+    wait: WaitOptions,
 }
 
 impl Default for ClientBuilder {
@@ -167,6 +170,7 @@ impl Default for ClientBuilder {
             user_agent_suffix: None,
             http_client: None,
             allow_insecure_http: false,
+            wait: WaitOptions::default(),
         }
     }
 }
@@ -185,6 +189,7 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("http_client", &self.http_client.as_ref().map(|_| "custom"))
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("wait", &self.wait)
             .finish()
     }
 }
@@ -261,6 +266,13 @@ impl ClientBuilder {
         self
     }
 
+    /// How waiters, change streams and guided flows poll (default: 250 ms doubling to 2 s,
+    /// for at most 10 minutes). See [`WaitOptions`].
+    pub fn wait_options(mut self, options: WaitOptions) -> Self {
+        self.wait = options;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     ///
     /// Fails with [`Error::Config`] when there is no token, the base URL is not a usable `http`
@@ -305,6 +317,7 @@ impl ClientBuilder {
                 headers,
                 timeout: self.timeout,
                 max_retries: self.max_retries,
+                wait: self.wait,
             }),
         })
     }

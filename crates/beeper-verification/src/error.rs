@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::{Action, CancelInfo, Verification, VerificationState};
+
 /// What can go wrong when talking to the Beeper Desktop API.
 ///
 /// Every variant says which request failed (method and path) where there was one, and the
@@ -89,6 +91,69 @@ pub enum Error {
     /// The client could not be built from its configuration.
     #[error("invalid client configuration: {0}")]
     Config(#[from] ConfigError),
+
+    /// The verification does not allow this action in its current state; nothing was sent.
+    #[error(
+        "cannot {action} verification {id}: it is {state}; allowed now: {}",
+        join(available)
+    )]
+    ActionNotAvailable {
+        /// The verification.
+        id: String,
+        /// The action that was asked for.
+        action: Action,
+        /// The verification's state.
+        state: VerificationState,
+        /// What it allows now.
+        available: Vec<Action>,
+    },
+
+    /// The verification ended (`done`, `cancelled` or `error`) in a way the caller was not
+    /// waiting for: the other device cancelled, it timed out, the emoji did not match.
+    #[error("{}", ended(verification, expected))]
+    VerificationEnded {
+        /// The verification as it ended, with `error {code, reason}` when it stopped.
+        verification: Box<Verification>,
+        /// What the caller was waiting for.
+        expected: String,
+    },
+
+    /// Waiting ran out of time (`max_wait`).
+    #[error(
+        "gave up waiting for {expected} after {waited:?} and {polls} polls; last seen: {last_seen}"
+    )]
+    WaitTimedOut {
+        /// What the caller was waiting for.
+        expected: String,
+        /// How long it waited.
+        waited: Duration,
+        /// How many times it asked the server.
+        polls: u32,
+        /// The last state seen, or the last error when nothing was seen.
+        last_seen: String,
+    },
+}
+
+fn join(actions: &[Action]) -> String {
+    if actions.is_empty() {
+        return "nothing".to_owned();
+    }
+    actions
+        .iter()
+        .map(Action::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn ended(verification: &Verification, expected: &str) -> String {
+    let mut text = format!(
+        "verification {} ended {} while waiting for {expected}",
+        verification.id, verification.state
+    );
+    if let Some(CancelInfo { code, reason }) = &verification.error {
+        text.push_str(&format!(": {reason} ({code})"));
+    }
+    text
 }
 
 /// The API's error body `{message, code, details}` with the request and status it answered.
@@ -202,7 +267,11 @@ impl Error {
             Self::Api(_) | Self::InvalidResponse { .. } => self
                 .status()
                 .is_some_and(|s| s == 408 || s == 429 || s >= 500),
-            Self::InvalidId { .. } | Self::Config(_) => false,
+            Self::InvalidId { .. }
+            | Self::Config(_)
+            | Self::ActionNotAvailable { .. }
+            | Self::VerificationEnded { .. }
+            | Self::WaitTimedOut { .. } => false,
         }
     }
 
@@ -214,6 +283,19 @@ impl Error {
             Self::InvalidResponse { retry_after, .. } => *retry_after,
             _ => None,
         }
+    }
+
+    /// The verification as it ended, for [`Error::VerificationEnded`].
+    pub fn ended_verification(&self) -> Option<&Verification> {
+        match self {
+            Self::VerificationEnded { verification, .. } => Some(verification),
+            _ => None,
+        }
+    }
+
+    /// Why the verification stopped (`error {code, reason}`), for [`Error::VerificationEnded`].
+    pub fn cancel_info(&self) -> Option<&CancelInfo> {
+        self.ended_verification().and_then(|v| v.error.as_ref())
     }
 
     /// The API's error body, when the server sent one.

@@ -2,8 +2,44 @@
 //! REST API that Beeper Desktop (and Beeper Server) serves, by default at
 //! `http://localhost:23373`, with a bearer token.
 //!
-//! A device becomes trusted for encrypted messages by comparing emoji (SAS) or scanning a QR
-//! code with another signed-in device. This crate gives a Rust program:
+//! # The whole emoji flow
+//!
+//! ```
+//! use beeper_verification::{Client, SessionState, VerifyOptions};
+//! # use beeper_verification_fake::{FakeServer, PeerMethod};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), beeper_verification::Error> {
+//! # // Beeper Desktop is played by the fake server, with a simulated phone that accepts the
+//! # // request and confirms the emoji by itself.
+//! # let desktop = FakeServer::builder()
+//! #     .auto_peer(PeerMethod::Sas, std::time::Duration::from_millis(20))
+//! #     .start()
+//! #     .await
+//! #     .expect("the fake starts");
+//! let client = Client::builder()
+//!     .base_url(desktop.base_url()) // default: http://localhost:23373
+//!     .access_token(desktop.token()) // or Client::from_env() with BEEPER_ACCESS_TOKEN
+//!     .build()?;
+//!
+//! let session = client
+//!     .verify_with_sas(VerifyOptions::default(), |sas| async move {
+//!         println!("Do these match on your other device?\n{sas}");
+//!         true // ask the person; false cancels with m.mismatched_sas
+//!     })
+//!     .await?;
+//! assert_eq!(session.state, SessionState::Ready); // this device is now trusted
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Each step is also available on its own: [`Client::start_or_resume`], a
+//! [`VerificationHandle`] from [`Client::verification`] with `accept`, `start_sas`,
+//! `confirm_sas`, `cancel`, [`wait_until`](VerificationHandle::wait_until) and
+//! [`changes`](VerificationHandle::changes), and [`Client::wait_for_incoming`],
+//! [`Client::wait_for_session`], [`Client::session_changes`].
+//!
+//! # What the crate gives
 //!
 //! - a [`Client`] with the operations named as the official SDKs name them
 //!   ([`Client::session`], [`Client::verifications`] → `list`, `create`, `retrieve`, `accept`,
@@ -13,9 +49,13 @@
 //!   adds later, so a newer server never breaks an older program;
 //! - one typed [`Error`] with the status, the API's `code` and `message`, and what to do next;
 //! - retries that never repeat an action that may already have happened (see [`Client`]);
-//! - verification IDs checked before anything is sent.
+//! - verification IDs checked before anything is sent;
+//! - waiting: the API has no push events, so waiters poll, 250 ms doubling to 2 s with jitter,
+//!   back to 250 ms whenever the verification changes, for at most 10 minutes
+//!   ([`WaitOptions`], set per client with [`ClientBuilder::wait_options`]);
+//! - the SAS emoji as data ([`Sas::emojis`], [`Sas::decimals`], and a `Display` for terminals).
 //!
-//! # Example: confirm an emoji comparison
+//! # Acting on one verification
 //!
 //! ```no_run
 //! use beeper_verification::{Action, CancelVerification, Client};
@@ -48,23 +88,31 @@
 
 mod client;
 mod error;
+mod flow;
+mod handle;
 mod id;
 mod model;
 mod request;
 mod retry;
+mod sas;
 mod verifications;
+mod wait;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL,
 };
 pub use error::{ApiError, ConfigError, Error};
+pub use flow::VerifyOptions;
+pub use handle::VerificationHandle;
 pub use model::{
     Action, CancelInfo, CancelVerification, CreateVerification, Direction, E2ee, MatrixAccount,
     Method, OtherDevice, Purpose, Qr, Sas, Secrets, Session, SessionState, UnknownValue,
     Verification, VerificationResponse, VerificationState,
 };
+pub use sas::{Emoji, SAS_EMOJI};
 pub use verifications::{QrApi, SasApi, VerificationsApi};
+pub use wait::{Until, WaitOptions};
 
 /// The README's example compiles (it is a doc test of this item).
 #[cfg(doctest)]
