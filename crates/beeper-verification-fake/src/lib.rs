@@ -66,6 +66,7 @@ pub struct FakeServerBuilder {
     auto_peer: Option<AutoPeer>,
     verification_timeout: Duration,
     session_state: String,
+    seed: Option<u64>,
 }
 
 impl Default for FakeServerBuilder {
@@ -76,6 +77,7 @@ impl Default for FakeServerBuilder {
             auto_peer: None,
             verification_timeout: DEFAULT_VERIFICATION_TIMEOUT,
             session_state: "needs-verification".to_owned(),
+            seed: None,
         }
     }
 }
@@ -112,6 +114,13 @@ impl FakeServerBuilder {
         self
     }
 
+    /// Makes verification IDs, and so the emoji and QR codes derived from them, the same on
+    /// every run (for snapshot tests). By default they are random.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     pub async fn start(self) -> std::io::Result<FakeServer> {
         let listener =
@@ -126,6 +135,9 @@ impl FakeServerBuilder {
         });
         let mut world = state::World::new(self.verification_timeout);
         world.session_state = self.session_state;
+        if let Some(seed) = self.seed {
+            world.seed(seed);
+        }
         let shared = Arc::new(shared::Shared::new(
             world,
             token,

@@ -219,6 +219,8 @@ pub(crate) struct World {
     pub latest: Option<String>,
     next_id: u64,
     timeout: Duration,
+    /// Draws the random part of IDs (seeded for reproducible IDs and emoji).
+    rng: fastrand::Rng,
 }
 
 /// Options of a new verification.
@@ -239,7 +241,13 @@ impl World {
             latest: None,
             next_id: 1,
             timeout,
+            rng: fastrand::Rng::new(),
         }
+    }
+
+    /// Makes IDs, and so the emoji and QR codes derived from them, the same on every run.
+    pub fn seed(&mut self, seed: u64) {
+        self.rng = fastrand::Rng::with_seed(seed);
     }
 
     /// Cancels every live verification past its deadline with `m.timeout`.
@@ -256,7 +264,7 @@ impl World {
     }
 
     pub fn create(&mut self, options: NewVerification, now: Instant) -> String {
-        let id = format!("fv{:04}{:04x}", self.next_id, fastrand::u16(..));
+        let id = format!("fv{:04}{:04x}", self.next_id, self.rng.u16(..));
         self.next_id += 1;
         let transaction = Transaction {
             id: id.clone(),

@@ -129,7 +129,17 @@ impl VerificationHandle {
     /// [`Error::WaitTimedOut`] tells how long it waited, how often it polled and what it saw
     /// last. Dropping the future stops polling.
     pub async fn wait_until(&self, until: impl Until) -> Result<Verification, Error> {
-        wait::verification_until(self.wait, until, || fetch(&self.client, &self.id)).await
+        self.wait_until_reporting(until, |_| {}).await
+    }
+
+    /// [`wait_until`](Self::wait_until), calling `report` with each copy in which something a
+    /// user can see changed, such as to show the current state while waiting.
+    pub async fn wait_until_reporting(
+        &self,
+        until: impl Until,
+        report: impl FnMut(&Verification),
+    ) -> Result<Verification, Error> {
+        wait::verification_until(self.wait, until, || fetch(&self.client, &self.id), report).await
     }
 
     /// A stream of the verification that yields the first copy, then each copy in which

@@ -243,6 +243,7 @@ pub(crate) async fn verification_until<F, Fut>(
     options: WaitOptions,
     until: impl Until,
     fetch: F,
+    mut report: impl FnMut(&Verification),
 ) -> Result<Verification, Error>
 where
     F: FnMut() -> Fut,
@@ -258,6 +259,7 @@ where
     );
     loop {
         let verification = poller.next_change().await?;
+        report(&verification);
         if until.is_met(&verification) {
             return Ok(verification);
         }

@@ -1,0 +1,292 @@
+//! Running each command: one API call each, `wait`, the guided `verify`, and `demo`.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use beeper_verification::{
+    CancelVerification, Client, CreateVerification, Purpose, Verification, VerificationState,
+    VerifyOptions, WaitOptions,
+};
+use beeper_verification_fake::{FakeServer, PeerMethod};
+use serde::Serialize;
+
+use crate::{
+    Cli, Command, Failure, Global, MethodArg, PurposeArg, QrCommand, SasCommand, VerifyArgs,
+    prompt, qr, render,
+};
+
+/// How long the demo's simulated other device takes per move.
+const DEMO_PEER_DELAY: Duration = Duration::from_millis(600);
+
+pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
+    let global = cli.global;
+    if let Command::Verify(args) | Command::Demo { verify: args, .. } = &cli.command
+        && args.scan.is_some()
+        && args.method != MethodArg::Qr
+    {
+        return Err(Failure::Usage("--scan goes with --method qr".to_owned()));
+    }
+    if let Command::Demo { verify, yes } = cli.command {
+        return demo(&global, verify, yes).await;
+    }
+    let client = client(&global, &global.base_url, global.token.as_deref())?;
+    let out = Output {
+        json: global.json,
+        quiet: global.quiet,
+    };
+    let api = client.verifications();
+    match cli.command {
+        Command::Status => {
+            let session = client.session().await?;
+            out.print(&session, || render::status(&session));
+        }
+        Command::List => {
+            let items = api.list().await?;
+            out.print(&serde_json::json!({ "items": items }), || {
+                render::list(&items)
+            });
+        }
+        Command::Show { id } => {
+            let response = api.retrieve(&id).await?;
+            out.print(&response, || {
+                response
+                    .verification
+                    .as_ref()
+                    .map_or_else(String::new, render::verification)
+            });
+        }
+        Command::Start { purpose, user_id } => {
+            let params = CreateVerification {
+                purpose: purpose.map(to_purpose),
+                user_id,
+            };
+            let response = api.create(params).await?;
+            out.print(&response, || {
+                render::after("Started", response.verification.as_ref())
+            });
+        }
+        Command::Accept { id } => {
+            let response = api.accept(&id).await?;
+            out.print(&response, || {
+                render::after("Accepted", response.verification.as_ref())
+            });
+        }
+        Command::Cancel { id, code, reason } => {
+            let response = api.cancel(&id, CancelVerification { code, reason }).await?;
+            out.print(&response, || {
+                render::after("Cancelled", response.verification.as_ref())
+            });
+        }
+        Command::Sas(SasCommand::Start { id }) => {
+            let response = api.sas().start(&id).await?;
+            out.print(&response, || {
+                render::after(
+                    "Started the emoji comparison of",
+                    response.verification.as_ref(),
+                )
+            });
+        }
+        Command::Sas(SasCommand::Confirm { id }) => {
+            let response = api.sas().confirm(&id).await?;
+            out.print(&response, || {
+                render::after("Confirmed the emoji of", response.verification.as_ref())
+            });
+        }
+        Command::Qr(QrCommand::Scan { data }) => {
+            let response = api.qr().scan(data).await?;
+            out.print(&response, || {
+                render::after("Scanned the QR code of", response.verification.as_ref())
+            });
+        }
+        Command::Qr(QrCommand::Confirm { id }) => {
+            let response = api.qr().confirm_scanned(&id).await?;
+            out.print(&response, || {
+                render::after("Confirmed the QR scan of", response.verification.as_ref())
+            });
+        }
+        Command::Wait {
+            id,
+            until,
+            max_wait,
+        } => {
+            let mut options = WaitOptions::default();
+            if let Some(max_wait) = max_wait {
+                options = options.max_wait(max_wait);
+            }
+            let verification = wait(&client, &id, until, options, &out).await?;
+            out.print(&verification, || render::verification(&verification));
+        }
+        Command::Verify(args) => verify(&client, args, false, &out).await?,
+        Command::Demo { .. } => {}
+    }
+    Ok(())
+}
+
+fn client(global: &Global, base_url: &str, token: Option<&str>) -> Result<Client, Failure> {
+    let mut builder = Client::builder()
+        .base_url(base_url)
+        .user_agent(concat!("beeper-verify/", env!("CARGO_PKG_VERSION")));
+    if let Some(token) = token {
+        builder = builder.access_token(token);
+    }
+    if let Some(timeout) = global.timeout {
+        builder = builder.timeout(timeout);
+    }
+    Ok(builder.build()?)
+}
+
+fn to_purpose(purpose: PurposeArg) -> Purpose {
+    match purpose {
+        PurposeArg::Login => Purpose::Login,
+        PurposeArg::Device => Purpose::Device,
+    }
+}
+
+/// Where results go: JSON or text on stdout; progress on stderr unless quiet or JSON.
+pub(crate) struct Output {
+    json: bool,
+    quiet: bool,
+}
+
+impl Output {
+    fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
+        if self.json {
+            match serde_json::to_string_pretty(value) {
+                Ok(json) => println!("{json}"),
+                Err(e) => eprintln!("error: cannot print JSON: {e}"),
+            }
+        } else {
+            print!("{}", text());
+        }
+    }
+
+    /// A progress line, on stderr, unless quiet or JSON.
+    fn progress(&self, line: &str) {
+        if !self.quiet && !self.json {
+            eprintln!("{line}");
+        }
+    }
+
+    /// Whether a spinner may be drawn.
+    fn spinner(&self) -> bool {
+        !self.quiet && !self.json && std::io::stderr().is_terminal()
+    }
+}
+
+async fn wait(
+    client: &Client,
+    id: &str,
+    until: Vec<VerificationState>,
+    options: WaitOptions,
+    out: &Output,
+) -> Result<Verification, Failure> {
+    let handle = client.verification(id).with_wait_options(options);
+    let wanted: Vec<&str> = until.iter().map(VerificationState::as_str).collect();
+    let spinner = out.spinner().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(100));
+        bar
+    });
+    let wanted = wanted.join(" or ");
+    let result = handle
+        .wait_until_reporting(until, |v| {
+            if let Some(bar) = &spinner {
+                bar.set_message(format!("{}: {} (waiting for {wanted})", v.id, v.state));
+            }
+        })
+        .await;
+    if let Some(bar) = spinner {
+        bar.finish_and_clear();
+    }
+    Ok(result?)
+}
+
+/// The guided flow against `client`. `auto_yes` answers the comparison (only the demo sets it).
+async fn verify(
+    client: &Client,
+    args: VerifyArgs,
+    auto_yes: bool,
+    out: &Output,
+) -> Result<(), Failure> {
+    let options = VerifyOptions {
+        purpose: args.purpose.map(to_purpose),
+        user_id: None,
+    };
+    let session = match (args.method, args.scan) {
+        (MethodArg::Sas, _) => {
+            out.progress("Verifying this device by comparing emoji. Accept the request on your other device when it asks.");
+            let json = out.json;
+            client
+                .verify_with_sas(options, |sas| async move {
+                    // The comparison is for a person: shown on stderr in JSON mode, so that
+                    // stdout stays one JSON document.
+                    let screen = render::sas_screen(&sas);
+                    if json {
+                        eprint!("{screen}");
+                    } else {
+                        print!("{screen}");
+                    }
+                    prompt::confirm("Do they match? [y/N] ", auto_yes, json).await
+                })
+                .await?
+        }
+        (MethodArg::Qr, Some(data)) => {
+            out.progress("Verifying this device with the other device's QR code.");
+            client.verify_with_scanned_qr(options, data).await?
+        }
+        (MethodArg::Qr, None) => {
+            out.progress("Verifying this device with a QR code. Scan it with your other device.");
+            let mut png_error = None;
+            let png = args.qr_png.clone();
+            let json = out.json;
+            let session = client
+                .verify_with_qr(options, |code| {
+                    let shown = qr::terminal(&code.data);
+                    if json {
+                        eprintln!("{shown}");
+                    } else {
+                        println!("{shown}");
+                    }
+                    if let Some(path) = &png {
+                        match qr::write_png(&code.data, path) {
+                            Ok(()) => eprintln!("Wrote the QR code to {}", path.display()),
+                            Err(e) => png_error = Some(e),
+                        }
+                    }
+                    async {}
+                })
+                .await?;
+            if let Some(e) = png_error {
+                return Err(Failure::Local(e));
+            }
+            session
+        }
+    };
+    out.print(&session, || render::verified(&session));
+    Ok(())
+}
+
+async fn demo(global: &Global, args: VerifyArgs, yes: bool) -> Result<(), Failure> {
+    let out = Output {
+        json: global.json,
+        quiet: global.quiet,
+    };
+    let method = match args.method {
+        MethodArg::Sas => PeerMethod::Sas,
+        MethodArg::Qr => PeerMethod::Qr,
+    };
+    let fake = FakeServer::builder()
+        .auto_peer(method, DEMO_PEER_DELAY)
+        .start()
+        .await
+        .map_err(|e| Failure::Local(format!("cannot start the demo's fake Beeper Desktop: {e}")))?;
+    out.progress(&format!(
+        "Demo: a fake Beeper Desktop is running at {} with a simulated second device; no Beeper Desktop needed.",
+        fake.base_url()
+    ));
+    let client = client(global, fake.base_url(), Some(fake.token()))?;
+    verify(&client, args, yes, &out).await
+}

@@ -1,0 +1,162 @@
+//! What the commands print for a person. Snapshot-tested, so changes here are deliberate.
+
+use std::fmt::Write;
+
+use beeper_verification::{Sas, Session, SessionState, Verification};
+
+/// What a session state means, and what to do next.
+fn meaning(state: &SessionState) -> (&'static str, Option<&'static str>) {
+    match state {
+        SessionState::NeedsLogin => (
+            "Nobody is signed in to Beeper Desktop.",
+            Some("sign in to Beeper Desktop"),
+        ),
+        SessionState::Initializing => (
+            "Encrypted messaging is starting up.",
+            Some("wait a moment, then run `beeper-verify status` again"),
+        ),
+        SessionState::NeedsCrossSigningSetup => (
+            "The account has no cross-signing keys yet.",
+            Some("finish encryption setup in the Beeper app; it cannot be done from here"),
+        ),
+        SessionState::NeedsVerification => (
+            "This device must be verified from another signed-in device.",
+            Some("run `beeper-verify verify`"),
+        ),
+        SessionState::NeedsSecrets => (
+            "This device needs your recovery key.",
+            Some("enter your recovery key in Beeper Desktop"),
+        ),
+        SessionState::NeedsFirstSync => (
+            "Waiting for the first encrypted message sync.",
+            Some("wait a moment, then run `beeper-verify status` again"),
+        ),
+        SessionState::Ready => (
+            "Setup is complete: this device is trusted for encrypted messages.",
+            None,
+        ),
+        _ => (
+            "This state is newer than this version of beeper-verify.",
+            Some("update beeper-verify"),
+        ),
+    }
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+/// `status`.
+pub(crate) fn status(session: &Session) -> String {
+    let (what, next) = meaning(&session.state);
+    let mut out = String::new();
+    let _ = writeln!(out, "Session:  {}", session.state);
+    let _ = writeln!(out, "          {what}");
+    if let Some(account) = &session.matrix {
+        let _ = writeln!(
+            out,
+            "Account:  {} (this device: {})",
+            account.user_id, account.device_id
+        );
+    }
+    let _ = writeln!(out, "Trusted:  {}", yes_no(session.e2ee.verified));
+    if let Some(v) = &session.verification {
+        let _ = writeln!(
+            out,
+            "Verification: {} is {} ({})",
+            v.id, v.state, v.direction
+        );
+    }
+    if let Some(next) = next {
+        let _ = writeln!(out, "Next:     {next}");
+    }
+    out
+}
+
+fn join<T: std::fmt::Display>(items: &[T]) -> String {
+    if items.is_empty() {
+        return "none".to_owned();
+    }
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `show`, and the end of `wait`.
+pub(crate) fn verification(v: &Verification) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Verification {}", v.id);
+    let _ = writeln!(out, "  State:      {}", v.state);
+    let _ = writeln!(out, "  Direction:  {}", v.direction);
+    let _ = writeln!(out, "  Purpose:    {}", v.purpose);
+    let _ = writeln!(out, "  Methods:    {}", join(&v.methods));
+    let _ = writeln!(out, "  Actions:    {}", join(&v.available_actions));
+    if let Some(device) = &v.other_device {
+        let name = device.name.as_deref().unwrap_or("unnamed device");
+        let _ = writeln!(out, "  Other:      {name} ({})", device.id);
+    }
+    if let Some(user) = &v.other_user_id {
+        let _ = writeln!(out, "  Other user: {user}");
+    }
+    if let Some(error) = &v.error {
+        let _ = writeln!(out, "  Stopped:    {} ({})", error.reason, error.code);
+    }
+    if let Some(sas) = &v.sas {
+        let _ = writeln!(out, "  Compare:");
+        for line in sas.to_string().lines() {
+            let _ = writeln!(out, "{}", format!("  {line}").trim_end());
+        }
+    }
+    out
+}
+
+/// `list`.
+pub(crate) fn list(items: &[Verification]) -> String {
+    if items.is_empty() {
+        return "No verifications.\n".to_owned();
+    }
+    let width = items.iter().map(|v| v.id.len()).max().unwrap_or(2).max(2);
+    let mut out = format!(
+        "{:<width$}  {:<11}  {:<9}  ACTIONS\n",
+        "ID", "STATE", "DIRECTION"
+    );
+    for v in items {
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<11}  {:<9}  {}",
+            v.id,
+            v.state.as_str(),
+            v.direction.as_str(),
+            join(&v.available_actions)
+        );
+    }
+    out
+}
+
+/// The line after a single action.
+pub(crate) fn after(done: &str, verification: Option<&Verification>) -> String {
+    match verification {
+        Some(v) => format!(
+            "{done} verification {}: now {} (next: {}).\n",
+            v.id,
+            v.state,
+            join(&v.available_actions)
+        ),
+        None => format!("{done} the verification.\n"),
+    }
+}
+
+/// The emoji comparison screen of `verify`.
+pub(crate) fn sas_screen(sas: &Sas) -> String {
+    format!("\nCompare these with the emoji on your other device:\n\n{sas}\n")
+}
+
+/// The end of `verify`.
+pub(crate) fn verified(session: &Session) -> String {
+    let mut out = String::from("\nVerified. ");
+    out.push_str(meaning(&session.state).0);
+    out.push('\n');
+    out
+}

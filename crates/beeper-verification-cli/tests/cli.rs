@@ -1,0 +1,365 @@
+//! The `beeper-verify` binary against the fake server: every command in text and `--json`,
+//! every exit code, the demo end to end, a missing token, a server that is down. The
+//! human-readable output of `status`, `show` and the SAS screen is snapshot-tested.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use beeper_verification_fake::{FakeServer, PeerMethod};
+use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+
+/// What one run of the binary produced.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+}
+
+/// Runs `beeper-verify` with `args`, no inherited configuration, and `stdin` as its input.
+async fn run_with_input(server: Option<&FakeServer>, args: &[&str], stdin: &str) -> Run {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_beeper-verify"));
+    command
+        .args(args)
+        .env_remove("BEEPER_ACCESS_TOKEN")
+        .env_remove("BEEPER_BASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(server) = server {
+        command
+            .env("BEEPER_BASE_URL", server.base_url())
+            .env("BEEPER_ACCESS_TOKEN", server.token());
+    }
+    let mut child = command.spawn().expect("the binary runs");
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(stdin.as_bytes()).await;
+    }
+    let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("the command finishes")
+        .expect("output");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+async fn run(server: Option<&FakeServer>, args: &[&str]) -> Run {
+    run_with_input(server, args, "").await
+}
+
+/// A fake with reproducible IDs and emoji, for snapshots.
+async fn fake() -> FakeServer {
+    FakeServer::builder()
+        .seed(7)
+        .start()
+        .await
+        .expect("the fake starts")
+}
+
+async fn auto_fake(method: PeerMethod) -> FakeServer {
+    FakeServer::builder()
+        .seed(7)
+        .auto_peer(method, Duration::from_millis(50))
+        .start()
+        .await
+        .expect("starts")
+}
+
+/// Starts a verification through the binary; returns its ID.
+async fn start(server: &FakeServer) -> String {
+    let started = run(Some(server), &["--json", "start"]).await;
+    assert_eq!(started.code, 0, "{started:?}");
+    started.json()["verification"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_says_what_the_state_means_and_what_to_do() {
+    let server = fake().await;
+    let text = run(Some(&server), &["status"]).await;
+    assert_eq!(text.code, 0, "{text:?}");
+    insta::assert_snapshot!("status_needs_verification", text.stdout);
+    let json = run(Some(&server), &["status", "--json"]).await.json();
+    assert_eq!(json["state"], "needs-verification");
+    assert_eq!(json["e2ee"]["verified"], false);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_single_call_command_in_text_and_json() {
+    let server = fake().await;
+    let id = start(&server).await;
+    server.peer().accept(&id).expect("the other device accepts");
+
+    let listed = run(Some(&server), &["list"]).await;
+    assert!(
+        listed.code == 0 && listed.stdout.contains(&id) && listed.stdout.contains("ready"),
+        "{listed:?}"
+    );
+    let listed = run(Some(&server), &["list", "--json"]).await.json();
+    assert_eq!(listed["items"][0]["id"], id.as_str());
+
+    let started = run(Some(&server), &["sas", "start", &id]).await;
+    assert_eq!(
+        started.stdout,
+        format!(
+            "Started the emoji comparison of verification {id}: now sas_ready (next: sas.confirm, cancel).\n"
+        )
+    );
+    let shown = run(Some(&server), &["show", &id]).await;
+    assert_eq!(shown.code, 0);
+    insta::assert_snapshot!("show_sas_ready", shown.stdout);
+    let shown = run(Some(&server), &["--json", "show", &id]).await.json();
+    assert_eq!(shown["verification"]["availableActions"][0], "sas.confirm");
+
+    let confirmed = run(Some(&server), &["--json", "sas", "confirm", &id])
+        .await
+        .json();
+    assert_eq!(confirmed["verification"]["state"], "sas_ready");
+
+    let incoming = server.peer().request();
+    let accepted = run(Some(&server), &["accept", &incoming]).await;
+    assert!(
+        accepted
+            .stdout
+            .starts_with(&format!("Accepted verification {incoming}: now ready")),
+        "{accepted:?}"
+    );
+    server.peer().scan_our_qr(&incoming).expect("scans");
+    let qr_confirmed = run(Some(&server), &["--json", "qr", "confirm", &incoming])
+        .await
+        .json();
+    assert_eq!(qr_confirmed["verification"]["state"], "done");
+
+    let other = start(&server).await;
+    server.peer().accept(&other).expect("accepts");
+    let data = server.peer().qr_code(&other).expect("a code");
+    let scanned = run(Some(&server), &["qr", "scan", &data]).await;
+    assert!(scanned.stdout.contains("now done"), "{scanned:?}");
+
+    let third = start(&server).await;
+    let cancelled = run(
+        Some(&server),
+        &[
+            "--json", "cancel", &third, "--code", "m.user", "--reason", "not now",
+        ],
+    )
+    .await
+    .json();
+    assert_eq!(cancelled["verification"]["error"]["reason"], "not now");
+    let cancelled = run(Some(&server), &["cancel", &start(&server).await]).await;
+    assert!(cancelled.stdout.contains("now cancelled"), "{cancelled:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wait_returns_when_the_state_is_reached() {
+    let server = auto_fake(PeerMethod::Sas).await;
+    let id = start(&server).await;
+    let waited = run(Some(&server), &["wait", &id, "--until", "ready,sas_ready"]).await;
+    assert_eq!(waited.code, 0, "{waited:?}");
+    assert!(waited.stdout.contains("State:      ready"), "{waited:?}");
+    let waited = run(Some(&server), &["--json", "wait", &id, "--until", "ready"])
+        .await
+        .json();
+    assert_eq!(waited["state"], "ready");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wait_that_times_out_exits_3() {
+    let server = fake().await;
+    let id = start(&server).await;
+    let waited = run(
+        Some(&server),
+        &["wait", &id, "--until", "done", "--max-wait", "0.6"],
+    )
+    .await;
+    assert_eq!(waited.code, 3, "{waited:?}");
+    assert!(
+        waited.stderr.contains("gave up waiting for state done"),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verification_that_ends_cancelled_exits_4() {
+    let server = fake().await;
+    let id = start(&server).await;
+    server
+        .peer()
+        .cancel(&id, Some("m.user"), Some("Declined"))
+        .expect("cancels");
+    let waited = run(Some(&server), &["wait", &id, "--until", "done"]).await;
+    assert_eq!(waited.code, 4, "{waited:?}");
+    assert!(
+        waited.stderr.contains("ended cancelled") && waited.stderr.contains("Declined (m.user)"),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_shows_the_emoji_and_confirms_on_yes() {
+    let server = auto_fake(PeerMethod::Sas).await;
+    let verified = run_with_input(Some(&server), &["verify"], "y\n").await;
+    assert_eq!(verified.code, 0, "{verified:?}");
+    insta::assert_snapshot!("verify_sas_screen", verified.stdout);
+    assert_eq!(server.requests_for("confirmVerificationSas").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_cancels_with_m_mismatched_sas_on_no() {
+    let server = auto_fake(PeerMethod::Sas).await;
+    let refused = run_with_input(Some(&server), &["verify"], "n\n").await;
+    assert_eq!(refused.code, 4, "{refused:?}");
+    assert!(refused.stderr.contains("m.mismatched_sas"), "{refused:?}");
+    let cancel = server.requests_for("cancelVerification");
+    assert!(
+        cancel.len() == 1 && cancel[0].body.contains("m.mismatched_sas"),
+        "{cancel:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_with_qr_draws_the_code_and_writes_a_png() {
+    let server = auto_fake(PeerMethod::Qr).await;
+    let png = std::env::temp_dir().join(format!("beeper-verify-test-{}.png", std::process::id()));
+    let path = png.to_string_lossy().into_owned();
+    let verified = run(
+        Some(&server),
+        &["verify", "--method", "qr", "--qr-png", &path],
+    )
+    .await;
+    let written = std::fs::read(&png);
+    let _ = std::fs::remove_file(&png);
+    assert_eq!(verified.code, 0, "{verified:?}");
+    assert!(
+        verified.stdout.contains('▀') || verified.stdout.contains('▄'),
+        "a QR code was drawn: {verified:?}"
+    );
+    assert!(
+        written.is_ok_and(|bytes| bytes.starts_with(b"\x89PNG")),
+        "the PNG was written"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_with_a_scanned_code() {
+    let server = auto_fake(PeerMethod::Sas).await;
+    let id = start(&server).await;
+    let data = server.peer().qr_code(&id).expect("a code");
+    let verified = run(
+        Some(&server),
+        &["--json", "verify", "--method", "qr", "--scan", &data],
+    )
+    .await;
+    assert_eq!(verified.code, 0, "{verified:?}");
+    assert_eq!(verified.json()["state"], "ready");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_runs_a_whole_verification_with_nothing_else_running() {
+    let demo = run(None, &["demo", "--yes"]).await;
+    assert_eq!(demo.code, 0, "{demo:?}");
+    assert!(
+        demo.stdout
+            .contains("Do they match? [y/N] y (answered by --yes)"),
+        "{demo:?}"
+    );
+    assert!(
+        demo.stdout.contains("Verified. Setup is complete"),
+        "{demo:?}"
+    );
+    let demo = run(None, &["demo", "--yes", "--json"]).await;
+    assert_eq!(demo.code, 0, "{demo:?}");
+    assert_eq!(demo.json()["state"], "ready");
+    let qr = run(None, &["demo", "--method", "qr", "--quiet"]).await;
+    assert_eq!(qr.code, 0, "{qr:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn yes_is_refused_outside_the_demo() {
+    let refused = run(None, &["verify", "--yes"]).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("--yes"), "{refused:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_errors_exit_2() {
+    assert_eq!(run(None, &["frobnicate"]).await.code, 2);
+    assert_eq!(
+        run(None, &["wait", "x", "--until", "finished"]).await.code,
+        2
+    );
+    let refused = run(None, &["verify", "--scan", "x"]).await;
+    assert_eq!(
+        (refused.code, refused.stderr.as_str()),
+        (2, "error: --scan goes with --method qr\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_token_names_the_variable_and_where_to_create_one() {
+    let missing = run(None, &["status"]).await;
+    assert_eq!(missing.code, 2, "{missing:?}");
+    assert_eq!(
+        missing.stderr,
+        "error: no access token\nhint: set BEEPER_ACCESS_TOKEN or pass --token; create one in Beeper Desktop under Settings → Developers\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_is_down_exits_1_with_a_hint() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let down = run(None, &["--base-url", &url, "--token", "t", "status"]).await;
+    assert_eq!(down.code, 1, "{down:?}");
+    assert!(
+        down.stderr
+            .contains("cannot connect to the Beeper Desktop API"),
+        "{down:?}"
+    );
+    assert!(
+        down.stderr.contains("hint: start Beeper Desktop"),
+        "{down:?}"
+    );
+    assert!(!down.stderr.contains("error: error"), "{down:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_api_error_exits_1_and_never_prints_the_token() {
+    let server = fake().await;
+    let missing = run(Some(&server), &["show", "no-such-id"]).await;
+    assert_eq!(missing.code, 1, "{missing:?}");
+    assert!(missing.stderr.contains("HTTP 404"), "{missing:?}");
+    assert!(!missing.stderr.contains(server.token()) && !missing.stdout.contains(server.token()));
+    let wrong = run(
+        None,
+        &[
+            "--base-url",
+            server.base_url(),
+            "--token",
+            "wrong-token-123",
+            "status",
+        ],
+    )
+    .await;
+    assert_eq!(wrong.code, 1);
+    assert!(
+        wrong.stderr.contains("BEEPER_ACCESS_TOKEN") && !wrong.stderr.contains("wrong-token-123"),
+        "{wrong:?}"
+    );
+}
