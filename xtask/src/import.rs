@@ -1,0 +1,722 @@
+//! `cargo xtask import FILE`: take Beeper's full published OpenAPI document (3.1, all of the
+//! Desktop API), keep our 10 verification operations and everything they reach through `$ref`,
+//! convert what 3.1 has and 3.0.3 lacks, keep our own additions where upstream has none, and
+//! write the spec in a stable, diff-friendly order.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value, json};
+
+/// The operations this workspace wraps: (method, path).
+pub const OUR_OPERATIONS: [(&str, &str); 10] = [
+    ("get", "/v1/app/setup"),
+    ("get", "/v1/app/setup/verifications"),
+    ("post", "/v1/app/setup/verifications"),
+    ("get", "/v1/app/setup/verifications/{verificationID}"),
+    (
+        "post",
+        "/v1/app/setup/verifications/{verificationID}/accept",
+    ),
+    (
+        "post",
+        "/v1/app/setup/verifications/{verificationID}/cancel",
+    ),
+    ("post", "/v1/app/setup/verifications/qr/scan"),
+    (
+        "post",
+        "/v1/app/setup/verifications/{verificationID}/qr/confirm-scanned",
+    ),
+    (
+        "post",
+        "/v1/app/setup/verifications/{verificationID}/sas/start",
+    ),
+    (
+        "post",
+        "/v1/app/setup/verifications/{verificationID}/sas/confirm",
+    ),
+];
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Whether a path is one of ours.
+fn is_ours(path: &str) -> bool {
+    path == "/v1/app/setup" || path.starts_with("/v1/app/setup/verifications")
+}
+
+/// Imports `upstream` (YAML or JSON text), keeping additions from `ours` (the current spec, if
+/// any). Returns the new spec as YAML.
+pub fn import(upstream: &str, ours: Option<&str>) -> Result<String, String> {
+    let upstream: Value = serde_yaml::from_str(upstream)
+        .map_err(|e| format!("the upstream document is not YAML or JSON: {e}"))?;
+    let ours: Option<Value> = match ours {
+        Some(text) => Some(
+            serde_yaml::from_str(text)
+                .map_err(|e| format!("the current spec does not parse: {e}"))?,
+        ),
+        None => None,
+    };
+    let mut spec = subset(&upstream)?;
+    down_convert(&mut spec);
+    if let Some(ours) = &ours {
+        keep_our_additions(&mut spec, ours);
+    }
+    to_yaml(&spec)
+}
+
+/// Our paths and every component they reach; fails naming each operation upstream lacks.
+fn subset(upstream: &Value) -> Result<Value, String> {
+    let version = upstream
+        .get("openapi")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !version.starts_with("3.") {
+        return Err(format!("not an OpenAPI 3 document (openapi: {version:?})"));
+    }
+    let paths = upstream
+        .get("paths")
+        .and_then(Value::as_object)
+        .ok_or("the upstream document has no paths")?;
+    let missing: Vec<String> = OUR_OPERATIONS
+        .iter()
+        .filter(|(method, path)| {
+            paths
+                .get(*path)
+                .and_then(|item| item.get(*method))
+                .is_none()
+        })
+        .map(|(method, path)| format!("{} {path}", method.to_uppercase()))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "the upstream document lacks operations this SDK relies on:\n  {}",
+            missing.join("\n  ")
+        ));
+    }
+    let kept_paths: Map<String, Value> = paths
+        .iter()
+        .filter(|(p, _)| is_ours(p))
+        .map(|(p, v)| (p.clone(), v.clone()))
+        .collect();
+
+    // Everything reachable from the kept paths and the security they use.
+    let mut reached: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut queue: Vec<Value> = vec![Value::Object(kept_paths.clone())];
+    let mut security_schemes: BTreeSet<String> = BTreeSet::new();
+    collect_security(upstream.get("security"), &mut security_schemes);
+    for item in kept_paths.values() {
+        for method in METHODS {
+            if let Some(op) = item.get(method) {
+                collect_security(op.get("security"), &mut security_schemes);
+            }
+        }
+    }
+    while let Some(value) = queue.pop() {
+        let mut refs = Vec::new();
+        collect_refs(&value, &mut refs);
+        for reference in refs {
+            let Some(rest) = reference.strip_prefix("#/components/") else {
+                continue;
+            };
+            let Some((kind, name)) = rest.split_once('/') else {
+                continue;
+            };
+            let name = name.replace("~1", "/").replace("~0", "~");
+            if reached.insert((kind.to_owned(), name.clone()))
+                && let Some(target) =
+                    upstream.pointer(&format!("/components/{kind}/{}", pointer_escape(&name)))
+            {
+                queue.push(target.clone());
+            }
+        }
+    }
+    let mut components = Map::new();
+    for (kind, name) in &reached {
+        if let Some(target) =
+            upstream.pointer(&format!("/components/{kind}/{}", pointer_escape(name)))
+        {
+            let entry = components.entry(kind.clone()).or_insert_with(|| json!({}));
+            if let Value::Object(map) = entry {
+                map.insert(name.clone(), target.clone());
+            }
+        }
+    }
+    for scheme in &security_schemes {
+        if let Some(target) = upstream.pointer(&format!(
+            "/components/securitySchemes/{}",
+            pointer_escape(scheme)
+        )) {
+            let entry = components
+                .entry("securitySchemes".to_owned())
+                .or_insert_with(|| json!({}));
+            if let Value::Object(map) = entry {
+                map.insert(scheme.clone(), target.clone());
+            }
+        }
+    }
+
+    let mut spec = Map::new();
+    spec.insert("openapi".into(), json!(version));
+    for key in ["info", "servers", "security", "externalDocs"] {
+        if let Some(value) = upstream.get(key) {
+            spec.insert(key.into(), value.clone());
+        }
+    }
+    let used_tags: BTreeSet<String> = kept_paths
+        .values()
+        .flat_map(|item| METHODS.iter().filter_map(|m| item.get(*m)))
+        .flat_map(|op| {
+            op.get("tags")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|t| t.as_str().map(str::to_owned))
+        .collect();
+    if let Some(Value::Array(tags)) = upstream.get("tags") {
+        let tags: Vec<Value> = tags
+            .iter()
+            .filter(|t| {
+                t.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| used_tags.contains(n))
+            })
+            .cloned()
+            .collect();
+        if !tags.is_empty() {
+            spec.insert("tags".into(), Value::Array(tags));
+        }
+    }
+    spec.insert("paths".into(), Value::Object(kept_paths));
+    if !components.is_empty() {
+        spec.insert("components".into(), Value::Object(components));
+    }
+    Ok(Value::Object(spec))
+}
+
+fn collect_security(security: Option<&Value>, out: &mut BTreeSet<String>) {
+    for requirement in security.and_then(Value::as_array).into_iter().flatten() {
+        if let Value::Object(map) = requirement {
+            out.extend(map.keys().cloned());
+        }
+    }
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                out.push(reference.clone());
+            }
+            map.values().for_each(|v| collect_refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+fn pointer_escape(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+/// Converts what OpenAPI 3.1 (JSON Schema 2020-12) has and 3.0.3 lacks, in place.
+pub fn down_convert(spec: &mut Value) {
+    if let Some(Value::String(version)) = spec.get_mut("openapi") {
+        *version = "3.0.3".to_owned();
+    }
+    if let Value::Object(map) = spec {
+        map.remove("jsonSchemaDialect");
+        map.remove("webhooks");
+        if let Some(Value::Object(info)) = map.get_mut("info") {
+            if let Some(Value::Object(license)) = info.get_mut("license") {
+                license.remove("identifier");
+            }
+            info.remove("summary");
+        }
+        if let Some(Value::Object(components)) = map.get_mut("components") {
+            components.remove("pathItems");
+        }
+    }
+    for_each_schema(spec, &mut convert_schema);
+}
+
+/// Calls `f` on every schema object in the document (bottom-up), wherever schemas may stand.
+fn for_each_schema(spec: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>)) {
+    fn walk_schema(schema: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>)) {
+        let Value::Object(map) = schema else { return };
+        if let Some(Value::Object(props)) = map.get_mut("properties") {
+            props.values_mut().for_each(|p| walk_schema(p, f));
+        }
+        for key in ["items", "additionalProperties", "not"] {
+            if let Some(child) = map.get_mut(key) {
+                walk_schema(child, f);
+            }
+        }
+        for key in ["allOf", "oneOf", "anyOf", "prefixItems"] {
+            if let Some(Value::Array(children)) = map.get_mut(key) {
+                children.iter_mut().for_each(|c| walk_schema(c, f));
+            }
+        }
+        f(map);
+    }
+    fn walk_content(content: Option<&mut Value>, f: &mut dyn FnMut(&mut Map<String, Value>)) {
+        if let Some(Value::Object(media)) = content {
+            for m in media.values_mut() {
+                if let Some(schema) = m.get_mut("schema") {
+                    walk_schema(schema, f);
+                }
+            }
+        }
+    }
+    fn walk_parameter(p: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>)) {
+        if let Some(schema) = p.get_mut("schema") {
+            walk_schema(schema, f);
+        }
+        walk_content(p.get_mut("content"), f);
+    }
+    if let Some(Value::Object(components)) = spec.get_mut("components") {
+        if let Some(Value::Object(schemas)) = components.get_mut("schemas") {
+            schemas.values_mut().for_each(|s| walk_schema(s, f));
+        }
+        for kind in ["responses", "requestBodies"] {
+            if let Some(Value::Object(items)) = components.get_mut(kind) {
+                items
+                    .values_mut()
+                    .for_each(|i| walk_content(i.get_mut("content"), f));
+            }
+        }
+        if let Some(Value::Object(params)) = components.get_mut("parameters") {
+            params.values_mut().for_each(|p| walk_parameter(p, f));
+        }
+        if let Some(Value::Object(headers)) = components.get_mut("headers") {
+            headers.values_mut().for_each(|h| walk_parameter(h, f));
+        }
+    }
+    if let Some(Value::Object(paths)) = spec.get_mut("paths") {
+        for item in paths.values_mut() {
+            let Value::Object(item) = item else { continue };
+            if let Some(Value::Array(params)) = item.get_mut("parameters") {
+                params.iter_mut().for_each(|p| walk_parameter(p, f));
+            }
+            for method in METHODS {
+                let Some(op) = item.get_mut(method) else {
+                    continue;
+                };
+                if let Some(Value::Array(params)) = op.get_mut("parameters") {
+                    params.iter_mut().for_each(|p| walk_parameter(p, f));
+                }
+                if let Some(body) = op.get_mut("requestBody") {
+                    walk_content(body.get_mut("content"), f);
+                }
+                if let Some(Value::Object(responses)) = op.get_mut("responses") {
+                    for r in responses.values_mut() {
+                        walk_content(r.get_mut("content"), f);
+                        if let Some(Value::Object(headers)) = r.get_mut("headers") {
+                            headers.values_mut().for_each(|h| walk_parameter(h, f));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The 3.1 → 3.0.3 conversions of one schema object.
+fn convert_schema(schema: &mut Map<String, Value>) {
+    // type: [X, "null"] → type: X, nullable: true
+    if let Some(Value::Array(types)) = schema.get("type").cloned() {
+        let non_null: Vec<Value> = types
+            .iter()
+            .filter(|t| t.as_str() != Some("null"))
+            .cloned()
+            .collect();
+        if non_null.len() < types.len() {
+            schema.insert("nullable".into(), json!(true));
+        }
+        match non_null.as_slice() {
+            [one] => {
+                schema.insert("type".into(), one.clone());
+            }
+            [] => {
+                schema.remove("type");
+            }
+            many => {
+                schema.remove("type");
+                let alternatives: Vec<Value> = many.iter().map(|t| json!({ "type": t })).collect();
+                schema.insert("anyOf".into(), Value::Array(alternatives));
+            }
+        }
+    }
+    // oneOf/anyOf: [X, {type: null}] → X with nullable: true
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(options)) = schema.get(key).cloned() {
+            let is_null = |v: &Value| v.get("type").and_then(Value::as_str) == Some("null");
+            if options.len() == 2 && options.iter().any(is_null) {
+                schema.remove(key);
+                schema.insert("nullable".into(), json!(true));
+                if let Some(other) = options.into_iter().find(|v| !is_null(v)) {
+                    match other {
+                        Value::Object(o) if o.contains_key("$ref") => {
+                            schema.insert("allOf".into(), json!([o]));
+                        }
+                        Value::Object(o) => {
+                            for (k, v) in o {
+                                schema.entry(k).or_insert(v);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    // enum: [..., null] → nullable: true
+    if let Some(Value::Array(values)) = schema.get("enum").cloned()
+        && values.iter().any(Value::is_null)
+    {
+        let kept: Vec<Value> = values.into_iter().filter(|v| !v.is_null()).collect();
+        schema.insert("enum".into(), Value::Array(kept));
+        schema.insert("nullable".into(), json!(true));
+    }
+    // examples: [a, ...] → example: a
+    if let Some(Value::Array(examples)) = schema.get("examples").cloned() {
+        schema.remove("examples");
+        if let Some(first) = examples.into_iter().next() {
+            schema.entry("example").or_insert(first);
+        }
+    }
+    // const: v → enum: [v]
+    if let Some(value) = schema.remove("const") {
+        schema.insert("enum".into(), json!([value]));
+    }
+    // exclusiveMinimum: n → minimum: n, exclusiveMinimum: true (and the same for maximum)
+    for (exclusive, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(number @ Value::Number(_)) = schema.get(exclusive).cloned() {
+            schema.insert(bound.into(), number);
+            schema.insert(exclusive.into(), json!(true));
+        }
+    }
+    // $ref with siblings: 3.0 ignores the siblings. Annotations go (the target has its own);
+    // anything that constrains moves beside an allOf of the reference.
+    if schema.contains_key("$ref") && schema.len() > 1 {
+        const ANNOTATIONS: [&str; 6] = [
+            "description",
+            "summary",
+            "title",
+            "example",
+            "deprecated",
+            "readOnly",
+        ];
+        let reference = schema.remove("$ref").unwrap_or(Value::Null);
+        let constraining = schema.keys().any(|k| !ANNOTATIONS.contains(&k.as_str()));
+        if constraining {
+            schema.insert("allOf".into(), json!([{ "$ref": reference }]));
+        } else {
+            schema.clear();
+            schema.insert("$ref".into(), reference);
+        }
+    }
+    schema.remove("$schema");
+    schema.remove("$id");
+}
+
+/// Copies what we added to the spec (operationIds, tags, summaries, descriptions) wherever
+/// upstream has none.
+fn keep_our_additions(spec: &mut Value, ours: &Value) {
+    if let (Some(Value::Object(paths)), Some(our_paths)) =
+        (spec.get_mut("paths"), ours.get("paths"))
+    {
+        for (path, item) in paths.iter_mut() {
+            for method in METHODS {
+                let (Some(Value::Object(op)), Some(Value::Object(our_op))) = (
+                    item.get_mut(method),
+                    our_paths.get(path).and_then(|i| i.get(method)),
+                ) else {
+                    continue;
+                };
+                for key in ["operationId", "tags", "summary", "description"] {
+                    if !op.contains_key(key)
+                        && let Some(value) = our_op.get(key)
+                    {
+                        op.insert(key.to_owned(), value.clone());
+                    }
+                }
+            }
+        }
+    }
+    if spec.get("tags").is_none()
+        && let (Value::Object(map), Some(tags)) = (&mut *spec, ours.get("tags"))
+    {
+        map.insert("tags".into(), tags.clone());
+    }
+    if let (Some(Value::Object(schemas)), Some(Value::Object(our_schemas))) = (
+        spec.pointer_mut("/components/schemas"),
+        ours.pointer("/components/schemas"),
+    ) {
+        for (name, schema) in schemas.iter_mut() {
+            if let Some(ours) = our_schemas.get(name) {
+                copy_descriptions(schema, ours);
+            }
+        }
+    }
+}
+
+/// Copies descriptions from `ours` into `schema` where it has none, property by property.
+fn copy_descriptions(schema: &mut Value, ours: &Value) {
+    let Value::Object(map) = schema else { return };
+    if !map.contains_key("description")
+        && !map.contains_key("$ref")
+        && let Some(d) = ours.get("description")
+    {
+        map.insert("description".into(), d.clone());
+    }
+    if let (Some(Value::Object(props)), Some(Value::Object(our_props))) =
+        (map.get_mut("properties"), ours.get("properties"))
+    {
+        for (name, prop) in props.iter_mut() {
+            if let Some(our_prop) = our_props.get(name) {
+                copy_descriptions(prop, our_prop);
+            }
+        }
+    }
+}
+
+/// Keys that come first, in this order; the rest follow alphabetically.
+const KEY_ORDER: [&str; 28] = [
+    "openapi",
+    "info",
+    "servers",
+    "security",
+    "tags",
+    "paths",
+    "components",
+    "name",
+    "in",
+    "title",
+    "summary",
+    "operationId",
+    "description",
+    "version",
+    "type",
+    "format",
+    "nullable",
+    "enum",
+    "required",
+    "properties",
+    "items",
+    "parameters",
+    "requestBody",
+    "responses",
+    "content",
+    "schema",
+    "$ref",
+    "allOf",
+];
+
+/// Writes `value` as YAML with keys in a stable, diff-friendly order.
+pub fn to_yaml(value: &Value) -> Result<String, String> {
+    fn order(value: &Value) -> serde_yaml::Value {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort_by_key(|k| {
+                    (
+                        KEY_ORDER
+                            .iter()
+                            .position(|o| o == k)
+                            .unwrap_or(KEY_ORDER.len()),
+                        k.as_str(),
+                    )
+                });
+                let mut out = serde_yaml::Mapping::new();
+                for key in keys {
+                    out.insert(
+                        serde_yaml::Value::String(key.clone()),
+                        order(&map[key.as_str()]),
+                    );
+                }
+                serde_yaml::Value::Mapping(out)
+            }
+            Value::Array(items) => serde_yaml::Value::Sequence(items.iter().map(order).collect()),
+            other => serde_yaml::to_value(other).unwrap_or(serde_yaml::Value::Null),
+        }
+    }
+    serde_yaml::to_string(&order(value)).map_err(|e| format!("cannot write YAML: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small 3.1 upstream document: our 10 operations (most as stubs), one more operation and
+    /// schemas only it reaches, and one of each 3.1 construct.
+    fn upstream() -> String {
+        let mut paths = serde_json::Map::new();
+        for (method, path) in OUR_OPERATIONS {
+            let op = json!({ "responses": { "200": { "description": "ok", "content": { "application/json": {
+                "schema": { "$ref": "#/components/schemas/Envelope" } } } } } });
+            let item = paths.entry(path.to_owned()).or_insert_with(|| json!({}));
+            if let Value::Object(item) = item {
+                item.insert(method.to_owned(), op);
+            }
+        }
+        paths.insert(
+            "/v1/chats".into(),
+            json!({ "get": { "operationId": "listChats", "responses": { "200": { "description": "ok", "content": {
+                "application/json": { "schema": { "$ref": "#/components/schemas/Chat" } } } } } } }),
+        );
+        let doc = json!({
+            "openapi": "3.1.0",
+            "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+            "info": { "title": "Beeper Desktop API", "version": "9.9.9", "license": { "name": "MIT", "identifier": "MIT" } },
+            "security": [{ "bearerAuth": [] }],
+            "paths": paths,
+            "components": {
+                "securitySchemes": { "bearerAuth": { "type": "http", "scheme": "bearer" }, "unused": { "type": "apiKey", "in": "header", "name": "x" } },
+                "schemas": {
+                    "Envelope": { "type": "object", "required": ["session"], "properties": {
+                        "session": { "$ref": "#/components/schemas/Session", "description": "sibling description" },
+                        "count": { "type": ["integer", "null"], "exclusiveMinimum": 0 },
+                        "kind": { "const": "verification" },
+                        "note": { "type": "string", "examples": ["first", "second"] },
+                        "other": { "anyOf": [{ "$ref": "#/components/schemas/Nested" }, { "type": "null" }] },
+                        "limited": { "$ref": "#/components/schemas/Nested", "maxProperties": 3 }
+                    } },
+                    "Session": { "type": "object", "properties": { "state": { "type": "string" } } },
+                    "Nested": { "type": "object", "properties": { "deep": { "$ref": "#/components/schemas/Deep" } } },
+                    "Deep": { "type": "string", "enum": ["a", "b", null] },
+                    "Chat": { "type": "object", "properties": { "id": { "type": "string" } } },
+                    "Unused": { "type": "string" }
+                }
+            }
+        });
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    }
+
+    fn imported() -> Value {
+        let yaml = import(&upstream(), None).expect("imports");
+        serde_yaml::from_str(&yaml).expect("YAML")
+    }
+
+    #[test]
+    fn keeps_exactly_the_reachable_components() {
+        let spec = imported();
+        let schemas: Vec<&String> = spec
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        assert_eq!(schemas, ["Deep", "Envelope", "Nested", "Session"]);
+        let schemes: Vec<&String> = spec
+            .pointer("/components/securitySchemes")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        assert_eq!(schemes, ["bearerAuth"]);
+        let paths = spec.get("paths").and_then(Value::as_object).expect("paths");
+        assert!(!paths.contains_key("/v1/chats"));
+        assert_eq!(
+            paths
+                .values()
+                .map(|i| i.as_object().map_or(0, |m| m.len()))
+                .sum::<usize>(),
+            10
+        );
+    }
+
+    #[test]
+    fn importing_twice_gives_the_same_file() {
+        let once = import(&upstream(), None).expect("imports");
+        let twice = import(&once, Some(&once)).expect("imports again");
+        assert_eq!(once, twice);
+    }
+
+    #[test]
+    fn every_3_1_construct_is_converted() {
+        let spec = imported();
+        let envelope = spec
+            .pointer("/components/schemas/Envelope/properties")
+            .expect("properties");
+        assert_eq!(spec["openapi"], "3.0.3");
+        assert!(
+            spec.get("jsonSchemaDialect").is_none()
+                && spec.pointer("/info/license/identifier").is_none()
+        );
+        assert_eq!(
+            envelope["count"],
+            json!({ "type": "integer", "nullable": true, "minimum": 0, "exclusiveMinimum": true })
+        );
+        assert_eq!(envelope["kind"], json!({ "enum": ["verification"] }));
+        assert_eq!(
+            envelope["note"],
+            json!({ "type": "string", "example": "first" })
+        );
+        assert_eq!(
+            envelope["other"],
+            json!({ "nullable": true, "allOf": [{ "$ref": "#/components/schemas/Nested" }] })
+        );
+        assert_eq!(
+            envelope["session"],
+            json!({ "$ref": "#/components/schemas/Session" }),
+            "annotation siblings go"
+        );
+        assert_eq!(
+            envelope["limited"],
+            json!({ "allOf": [{ "$ref": "#/components/schemas/Nested" }], "maxProperties": 3 })
+        );
+        assert_eq!(
+            spec.pointer("/components/schemas/Deep"),
+            Some(&json!({ "type": "string", "enum": ["a", "b"], "nullable": true }))
+        );
+        // And the result is a document openapiv3 reads as 3.0.
+        let text = to_yaml(&spec).expect("yaml");
+        assert!(crate::spec::parse(&text).is_ok());
+    }
+
+    #[test]
+    fn our_additions_are_kept_where_upstream_has_none() {
+        let ours = "paths:\n  /v1/app/setup:\n    get:\n      operationId: getSetup\n      tags: [setup]\n      summary: Ours\ncomponents:\n  schemas:\n    Session:\n      description: Our session.\n      properties:\n        state: {description: Our state.}\n";
+        let spec: Value =
+            serde_yaml::from_str(&import(&upstream(), Some(ours)).expect("imports")).expect("yaml");
+        let op = spec.pointer("/paths/~1v1~1app~1setup/get").expect("op");
+        assert_eq!(
+            (op["operationId"].as_str(), op["summary"].as_str()),
+            (Some("getSetup"), Some("Ours"))
+        );
+        assert_eq!(
+            spec.pointer("/components/schemas/Session/description"),
+            Some(&json!("Our session."))
+        );
+        assert_eq!(
+            spec.pointer("/components/schemas/Session/properties/state/description"),
+            Some(&json!("Our state."))
+        );
+    }
+
+    #[test]
+    fn a_missing_operation_fails_naming_its_path() {
+        let mut doc: Value = serde_json::from_str(&upstream()).expect("json");
+        if let Some(Value::Object(paths)) = doc.get_mut("paths") {
+            paths.remove("/v1/app/setup/verifications/qr/scan");
+        }
+        let err = import(&doc.to_string(), None).expect_err("incomplete");
+        assert!(
+            err.contains("POST /v1/app/setup/verifications/qr/scan"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_maintained_spec_round_trips_unchanged_in_meaning() {
+        let path = crate::spec::workspace_root().join(crate::spec::SPEC_PATH);
+        let text = std::fs::read_to_string(path).expect("readable");
+        let imported = import(&text, Some(&text)).expect("imports");
+        let before: Value = serde_yaml::from_str(&text).expect("yaml");
+        let after: Value = serde_yaml::from_str(&imported).expect("yaml");
+        assert_eq!(before, after);
+    }
+}
