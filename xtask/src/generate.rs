@@ -97,7 +97,8 @@ fn request_hooks() -> proc_macro2::TokenStream {
         /// shared `reqwest::Client` and this value) to read what that call's server said.
         #[derive(Clone, Debug, Default)]
         pub struct RequestHooks {
-            headers: ::reqwest::header::HeaderMap,
+            headers: ::std::sync::Arc<::reqwest::header::HeaderMap>,
+            timeout: ::std::option::Option<::std::time::Duration>,
             last: ::std::sync::Arc<::std::sync::Mutex<::std::option::Option<ResponseHead>>>,
         }
 
@@ -112,15 +113,26 @@ fn request_hooks() -> proc_macro2::TokenStream {
 
         impl RequestHooks {
             /// Hooks that add `headers` to every request. Mark secret values sensitive
-            /// (`HeaderValue::set_sensitive`) so that no `Debug` output shows them.
-            pub fn new(headers: ::reqwest::header::HeaderMap) -> Self {
-                Self { headers, last: ::std::default::Default::default() }
+            /// (`HeaderValue::set_sensitive`) so that no `Debug` output shows them. The headers
+            /// are shared, so hooks for each call cost no copy of them.
+            pub fn new(headers: impl ::std::convert::Into<::std::sync::Arc<::reqwest::header::HeaderMap>>) -> Self {
+                Self { headers: headers.into(), timeout: None, last: ::std::default::Default::default() }
             }
 
-            /// The pre-request hook: adds the headers, replacing any of the same name.
+            /// Also gives every request this timeout, from sending until the end of the body.
+            pub fn with_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.timeout = Some(timeout);
+                self
+            }
+
+            /// The pre-request hook: adds the headers, replacing any of the same name, and the
+            /// timeout.
             pub fn before_send(&self, request: &mut ::reqwest::Request) {
-                for (name, value) in &self.headers {
+                for (name, value) in self.headers.iter() {
                     request.headers_mut().insert(name.clone(), value.clone());
+                }
+                if let Some(timeout) = self.timeout {
+                    *request.timeout_mut() = Some(timeout);
                 }
             }
 

@@ -19,6 +19,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many times a failed request is retried (so at most three attempts), as in the official SDKs.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// How many requests one client has in flight at most, as the official Python SDK's connection
+/// limit; more wait their turn.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 100;
 /// The environment variable [`Client::from_env`] reads the access token from.
 pub const ENV_ACCESS_TOKEN: &str = "BEEPER_ACCESS_TOKEN";
 /// The environment variable [`Client::from_env`] reads the base URL from.
@@ -90,11 +93,13 @@ pub(crate) struct Inner {
     pub base_url: String,
     pub http: reqwest::Client,
     /// Added to every request: `Authorization` (marked sensitive) and `User-Agent`.
-    pub headers: HeaderMap,
+    pub headers: Arc<HeaderMap>,
     pub timeout: Duration,
     pub max_retries: u32,
     /// How waiters poll unless told otherwise.
     pub wait: WaitOptions,
+    /// Bounds the requests in flight, and so the open connections.
+    pub in_flight: tokio::sync::Semaphore,
 }
 
 impl fmt::Debug for Client {
@@ -157,6 +162,7 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     allow_insecure_http: bool,
     wait: WaitOptions,
+    max_concurrent_requests: usize,
 }
 
 impl Default for ClientBuilder {
@@ -171,6 +177,7 @@ impl Default for ClientBuilder {
             http_client: None,
             allow_insecure_http: false,
             wait: WaitOptions::default(),
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
         }
     }
 }
@@ -190,6 +197,7 @@ impl fmt::Debug for ClientBuilder {
             .field("http_client", &self.http_client.as_ref().map(|_| "custom"))
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("wait", &self.wait)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
             .finish()
     }
 }
@@ -273,6 +281,14 @@ impl ClientBuilder {
         self
     }
 
+    /// How many requests the client (and its clones) may have in flight at once (default 100);
+    /// more wait their turn, before their timeout starts. This bounds the open connections, so
+    /// that thousands of waiters on one client share a few of them. At least 1.
+    pub fn max_concurrent_requests(mut self, limit: usize) -> Self {
+        self.max_concurrent_requests = limit.max(1);
+        self
+    }
+
     /// Checks the configuration and builds the client.
     ///
     /// Fails with [`Error::Config`] when there is no token, the base URL is not a usable `http`
@@ -314,10 +330,11 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 base_url,
                 http,
-                headers,
+                headers: Arc::new(headers),
                 timeout: self.timeout,
                 max_retries: self.max_retries,
                 wait: self.wait,
+                in_flight: tokio::sync::Semaphore::new(self.max_concurrent_requests),
             }),
         })
     }

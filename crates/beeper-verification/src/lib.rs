@@ -99,8 +99,9 @@ mod verifications;
 mod wait;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL,
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN,
+    ENV_BASE_URL,
 };
 pub use error::{ApiError, ConfigError, Error};
 pub use flow::VerifyOptions;

@@ -2,6 +2,7 @@
 //! retries, the mapping of every failure to [`Error`], and a tracing span per request.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Instant, SystemTime};
 
@@ -106,26 +107,21 @@ impl Client {
         F: Fn(generated::Client) -> Fut,
         Fut: Future<Output = WireResult<W>>,
     {
+        // Wait for a turn; the semaphore is never closed, so this only waits.
+        let _turn = self.inner.in_flight.acquire().await.ok();
         // A fresh generated client per attempt: its hooks hold this attempt's response head.
-        let hooks = RequestHooks::new(self.inner.headers.clone());
+        let hooks =
+            RequestHooks::new(Arc::clone(&self.inner.headers)).with_timeout(self.inner.timeout);
         let client = generated::Client::new_with_client(
             &self.inner.base_url,
             self.inner.http.clone(),
             hooks.clone(),
         );
-        let exchange = async {
-            match send(client).await {
-                Ok(value) => Ok((value.status().as_u16(), value.into_inner())),
-                Err(e) => self.map_error(op, e, &hooks).await,
-            }
-        };
-        match tokio::time::timeout(self.inner.timeout, exchange).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::Timeout {
-                method: op.method,
-                path: op.path.clone(),
-                timeout: self.inner.timeout,
-            }),
+        // The timeout rides on the request itself (the hooks set it), from sending until the
+        // end of the body, so an error body read in `map_error` is bounded by it too.
+        match send(client).await {
+            Ok(value) => Ok((value.status().as_u16(), value.into_inner())),
+            Err(e) => self.map_error(op, e, &hooks).await,
         }
     }
 
