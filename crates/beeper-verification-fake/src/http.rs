@@ -122,6 +122,12 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 // --- Middleware -----------------------------------------------------------------------------
 
 async fn record(State(shared): AppState, request: Request, next: Next) -> Response {
+    shared
+        .received
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if !shared.record {
+        return next.run(request).await;
+    }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
         return ApiError::new(

@@ -67,6 +67,7 @@ pub struct FakeServerBuilder {
     verification_timeout: Duration,
     session_state: String,
     seed: Option<u64>,
+    record: bool,
 }
 
 impl Default for FakeServerBuilder {
@@ -78,6 +79,7 @@ impl Default for FakeServerBuilder {
             verification_timeout: DEFAULT_VERIFICATION_TIMEOUT,
             session_state: "needs-verification".to_owned(),
             seed: None,
+            record: true,
         }
     }
 }
@@ -121,6 +123,13 @@ impl FakeServerBuilder {
         self
     }
 
+    /// Whether to keep every request in full for [`FakeServer::requests`] (default true). Turn
+    /// it off for load tests; [`FakeServer::request_count`] still counts.
+    pub fn record_requests(mut self, record: bool) -> Self {
+        self.record = record;
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     pub async fn start(self) -> std::io::Result<FakeServer> {
         let listener =
@@ -143,6 +152,7 @@ impl FakeServerBuilder {
             token,
             self.auto_peer,
             tokio::runtime::Handle::current(),
+            self.record,
         ));
         let app = http::router(Arc::clone(&shared));
         let (stop, stopped) = oneshot::channel::<()>();
@@ -214,6 +224,13 @@ impl FakeServer {
             .filter(|r| r.operation.as_deref() == Some(operation))
             .cloned()
             .collect()
+    }
+
+    /// How many requests have arrived since the start, whether recorded or not.
+    pub fn request_count(&self) -> u64 {
+        self.shared
+            .received
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Forgets the requests received so far.

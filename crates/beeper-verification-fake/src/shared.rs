@@ -37,6 +37,10 @@ pub(crate) struct Shared {
     runtime: tokio::runtime::Handle,
     /// When the server started, on tokio's clock.
     pub started: Instant,
+    /// Whether requests are kept in full (method, path, headers, body).
+    pub record: bool,
+    /// How many requests arrived, recorded or not.
+    pub received: std::sync::atomic::AtomicU64,
 }
 
 /// A lock that survives a panic elsewhere: the fake's state stays usable.
@@ -50,6 +54,7 @@ impl Shared {
         token: String,
         auto_peer: Option<AutoPeer>,
         runtime: tokio::runtime::Handle,
+        record: bool,
     ) -> Self {
         Self {
             world: Mutex::new(world),
@@ -59,6 +64,8 @@ impl Shared {
             auto_peer,
             runtime,
             started: Instant::now(),
+            record,
+            received: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
