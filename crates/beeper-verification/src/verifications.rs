@@ -82,8 +82,9 @@ impl<'a> VerificationsApi<'a> {
     ///     .verifications()
     ///     .create(CreateVerification { purpose: Some(Purpose::Device), ..Default::default() })
     ///     .await?;
-    /// let verification = started.verification.expect("the new verification");
-    /// println!("started {}; now {}", verification.id, verification.state);
+    /// if let Some(verification) = started.verification {
+    ///     println!("started {}; now {}", verification.id, verification.state);
+    /// }
     /// # Ok(())
     /// # }
     /// ```
