@@ -66,7 +66,6 @@ impl From<Refusal> for ApiError {
                 Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", refusal.to_string())
             }
             Refusal::NotAvailable { state, allowed, .. } => {
-                let allowed: Vec<&str> = allowed.split(", ").filter(|a| !a.is_empty()).collect();
                 let details = json!({ "state": state, "availableActions": allowed });
                 Self::new(
                     StatusCode::CONFLICT,
@@ -75,6 +74,12 @@ impl From<Refusal> for ApiError {
                 )
                 .with_details(details)
             }
+            Refusal::PeerMoveRefused { state, .. } => Self::new(
+                StatusCode::CONFLICT,
+                "PEER_MOVE_NOT_POSSIBLE",
+                refusal.to_string(),
+            )
+            .with_details(json!({ "state": state })),
             Refusal::UnknownQr => Self::new(
                 StatusCode::BAD_REQUEST,
                 "INVALID_QR_CODE",

@@ -78,7 +78,7 @@ pub enum Refusal {
     #[error("no verification with ID {0:?}")]
     NotFound(String),
     /// The action is not in the verification's `availableActions`.
-    #[error("cannot {action}: verification {id} is {state}; allowed now: [{allowed}]")]
+    #[error("cannot {action}: verification {id} is {state}; allowed now: [{}]", allowed.join(", "))]
     NotAvailable {
         /// The verification.
         id: String,
@@ -86,8 +86,20 @@ pub enum Refusal {
         action: &'static str,
         /// Its state.
         state: &'static str,
-        /// Its available actions, comma-separated.
-        allowed: String,
+        /// Its available actions.
+        allowed: Vec<&'static str>,
+    },
+    /// The other device's move does not fit the verification's state.
+    #[error("the other device cannot {action}: verification {id} is {state}; {why}")]
+    PeerMoveRefused {
+        /// The verification.
+        id: String,
+        /// The other device's move.
+        action: &'static str,
+        /// Its state.
+        state: &'static str,
+        /// Why not.
+        why: &'static str,
     },
     /// The scanned QR payload belongs to no live verification.
     #[error("the scanned QR code does not belong to any live verification")]
@@ -134,12 +146,7 @@ impl Transaction {
             id: self.id.clone(),
             action: action.as_str(),
             state: self.state.as_str(),
-            allowed: self
-                .available()
-                .iter()
-                .map(|a| a.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            allowed: self.available().iter().map(|a| a.as_str()).collect(),
         })
     }
 
@@ -192,16 +199,12 @@ impl Transaction {
                 data: sas::our_qr(&self.id),
             }),
             sas: (self.state == State::SasReady
-                || (self.state == State::Done && self.methods_used_sas()))
-            .then(|| wire::VerificationSas {
-                emojis: sas::emojis(&self.id),
-                decimals: Some(sas::decimals(&self.id)),
-            }),
+                || (self.state == State::Done && self.we_confirmed_sas))
+                .then(|| wire::VerificationSas {
+                    emojis: sas::emojis(&self.id),
+                    decimals: Some(sas::decimals(&self.id)),
+                }),
         }
-    }
-
-    fn methods_used_sas(&self) -> bool {
-        self.we_confirmed_sas
     }
 }
 
@@ -380,23 +383,23 @@ impl World {
         if allowed.contains(&t.state) {
             Ok(t)
         } else {
-            Err(Refusal::NotAvailable {
+            Err(Refusal::PeerMoveRefused {
                 id: t.id.clone(),
                 action: what,
                 state: t.state.as_str(),
-                allowed: "(the other device's move does not fit this state)".to_owned(),
+                why: "that move does not fit this state",
             })
         }
     }
 
     pub fn peer_accept(&mut self, id: &str) -> Result<(), Refusal> {
-        let t = self.live(id, "accept (other device)", &[State::Requested])?;
+        let t = self.live(id, "accept", &[State::Requested])?;
         if t.incoming {
-            return Err(Refusal::NotAvailable {
+            return Err(Refusal::PeerMoveRefused {
                 id: t.id.clone(),
-                action: "accept (other device)",
+                action: "accept",
                 state: t.state.as_str(),
-                allowed: "the other device sent this request; this device accepts it".to_owned(),
+                why: "it sent this request itself; this device accepts it",
             });
         }
         t.state = State::Ready;
@@ -404,13 +407,13 @@ impl World {
     }
 
     pub fn peer_start_sas(&mut self, id: &str) -> Result<(), Refusal> {
-        self.live(id, "sas.start (other device)", &[State::Ready])?
+        self.live(id, "start the emoji comparison", &[State::Ready])?
             .state = State::SasReady;
         Ok(())
     }
 
     pub fn peer_confirm_sas(&mut self, id: &str) -> Result<(), Refusal> {
-        let t = self.live(id, "sas.confirm (other device)", &[State::SasReady])?;
+        let t = self.live(id, "confirm the emoji", &[State::SasReady])?;
         t.peer_confirmed_sas = true;
         if t.we_confirmed_sas {
             self.finish(id);
@@ -419,8 +422,7 @@ impl World {
     }
 
     pub fn peer_scan_our_qr(&mut self, id: &str) -> Result<(), Refusal> {
-        self.live(id, "qr scan (other device)", &[State::Ready])?
-            .state = State::QrScanned;
+        self.live(id, "scan the QR code", &[State::Ready])?.state = State::QrScanned;
         Ok(())
     }
 
@@ -433,11 +435,11 @@ impl World {
     ) -> Result<(), Refusal> {
         let t = self.get_mut(id)?;
         if t.state.is_terminal() {
-            return Err(Refusal::NotAvailable {
+            return Err(Refusal::PeerMoveRefused {
                 id: t.id.clone(),
-                action: "cancel (other device)",
+                action: "end it",
                 state: t.state.as_str(),
-                allowed: String::new(),
+                why: "it has already ended",
             });
         }
         t.end(state, code, reason);

@@ -336,6 +336,12 @@ async fn the_http_controls_drive_the_other_device_and_the_faults() {
         status, 409,
         "the other device cannot scan in sas_ready: {body}"
     );
+    assert_error_body(&body, "PEER_MOVE_NOT_POSSIBLE");
+    assert_eq!(
+        body["details"],
+        json!({ "state": "sas_ready" }),
+        "no made-up actions"
+    );
     let (status, _) = send(
         &server,
         reqwest::Method::POST,
