@@ -246,6 +246,18 @@ pub enum ConfigError {
 }
 
 impl Error {
+    /// A 200 whose body lacks the `verification` the request was about.
+    pub(crate) fn missing_verification(method: &'static str, path: String) -> Self {
+        Self::InvalidResponse {
+            method,
+            path,
+            status: 200,
+            reason: "the response has no `verification`".to_owned(),
+            body_start: String::new(),
+            retry_after: None,
+        }
+    }
+
     /// The HTTP status of the response, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -129,7 +129,10 @@ impl Client {
                 let created = self.verifications().create(params).await?;
                 match created.verification {
                     Some(v) => v,
-                    None => return Err(missing("POST", "/v1/app/setup/verifications")),
+                    None => {
+                        let path = "/v1/app/setup/verifications".to_owned();
+                        return Err(Error::missing_verification("POST", path));
+                    }
                 }
             }
         };
@@ -178,11 +181,8 @@ impl Client {
             .wait_until(|v: &Verification| v.sas.is_some() && v.can(Action::SasConfirm))
             .await?;
         let Some(sas) = comparing.sas.clone() else {
-            let path = format!(
-                "/v1/app/setup/verifications/{}",
-                crate::id::path_segment(handle.id())
-            );
-            return Err(missing("GET", &path));
+            let path = crate::verifications::path(handle.id(), "");
+            return Err(Error::missing_verification("GET", path));
         };
         if compare(sas).await {
             handle.act_on(&comparing, Action::SasConfirm, None).await?;
@@ -262,16 +262,5 @@ impl Client {
         };
         handle.wait_until(VerificationState::Done).await?;
         self.session().await
-    }
-}
-
-fn missing(method: &'static str, path: &str) -> Error {
-    Error::InvalidResponse {
-        method,
-        path: path.to_owned(),
-        status: 200,
-        reason: "the response has no `verification`".to_owned(),
-        body_start: String::new(),
-        retry_after: None,
     }
 }

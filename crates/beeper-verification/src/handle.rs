@@ -4,7 +4,7 @@
 use futures_util::Stream;
 
 use crate::wait::{self, Poller, Until, WaitOptions};
-use crate::{Action, CancelVerification, Client, Error, Verification, VerificationResponse, id};
+use crate::{Action, CancelVerification, Client, Error, Verification, VerificationResponse};
 
 /// One verification, by ID. Get one with [`Client::verification`]; cheap to clone.
 ///
@@ -165,15 +165,7 @@ impl VerificationHandle {
 /// The verification with this ID, now.
 pub(crate) async fn fetch(client: &Client, verification_id: &str) -> Result<Verification, Error> {
     let response = client.verifications().retrieve(verification_id).await?;
-    response.verification.ok_or_else(|| Error::InvalidResponse {
-        method: "GET",
-        path: format!(
-            "/v1/app/setup/verifications/{}",
-            id::path_segment(verification_id)
-        ),
-        status: 200,
-        reason: "the response has no `verification`".to_owned(),
-        body_start: String::new(),
-        retry_after: None,
+    response.verification.ok_or_else(|| {
+        Error::missing_verification("GET", crate::verifications::path(verification_id, ""))
     })
 }

@@ -38,7 +38,7 @@ fn wire_id<T: FromStr>(raw: &str) -> Result<T, Error> {
 }
 
 /// The path of an action on one verification, as sent.
-fn path(id: &str, action: &str) -> String {
+pub(crate) fn path(id: &str, action: &str) -> String {
     format!("{VERIFICATIONS}/{}{action}", id::path_segment(id))
 }
 
