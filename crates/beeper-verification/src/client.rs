@@ -554,6 +554,19 @@ mod tests {
         assert!(checked_base_url("https://beeper.example.com", false, true).is_ok());
     }
 
+    #[cfg(feature = "rustls")]
+    #[test]
+    fn with_rustls_an_https_client_builds() {
+        let client = Client::builder()
+            .base_url("https://beeper.example.com/")
+            .access_token("t")
+            .build();
+        assert_eq!(
+            client.ok().map(|c| c.base_url().to_owned()).as_deref(),
+            Some("https://beeper.example.com")
+        );
+    }
+
     #[test]
     fn a_trailing_slash_is_dropped_and_a_path_prefix_kept() {
         assert_eq!(
