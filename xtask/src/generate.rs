@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
 use crate::spec::{self, SPEC_PATH};
@@ -38,10 +38,9 @@ pub fn render(spec_path: &Path, spec_label: &str) -> Result<Vec<GeneratedFile>, 
         )
     })?;
 
-    let mut client = Generator::new(&settings())
+    let client = Generator::new(&settings())
         .generate_tokens(&spec.api)
         .map_err(|e| format!("progenitor failed: {e}"))?;
-    client.extend(request_hooks());
     let client = format_tokens(client)?;
     // A fresh generator: each one accumulates the types it has seen.
     let mock = format_tokens(
@@ -76,82 +75,15 @@ fn settings() -> GenerationSettings {
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_derive("schemars::JsonSchema")
-        .with_inner_type(quote!(RequestHooks))
-        .with_pre_hook(quote!(RequestHooks::before_send))
-        .with_post_hook(quote!(RequestHooks::after_response));
+        // The hooks are handwritten, in the client crate's `src/hooks.rs`: the `inner` value of
+        // every generated `Client`, called before sending and after the response head arrives,
+        // and an `impl ClientHooks` of our own (so no default impl is generated) that caps
+        // response bodies.
+        .with_hooks(HooksMode::Expected)
+        .with_inner_type(quote!(crate::hooks::RequestHooks))
+        .with_pre_hook(quote!(crate::hooks::RequestHooks::before_send))
+        .with_post_hook(quote!(crate::hooks::RequestHooks::after_response));
     settings
-}
-
-/// Code appended to the generated client: the `inner` value of every generated `Client`, with
-/// two hooks progenitor calls around each request.
-///
-/// - Before sending, it adds the caller's headers (the bearer token, the user agent), so that a
-///   caller-supplied `reqwest::Client` needs no default headers of its own.
-/// - After the response head arrives, it records the status and headers before the body is read.
-///   Without that, a body that fails to decode (`Error::InvalidResponsePayload`) loses its status,
-///   and a caller cannot tell a malformed 200 from a 503 page, nor honour its `Retry-After`.
-fn request_hooks() -> proc_macro2::TokenStream {
-    quote! {
-        /// Headers added to every request, and the head of the last response, for one
-        /// [`Client`]. Give each concurrent call its own `Client` (they are cheap: a base URL, a
-        /// shared `reqwest::Client` and this value) to read what that call's server said.
-        #[derive(Clone, Debug, Default)]
-        pub struct RequestHooks {
-            headers: ::std::sync::Arc<::reqwest::header::HeaderMap>,
-            timeout: ::std::option::Option<::std::time::Duration>,
-            last: ::std::sync::Arc<::std::sync::Mutex<::std::option::Option<ResponseHead>>>,
-        }
-
-        /// What a response said before its body: its status and headers.
-        #[derive(Clone, Debug)]
-        pub struct ResponseHead {
-            /// The HTTP status.
-            pub status: ::reqwest::StatusCode,
-            /// The response headers (`Retry-After`, `X-Beeper-Desktop-Version`, ...).
-            pub headers: ::reqwest::header::HeaderMap,
-        }
-
-        impl RequestHooks {
-            /// Hooks that add `headers` to every request. Mark secret values sensitive
-            /// (`HeaderValue::set_sensitive`) so that no `Debug` output shows them. The headers
-            /// are shared, so hooks for each call cost no copy of them.
-            pub fn new(headers: impl ::std::convert::Into<::std::sync::Arc<::reqwest::header::HeaderMap>>) -> Self {
-                Self { headers: headers.into(), timeout: None, last: ::std::default::Default::default() }
-            }
-
-            /// Also gives every request this timeout, from sending until the end of the body.
-            pub fn with_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-                self.timeout = Some(timeout);
-                self
-            }
-
-            /// The pre-request hook: adds the headers, replacing any of the same name, and the
-            /// timeout.
-            pub fn before_send(&self, request: &mut ::reqwest::Request) {
-                for (name, value) in self.headers.iter() {
-                    request.headers_mut().insert(name.clone(), value.clone());
-                }
-                if let Some(timeout) = self.timeout {
-                    *request.timeout_mut() = Some(timeout);
-                }
-            }
-
-            /// The post-request hook: records the head of a response that arrived.
-            pub fn after_response(&self, result: &::reqwest::Result<::reqwest::Response>) {
-                if let (Ok(response), Ok(mut last)) = (result, self.last.lock()) {
-                    *last = Some(ResponseHead {
-                        status: response.status(),
-                        headers: response.headers().clone(),
-                    });
-                }
-            }
-
-            /// Takes the head of the last response, leaving nothing behind.
-            pub fn take_response_head(&self) -> ::std::option::Option<ResponseHead> {
-                self.last.lock().ok().and_then(|mut last| last.take())
-            }
-        }
-    }
 }
 
 fn format_tokens(tokens: proc_macro2::TokenStream) -> Result<String, String> {

@@ -988,7 +988,7 @@ Version: 0.1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: RequestHooks,
+    pub(crate) inner: crate::hooks::RequestHooks,
 }
 impl Client {
     /// Create a new client.
@@ -996,7 +996,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: RequestHooks) -> Self {
+    pub fn new(baseurl: &str, inner: crate::hooks::RequestHooks) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1015,7 +1015,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: RequestHooks,
+        inner: crate::hooks::RequestHooks,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -1024,7 +1024,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<RequestHooks> for Client {
+impl ClientInfo<crate::hooks::RequestHooks> for Client {
     fn api_version() -> &'static str {
         "0.1.0"
     }
@@ -1034,11 +1034,17 @@ impl ClientInfo<RequestHooks> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &RequestHooks {
+    fn inner(&self) -> &crate::hooks::RequestHooks {
         &self.inner
     }
 }
-impl ClientHooks<RequestHooks> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<crate::hooks::RequestHooks>,
+    {}
+};
 #[allow(clippy::all)]
 impl Client {
     /**Get Beeper app setup state
@@ -1071,11 +1077,11 @@ Sends a `GET` request to `/v1/app/setup`
         let info = OperationInfo {
             operation_id: "get_setup",
         };
-        (RequestHooks::before_send)(&self.inner, &mut request);
+        (crate::hooks::RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (RequestHooks::after_response)(&self.inner, &result);
+        (crate::hooks::RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1136,11 +1142,11 @@ Sends a `GET` request to `/v1/app/setup/verifications`
         let info = OperationInfo {
             operation_id: "list_verifications",
         };
-        (RequestHooks::before_send)(&self.inner, &mut request);
+        (crate::hooks::RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (RequestHooks::after_response)(&self.inner, &result);
+        (crate::hooks::RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1208,11 +1214,11 @@ Arguments:
         let info = OperationInfo {
             operation_id: "create_verification",
         };
-        (RequestHooks::before_send)(&self.inner, &mut request);
+        (crate::hooks::RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (RequestHooks::after_response)(&self.inner, &result);
+        (crate::hooks::RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1278,11 +1284,11 @@ Sends a `POST` request to `/v1/app/setup/verifications/qr/scan`
         let info = OperationInfo {
             operation_id: "scan_verification_qr",
         };
-        (RequestHooks::before_send)(&self.inner, &mut request);
+        (crate::hooks::RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (RequestHooks::after_response)(&self.inner, &result);
+        (crate::hooks::RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1352,11 +1358,11 @@ Arguments:
         let info = OperationInfo {
             operation_id: "get_verification",
         };
-        (RequestHooks::before_send)(&self.inner, &mut request);
+        (crate::hooks::RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (RequestHooks::after_response)(&self.inner, &result);
+        (crate::hooks::RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1426,11 +1432,11 @@ Arguments:
         let info = OperationInfo {
             operation_id: "accept_verification",
         };
-        (RequestHooks::before_send)(&self.inner, &mut request);
+        (crate::hooks::RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (RequestHooks::after_response)(&self.inner, &result);
+        (crate::hooks::RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1503,11 +1509,11 @@ Arguments:
         let info = OperationInfo {
             operation_id: "cancel_verification",
         };
-        (RequestHooks::before_send)(&self.inner, &mut request);
+        (crate::hooks::RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (RequestHooks::after_response)(&self.inner, &result);
+        (crate::hooks::RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1577,11 +1583,11 @@ Arguments:
         let info = OperationInfo {
             operation_id: "confirm_verification_qr_scanned",
         };
-        (RequestHooks::before_send)(&self.inner, &mut request);
+        (crate::hooks::RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (RequestHooks::after_response)(&self.inner, &result);
+        (crate::hooks::RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1651,11 +1657,11 @@ Arguments:
         let info = OperationInfo {
             operation_id: "confirm_verification_sas",
         };
-        (RequestHooks::before_send)(&self.inner, &mut request);
+        (crate::hooks::RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (RequestHooks::after_response)(&self.inner, &result);
+        (crate::hooks::RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1725,11 +1731,11 @@ Arguments:
         let info = OperationInfo {
             operation_id: "start_verification_sas",
         };
-        (RequestHooks::before_send)(&self.inner, &mut request);
+        (crate::hooks::RequestHooks::before_send)(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
-        (RequestHooks::after_response)(&self.inner, &result);
+        (crate::hooks::RequestHooks::after_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -1765,65 +1771,4 @@ Arguments:
 pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
-}
-/// Headers added to every request, and the head of the last response, for one
-/// [`Client`]. Give each concurrent call its own `Client` (they are cheap: a base URL, a
-/// shared `reqwest::Client` and this value) to read what that call's server said.
-#[derive(Clone, Debug, Default)]
-pub struct RequestHooks {
-    headers: ::std::sync::Arc<::reqwest::header::HeaderMap>,
-    timeout: ::std::option::Option<::std::time::Duration>,
-    last: ::std::sync::Arc<::std::sync::Mutex<::std::option::Option<ResponseHead>>>,
-}
-/// What a response said before its body: its status and headers.
-#[derive(Clone, Debug)]
-pub struct ResponseHead {
-    /// The HTTP status.
-    pub status: ::reqwest::StatusCode,
-    /// The response headers (`Retry-After`, `X-Beeper-Desktop-Version`, ...).
-    pub headers: ::reqwest::header::HeaderMap,
-}
-impl RequestHooks {
-    /// Hooks that add `headers` to every request. Mark secret values sensitive
-    /// (`HeaderValue::set_sensitive`) so that no `Debug` output shows them. The headers
-    /// are shared, so hooks for each call cost no copy of them.
-    pub fn new(
-        headers: impl ::std::convert::Into<
-            ::std::sync::Arc<::reqwest::header::HeaderMap>,
-        >,
-    ) -> Self {
-        Self {
-            headers: headers.into(),
-            timeout: None,
-            last: ::std::default::Default::default(),
-        }
-    }
-    /// Also gives every request this timeout, from sending until the end of the body.
-    pub fn with_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-    /// The pre-request hook: adds the headers, replacing any of the same name, and the
-    /// timeout.
-    pub fn before_send(&self, request: &mut ::reqwest::Request) {
-        for (name, value) in self.headers.iter() {
-            request.headers_mut().insert(name.clone(), value.clone());
-        }
-        if let Some(timeout) = self.timeout {
-            *request.timeout_mut() = Some(timeout);
-        }
-    }
-    /// The post-request hook: records the head of a response that arrived.
-    pub fn after_response(&self, result: &::reqwest::Result<::reqwest::Response>) {
-        if let (Ok(response), Ok(mut last)) = (result, self.last.lock()) {
-            *last = Some(ResponseHead {
-                status: response.status(),
-                headers: response.headers().clone(),
-            });
-        }
-    }
-    /// Takes the head of the last response, leaving nothing behind.
-    pub fn take_response_head(&self) -> ::std::option::Option<ResponseHead> {
-        self.last.lock().ok().and_then(|mut last| last.take())
-    }
 }

@@ -1,7 +1,8 @@
 //! The generated wire layer of the Beeper Desktop API's device-verification endpoints.
 //!
-//! Everything in this crate except this file is generated from `openapi/beeper-verification.yaml`
-//! by `cargo xtask generate`; never edit it by hand. Most users want the `beeper-verification`
+//! `src/generated.rs` and `src/generated_mock.rs` are generated from
+//! `openapi/beeper-verification.yaml` by `cargo xtask generate`; never edit them by hand. This
+//! file and `src/hooks.rs` (the headers, timeout and body cap of every request) are handwritten. Most users want the `beeper-verification`
 //! crate instead, which wraps this one with typed enums, typed errors, retries and waiting
 //! helpers, and which keeps its public API stable when this crate is regenerated.
 //!
@@ -20,8 +21,10 @@
     rustdoc::all
 )]
 mod generated;
+mod hooks;
 
 pub use generated::*;
+pub use hooks::{BodyTooLarge, RequestHooks, ResponseHead};
 
 /// Typed httpmock helpers for every operation, generated from the same spec.
 ///

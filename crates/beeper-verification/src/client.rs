@@ -1,6 +1,7 @@
 //! The [`Client`] and its configuration.
 
 use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +23,9 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// How many requests one client has in flight at most, as the official Python SDK's connection
 /// limit; more wait their turn.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 100;
+/// The most a response body may hold unless [`ClientBuilder::max_response_bytes`] says
+/// otherwise: 1 MiB, hundreds of times what this API sends.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
 /// The environment variable [`Client::from_env`] reads the access token from.
 pub const ENV_ACCESS_TOKEN: &str = "BEEPER_ACCESS_TOKEN";
 /// The environment variable [`Client::from_env`] reads the base URL from.
@@ -50,8 +54,26 @@ pub const ENV_BASE_URL: &str = "BEEPER_BASE_URL";
 /// # Security
 ///
 /// The access token is sent only in the `Authorization` header. It never appears in `Debug`
-/// output, error messages or logs. Plain `http` is refused for any host that is not this machine
-/// unless [`ClientBuilder::allow_insecure_http`] says otherwise.
+/// output, error messages or logs. The whole path it travels is checked:
+///
+/// - Plain `http` is refused for any host that is not this machine unless
+///   [`ClientBuilder::allow_insecure_http`] says otherwise. This machine is a loopback address
+///   (`127.0.0.0/8`, `::1`) or `localhost`; `localhost` and the names under it
+///   (`app.localhost`, `localhost.`) are resolved to loopback by the client itself (RFC 6761),
+///   never through DNS.
+/// - Plain `http` never goes through a proxy, so `HTTP_PROXY`, `http_proxy` and `ALL_PROXY` never
+///   see the token. An `https` base URL uses the proxy the environment names (`HTTPS_PROXY`,
+///   `ALL_PROXY`, `NO_PROXY`), as users expect: the proxy sees only the encrypted tunnel.
+/// - Redirects are never followed: the API does not send them, and following one could carry an
+///   action's body (a scanned QR code) to another origin. A redirect is
+///   [`Error::Redirect`].
+/// - A response body may hold at most [`ClientBuilder::max_response_bytes`] (default 1 MiB);
+///   reading stops there with [`Error::ResponseTooLarge`], so a hostile server cannot make the
+///   client hold more.
+///
+/// With [`ClientBuilder::http_client`] your `reqwest::Client` decides proxies, redirects and
+/// name resolution; the body cap and the rest still apply, and only `localhost` and loopback
+/// addresses count as this machine.
 ///
 /// # Example
 ///
@@ -100,6 +122,8 @@ pub(crate) struct Inner {
     pub wait: WaitOptions,
     /// Bounds the requests in flight, and so the open connections.
     pub in_flight: tokio::sync::Semaphore,
+    /// The most a response body may hold.
+    pub max_response_bytes: u64,
 }
 
 impl fmt::Debug for Client {
@@ -163,6 +187,7 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     wait: WaitOptions,
     max_concurrent_requests: usize,
+    max_response_bytes: u64,
 }
 
 impl Default for ClientBuilder {
@@ -178,6 +203,7 @@ impl Default for ClientBuilder {
             allow_insecure_http: false,
             wait: WaitOptions::default(),
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -198,6 +224,7 @@ impl fmt::Debug for ClientBuilder {
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("wait", &self.wait)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -259,9 +286,15 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends requests through this `reqwest::Client` (proxies, TLS roots, a shared pool). The
-    /// token and user agent are still added to every request, and the per-attempt timeout still
-    /// applies.
+    /// Sends requests through this `reqwest::Client` (TLS roots, a shared pool). The token and
+    /// user agent are still added to every request, and the per-attempt timeout and the body
+    /// cap still apply.
+    ///
+    /// Its own proxy, redirect and DNS settings apply instead of this crate's (see
+    /// [`Client`]'s security notes): build it with `.no_proxy()` and
+    /// `.redirect(reqwest::redirect::Policy::none())` unless you mean otherwise. With it, names
+    /// under `localhost` (`app.localhost`, `localhost.`) count as remote hosts, because this
+    /// crate cannot make your client resolve them to loopback.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -289,12 +322,20 @@ impl ClientBuilder {
         self
     }
 
+    /// The most a response body may hold, in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`],
+    /// 1 MiB). A response that declares more is not read; one that streams more stops at the
+    /// limit. Either way the call fails with [`Error::ResponseTooLarge`], naming the limit.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     ///
     /// Fails with [`Error::Config`] when there is no token, the base URL is not a usable `http`
     /// or `https` URL, or plain `http` would carry the token to another machine.
     pub fn build(self) -> Result<Client, Error> {
-        let base_url = checked_base_url(
+        let base = checked_base_url(
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             self.allow_insecure_http,
             self.http_client.is_some(),
@@ -321,20 +362,38 @@ impl ClientBuilder {
 
         let http = match self.http_client {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .build()
-                .map_err(|e| ConfigError::HttpClient(e.to_string()))?,
+            None => {
+                let mut http = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    // The API never redirects; following one could take the body elsewhere.
+                    .redirect(reqwest::redirect::Policy::none());
+                if base.plain_http {
+                    // The token travels in clear: never through a proxy.
+                    http = http.no_proxy();
+                }
+                if let Some(name) = &base.local_name {
+                    // RFC 6761: `localhost` and the names under it are this machine, whatever a
+                    // resolver answers. The port comes from the URL.
+                    let loopback = [
+                        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+                        SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+                    ];
+                    http = http.resolve_to_addrs(name, &loopback);
+                }
+                http.build()
+                    .map_err(|e| ConfigError::HttpClient(e.to_string()))?
+            }
         };
         Ok(Client {
             inner: Arc::new(Inner {
-                base_url,
+                base_url: base.url,
                 http,
                 headers: Arc::new(headers),
                 timeout: self.timeout,
                 max_retries: self.max_retries,
                 wait: self.wait,
                 in_flight: tokio::sync::Semaphore::new(self.max_concurrent_requests),
+                max_response_bytes: self.max_response_bytes,
             }),
         })
     }
@@ -342,63 +401,113 @@ impl ClientBuilder {
 
 const DEFAULT_USER_AGENT: &str = concat!("beeper-verification-rust/", env!("CARGO_PKG_VERSION"));
 
-/// Parses and checks the base URL; returns it without a trailing slash.
+/// A base URL that passed the checks.
+#[derive(Debug, PartialEq, Eq)]
+struct BaseUrl {
+    /// Without a trailing slash.
+    url: String,
+    /// Whether it is plain `http`, whose requests must never go through a proxy.
+    plain_http: bool,
+    /// The host name, when it is `localhost` or a name under it, to resolve to loopback.
+    local_name: Option<String>,
+}
+
+/// Parses and checks the base URL. Errors never show credentials or a query from it.
 fn checked_base_url(
     raw: &str,
     allow_insecure_http: bool,
     custom_http: bool,
-) -> Result<String, ConfigError> {
+) -> Result<BaseUrl, ConfigError> {
     let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
-        url: raw.to_owned(),
+        url: redact_url(raw),
         reason: reason.to_owned(),
     };
     let url = Url::parse(raw.trim()).map_err(|e| invalid(&e.to_string()))?;
     if !url.username().is_empty() || url.password().is_some() {
-        // Do not echo credentials back.
-        let mut shown = url.clone();
-        let _ = shown.set_username("");
-        let _ = shown.set_password(None);
-        return Err(ConfigError::InvalidBaseUrl {
-            url: shown.to_string(),
-            reason: "it contains credentials; pass the token with access_token instead".into(),
-        });
+        return Err(invalid(
+            "it contains credentials; pass the token with access_token instead",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("it must not have a query or a fragment"));
     }
-    let host = url
-        .host_str()
-        .ok_or_else(|| invalid("it has no host"))?
-        .to_owned();
+    let host = url.host_str().ok_or_else(|| invalid("it has no host"))?;
+    let local_name = match url.host() {
+        Some(url::Host::Domain(name)) if is_local_name(name) => Some(name.to_owned()),
+        _ => None,
+    };
     match url.scheme() {
         "http" => {
-            if !allow_insecure_http && !is_this_machine(&url) {
-                return Err(ConfigError::InsecureHttp { host });
+            // Without our own client, a name under localhost may reach a resolver.
+            let this_machine = is_loopback_address(&url)
+                || local_name
+                    .as_deref()
+                    .is_some_and(|name| !custom_http || name == "localhost");
+            if !allow_insecure_http && !this_machine {
+                return Err(ConfigError::InsecureHttp {
+                    host: host.to_owned(),
+                });
             }
         }
         "https" => {
             if !cfg!(feature = "rustls") && !custom_http {
                 return Err(ConfigError::TlsNotEnabled {
-                    url: raw.to_owned(),
+                    url: redact_url(raw),
                 });
             }
         }
         _ => return Err(invalid("the scheme must be http or https")),
     }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+    Ok(BaseUrl {
+        url: url.as_str().trim_end_matches('/').to_owned(),
+        plain_http: url.scheme() == "http",
+        local_name,
+    })
 }
 
-/// Whether the URL's host is a loopback address or `localhost`.
-fn is_this_machine(url: &Url) -> bool {
+/// Whether the URL's host is a loopback address.
+fn is_loopback_address(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(domain)) => {
-            let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-            domain == "localhost" || domain.ends_with(".localhost")
-        }
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
+        _ => false,
     }
+}
+
+/// Whether a (lowercase) host name is `localhost` or a name under it, with or without the
+/// trailing dot of a fully qualified name (RFC 6761 reserves them all for loopback).
+fn is_local_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    name == "localhost" || name.ends_with(".localhost")
+}
+
+/// A URL as it may be shown: without user name, password, query or fragment, which may hold
+/// secrets. Works on text that does not parse as a URL too.
+pub(crate) fn redact_url(raw: &str) -> String {
+    const HIDDEN: &str = "[redacted]";
+    let raw = raw.trim();
+    // Everything from the first `?` or `#` on may be a secret.
+    let (before_query, had_query) = match raw.find(['?', '#']) {
+        Some(at) => (&raw[..at], true),
+        None => (raw, false),
+    };
+    // User information ends at an `@`. Parsers disagree on where the authority ends when a
+    // password holds `/`, so everything up to the last `@` is hidden.
+    let authority_start = before_query.find("//").map_or(0, |at| at + 2);
+    let rest = &before_query[authority_start..];
+    let mut shown = String::with_capacity(raw.len());
+    shown.push_str(&before_query[..authority_start]);
+    match rest.rfind('@') {
+        Some(at) => {
+            shown.push_str(HIDDEN);
+            shown.push_str(&rest[at..]);
+        }
+        None => shown.push_str(rest),
+    }
+    if had_query {
+        shown.push_str(HIDDEN);
+    }
+    shown
 }
 
 #[cfg(test)]
@@ -569,17 +678,129 @@ mod tests {
 
     #[test]
     fn a_trailing_slash_is_dropped_and_a_path_prefix_kept() {
+        let url = |raw| checked_base_url(raw, false, false).ok().map(|b| b.url);
         assert_eq!(
-            checked_base_url("http://localhost:23373/", false, false)
-                .ok()
-                .as_deref(),
+            url("http://localhost:23373/").as_deref(),
             Some("http://localhost:23373")
         );
         assert_eq!(
-            checked_base_url("http://127.0.0.1/beeper/", false, false)
-                .ok()
-                .as_deref(),
+            url("http://127.0.0.1/beeper/").as_deref(),
             Some("http://127.0.0.1/beeper")
         );
+    }
+
+    #[test]
+    fn plain_http_never_goes_through_a_proxy_and_local_names_are_pinned() {
+        let checked = |raw| checked_base_url(raw, false, false).expect(raw);
+        assert_eq!(
+            checked("http://localhost:23373"),
+            BaseUrl {
+                url: "http://localhost:23373".into(),
+                plain_http: true,
+                local_name: Some("localhost".into()),
+            }
+        );
+        assert_eq!(
+            checked("http://EVIL.localhost.:1").local_name.as_deref(),
+            Some("evil.localhost.")
+        );
+        let ip = checked("http://127.0.0.1:1");
+        assert!(ip.plain_http && ip.local_name.is_none());
+        let remote = checked_base_url("http://10.0.0.2", true, false).expect("opted in");
+        assert!(
+            remote.plain_http,
+            "insecure http to a remote host: no proxy either"
+        );
+        assert!(
+            !checked_base_url("https://beeper.example.com", false, true)
+                .expect("https")
+                .plain_http
+        );
+    }
+
+    #[test]
+    fn secrets_in_a_base_url_are_never_shown() {
+        for raw in [
+            "http://user:s3cret@local host",
+            "http://user:s3cret@localhost:23373",
+            "http://s3cret@localhost",
+            "http://us/er:s3cret@localhost",
+            "http://localhost:23373/?access_token=s3cret",
+            "http://localhost:23373/#s3cret",
+            "http://[::1/?access_token=s3cret",
+            "localhost:23373?token=s3cret",
+            "ftp://localhost/?s3cret",
+        ] {
+            let err = checked_base_url(raw, false, false).expect_err(raw);
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("s3cret"), "{raw}: {shown}");
+        }
+        let err = checked_base_url("https://u:s3cret@beeper.example.com", false, false);
+        assert!(!format!("{err:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn redaction_keeps_what_helps_and_hides_the_rest() {
+        assert_eq!(
+            redact_url("http://user:pw@localhost:23373/x?token=1"),
+            "http://[redacted]@localhost:23373/x[redacted]"
+        );
+        assert_eq!(
+            redact_url("http://localhost:23373"),
+            "http://localhost:23373"
+        );
+        assert_eq!(redact_url(" not a url "), "not a url");
+        assert_eq!(redact_url("a@b@c"), "[redacted]@c");
+    }
+
+    /// Runs in a child process with a proxy in its environment; see the test below.
+    #[cfg(feature = "rustls")]
+    #[tokio::test]
+    #[ignore = "run by an_https_base_url_uses_the_proxy_of_the_environment"]
+    async fn child_calls_over_https_with_a_proxy_in_the_environment() {
+        let client = Client::builder()
+            .base_url("https://beeper.example.test")
+            .access_token("t")
+            .max_retries(0)
+            .connect_timeout(Duration::from_secs(2))
+            .build()
+            .expect("valid");
+        let _ = client.session().await;
+    }
+
+    #[cfg(feature = "rustls")]
+    #[tokio::test]
+    async fn an_https_base_url_uses_the_proxy_of_the_environment() {
+        use tokio::io::AsyncReadExt;
+        let proxy = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let proxy_url = format!("http://{}", proxy.local_addr().expect("address"));
+        let child = tokio::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                "client::tests::child_calls_over_https_with_a_proxy_in_the_environment",
+                "--ignored",
+            ])
+            .env("HTTPS_PROXY", &proxy_url)
+            .env("https_proxy", &proxy_url)
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the child runs");
+        let (mut socket, _) = tokio::time::timeout(Duration::from_secs(30), proxy.accept())
+            .await
+            .expect("the child connects to the proxy")
+            .expect("accept");
+        let mut first = vec![0u8; 256];
+        let n = socket.read(&mut first).await.expect("read");
+        let line = String::from_utf8_lossy(&first[..n]);
+        assert!(
+            line.starts_with("CONNECT beeper.example.test:443 "),
+            "{line}"
+        );
+        drop(socket);
+        let _ = child.wait_with_output().await;
     }
 }

@@ -35,6 +35,48 @@ pub enum Error {
         body_start: String,
         /// How long the server asked the client to wait, from `Retry-After` or `retry-after-ms`.
         retry_after: Option<Duration>,
+        /// Whether the server said to retry (`x-should-retry: true`) or not (`false`).
+        should_retry: Option<bool>,
+    },
+
+    /// The response body held more than the client allows
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)); it was
+    /// not read further.
+    #[error(
+        "{method} {path}: HTTP {status} with a body over the limit of {limit} bytes{}; it was not read",
+        declared.map(|n| format!(" (it declares {n})")).unwrap_or_default()
+    )]
+    ResponseTooLarge {
+        /// The request's HTTP method.
+        method: &'static str,
+        /// The request's path.
+        path: String,
+        /// The HTTP status.
+        status: u16,
+        /// The most a body may hold, in bytes.
+        limit: u64,
+        /// The length the response declared, when it declared more than the limit.
+        declared: Option<u64>,
+    },
+
+    /// The server answered with a redirect. The API never redirects, so the client follows
+    /// none: a redirect could carry an action's body to another origin.
+    #[error(
+        "{method} {path}: the server redirected{} to {}; the API never redirects, so it was not \
+         followed (is the base URL right?)",
+        status.map(|s| format!(" with HTTP {s}")).unwrap_or_default(),
+        location.as_deref().map_or_else(|| "nowhere".to_owned(), |l| format!("{l:?}"))
+    )]
+    Redirect {
+        /// The request's HTTP method.
+        method: &'static str,
+        /// The request's path.
+        path: String,
+        /// The redirect's status (`None` when a `reqwest::Client` of the caller's followed
+        /// redirects until it gave up).
+        status: Option<u16>,
+        /// Where it pointed (its `Location` header).
+        location: Option<String>,
     },
 
     /// No connection could be made, so the request never reached the server.
@@ -79,7 +121,8 @@ pub enum Error {
 
     /// A verification ID was rejected before any request was sent.
     #[error(
-        "invalid verification ID {id:?}: {reason}; pass the `id` of a verification the API returned"
+        "invalid verification ID {}: {reason}; pass the `id` of a verification the API returned",
+        shown_id(id)
     )]
     InvalidId {
         /// The ID as given (the message shows it escaped).
@@ -134,6 +177,16 @@ pub enum Error {
     },
 }
 
+/// An ID as messages show it: escaped, and cut after 64 characters.
+fn shown_id(id: &str) -> String {
+    const SHOWN: usize = 64;
+    if id.chars().count() <= SHOWN {
+        return format!("{id:?}");
+    }
+    let start: String = id.chars().take(SHOWN).collect();
+    format!("{start:?}... ({} bytes)", id.len())
+}
+
 fn join(actions: &[Action]) -> String {
     if actions.is_empty() {
         return "nothing".to_owned();
@@ -174,6 +227,8 @@ pub struct ApiError {
     pub details: Option<serde_json::Value>,
     /// How long the server asked the client to wait, from `Retry-After` or `retry-after-ms`.
     pub retry_after: Option<Duration>,
+    /// Whether the server said to retry (`x-should-retry: true`) or not (`false`).
+    pub should_retry: Option<bool>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -255,6 +310,7 @@ impl Error {
             reason: "the response has no `verification`".to_owned(),
             body_start: String::new(),
             retry_after: None,
+            should_retry: None,
         }
     }
 
@@ -262,24 +318,43 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Api(e) => Some(e.status),
-            Self::InvalidResponse { status, .. } => Some(*status),
+            Self::InvalidResponse { status, .. } | Self::ResponseTooLarge { status, .. } => {
+                Some(*status)
+            }
+            Self::Redirect { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// What the server's `x-should-retry` header said, when it sent one.
+    pub(crate) fn server_says_retry(&self) -> Option<bool> {
+        match self {
+            Self::Api(e) => e.should_retry,
+            Self::InvalidResponse { should_retry, .. } => *should_retry,
             _ => None,
         }
     }
 
     /// Whether trying the same request again later may succeed: a connection failure, a
-    /// timeout, or a 408, 429 or 5xx status.
+    /// timeout, or a 408, 429 or 5xx status, unless the server said otherwise with
+    /// `x-should-retry: false` (or said yes with `x-should-retry: true`), as the official SDKs
+    /// obey it.
     ///
     /// This says nothing about whether a retry is *safe*: an action (a POST) that timed out may
     /// have been carried out. The client's own retries take that into account; see
     /// [`Client`](crate::Client).
     pub fn is_retryable(&self) -> bool {
+        if let Some(server_says) = self.server_says_retry() {
+            return server_says;
+        }
         match self {
             Self::Connect { .. } | Self::Timeout { .. } | Self::Transport { .. } => true,
             Self::Api(_) | Self::InvalidResponse { .. } => self
                 .status()
                 .is_some_and(|s| s == 408 || s == 429 || s >= 500),
-            Self::InvalidId { .. }
+            Self::ResponseTooLarge { .. }
+            | Self::Redirect { .. }
+            | Self::InvalidId { .. }
             | Self::Config(_)
             | Self::ActionNotAvailable { .. }
             | Self::VerificationEnded { .. }

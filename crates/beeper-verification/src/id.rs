@@ -2,15 +2,23 @@
 //!
 //! The generated client percent-encodes an ID as one path segment (`a/b` goes out as `a%2Fb`),
 //! but it leaves `.` alone, so an ID of `..` would address `/v1/app/setup/` instead of a
-//! verification; and the URL parser turns `\` into `/`. Such IDs, empty ones and ones with
-//! control characters get [`Error::InvalidId`] and send nothing.
+//! verification; and the URL parser turns `\` into `/`. Such IDs, empty ones, ones with
+//! control characters and ones too long for a request line get [`Error::InvalidId`] and send
+//! nothing.
 
 use crate::Error;
+
+/// The longest verification ID sent, in bytes. Real IDs are tens of bytes; a longer one would
+/// make a request line that servers refuse by closing the connection, which looks like a
+/// network failure and would be retried.
+pub(crate) const MAX_ID_BYTES: usize = 1024;
 
 /// Checks a verification ID; returns it unchanged when it can be sent as one path segment.
 pub(crate) fn check(id: &str) -> Result<&str, Error> {
     let reason = if id.is_empty() {
         Some("it is empty")
+    } else if id.len() > MAX_ID_BYTES {
+        Some("it is longer than 1024 bytes, far longer than any verification ID")
     } else if id == "." || id == ".." {
         Some("`.` and `..` would address another path")
     } else if id.chars().any(char::is_control) {
@@ -60,6 +68,10 @@ mod tests {
             ("a\nb", "it contains a control character"),
             ("a\u{0}", "it contains a control character"),
             ("a\\b", "it contains `\\`, which URLs treat as `/`"),
+            (
+                &"x".repeat(MAX_ID_BYTES + 1),
+                "it is longer than 1024 bytes, far longer than any verification ID",
+            ),
         ] {
             match check(id) {
                 Err(Error::InvalidId { reason: got, .. }) => assert_eq!(got, reason, "{id:?}"),

@@ -110,8 +110,9 @@ impl Client {
         // Wait for a turn; the semaphore is never closed, so this only waits.
         let _turn = self.inner.in_flight.acquire().await.ok();
         // A fresh generated client per attempt: its hooks hold this attempt's response head.
-        let hooks =
-            RequestHooks::new(Arc::clone(&self.inner.headers)).with_timeout(self.inner.timeout);
+        let hooks = RequestHooks::new(Arc::clone(&self.inner.headers))
+            .with_timeout(self.inner.timeout)
+            .with_max_body_bytes(self.inner.max_response_bytes);
         let client = generated::Client::new_with_client(
             &self.inner.base_url,
             self.inner.http.clone(),
@@ -134,113 +135,154 @@ impl Client {
         hooks: &RequestHooks,
     ) -> Result<(u16, W), Error> {
         use generated::Error as G;
-        let method = op.method;
-        let path = || op.path.clone();
         let head = hooks.take_response_head();
-        let now = SystemTime::now();
-        let head_retry_after = head
-            .as_ref()
-            .and_then(|h| retry::parse_retry_after(&h.headers, now));
-        let head_status = head.as_ref().map_or(0, |h| h.status.as_u16());
+        let head_meta = head.as_ref().map(|h| Meta::of(h.status, &h.headers));
         match error {
             G::ErrorResponse(response) => {
-                let status = response.status().as_u16();
-                let retry_after = retry::parse_retry_after(response.headers(), now);
-                let body = response.into_inner();
-                Err(api_error(op, status, body, retry_after))
+                let meta = Meta::of(response.status(), response.headers());
+                Err(api_error(op, &meta, response.into_inner()))
             }
-            G::InvalidResponsePayload(bytes, e) => Err(Error::InvalidResponse {
-                method,
-                path: path(),
-                status: head_status,
-                reason: e.to_string(),
-                body_start: body_start(&bytes),
-                retry_after: head_retry_after,
-            }),
+            G::InvalidResponsePayload(bytes, e) => Err(invalid_response(
+                op,
+                head_meta.as_ref(),
+                e.to_string(),
+                &bytes,
+            )),
             G::UnexpectedResponse(response) => {
-                let status = response.status();
-                let retry_after = retry::parse_retry_after(response.headers(), now);
+                let meta = Meta::of(response.status(), response.headers());
+                if response.status().is_redirection() {
+                    let location = response
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned());
+                    return Err(Error::Redirect {
+                        method: op.method,
+                        path: op.path.clone(),
+                        status: Some(meta.status),
+                        location,
+                    });
+                }
                 let bytes = match response.bytes().await {
                     Ok(bytes) => bytes,
-                    Err(e) => return Err(self.transport_error(op, &e)),
+                    Err(e) => return Err(self.transport_error(op, Some(&meta), &e)),
                 };
-                if status.is_success() {
+                if (200..300).contains(&meta.status) {
                     // The API documents 200; the official SDKs accept any 2xx, and so do we.
                     return match serde_json::from_slice::<W>(&bytes) {
-                        Ok(value) => Ok((status.as_u16(), value)),
-                        Err(e) => Err(Error::InvalidResponse {
-                            method,
-                            path: path(),
-                            status: status.as_u16(),
-                            reason: e.to_string(),
-                            body_start: body_start(&bytes),
-                            retry_after,
-                        }),
+                        Ok(value) => Ok((meta.status, value)),
+                        Err(e) => Err(invalid_response(op, Some(&meta), e.to_string(), &bytes)),
                     };
                 }
                 Err(match serde_json::from_slice::<wire::ApiError>(&bytes) {
-                    Ok(body) => api_error(op, status.as_u16(), body, retry_after),
-                    Err(e) => Error::InvalidResponse {
-                        method,
-                        path: path(),
-                        status: status.as_u16(),
-                        reason: format!("not the API's error body: {e}"),
-                        body_start: body_start(&bytes),
-                        retry_after,
-                    },
+                    Ok(body) => api_error(op, &meta, body),
+                    Err(e) => invalid_response(
+                        op,
+                        Some(&meta),
+                        format!("not the API's error body: {e}"),
+                        &bytes,
+                    ),
                 })
             }
             G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
-                Err(self.transport_error(op, &e))
+                Err(self.transport_error(op, head_meta.as_ref(), &e))
             }
             G::InvalidRequest(reason) | G::Custom(reason) => Err(Error::Transport {
-                method,
-                path: path(),
+                method: op.method,
+                path: op.path.clone(),
                 reason: format!("could not build the request: {reason}"),
             }),
         }
     }
 
-    fn transport_error(&self, op: &Operation, e: &reqwest::Error) -> Error {
+    /// Maps a failure of the HTTP stack; `meta` is the response head, when one arrived.
+    fn transport_error(&self, op: &Operation, meta: Option<&Meta>, e: &reqwest::Error) -> Error {
         let (method, path) = (op.method, op.path.clone());
+        if let Some(too_large) = generated::BodyTooLarge::find_in(e) {
+            return Error::ResponseTooLarge {
+                method,
+                path,
+                status: meta.map_or(0, |m| m.status),
+                limit: too_large.limit,
+                declared: too_large.declared,
+            };
+        }
+        // A connect timeout is a timeout too, but the request never left: check this first.
+        if e.is_connect() {
+            let reason = if e.is_timeout() {
+                "no connection within the connect timeout".to_owned()
+            } else {
+                cause(e)
+            };
+            return Error::Connect {
+                method,
+                path,
+                base_url: self.inner.base_url.clone(),
+                reason,
+            };
+        }
         if e.is_timeout() {
-            Error::Timeout {
+            return Error::Timeout {
                 method,
                 path,
                 timeout: self.inner.timeout,
-            }
-        } else if e.is_connect() {
-            let base_url = self.inner.base_url.clone();
-            Error::Connect {
+            };
+        }
+        if e.is_redirect() {
+            // Only a caller's own `reqwest::Client` follows redirects; it gave up on a loop.
+            return Error::Redirect {
                 method,
                 path,
-                base_url,
-                reason: cause(e),
-            }
-        } else {
-            Error::Transport {
-                method,
-                path,
-                reason: cause(e),
-            }
+                status: None,
+                location: e.url().map(|u| crate::client::redact_url(u.as_str())),
+            };
+        }
+        Error::Transport {
+            method,
+            path,
+            reason: cause(e),
         }
     }
 }
 
-fn api_error(
-    op: &Operation,
+/// What a response's head says that errors keep.
+struct Meta {
     status: u16,
-    body: wire::ApiError,
     retry_after: Option<std::time::Duration>,
-) -> Error {
+    should_retry: Option<bool>,
+}
+
+impl Meta {
+    fn of(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap) -> Self {
+        Self {
+            status: status.as_u16(),
+            retry_after: retry::parse_retry_after(headers, SystemTime::now()),
+            should_retry: retry::parse_should_retry(headers),
+        }
+    }
+}
+
+fn invalid_response(op: &Operation, meta: Option<&Meta>, reason: String, bytes: &[u8]) -> Error {
+    Error::InvalidResponse {
+        method: op.method,
+        path: op.path.clone(),
+        status: meta.map_or(0, |m| m.status),
+        reason,
+        body_start: body_start(bytes),
+        retry_after: meta.and_then(|m| m.retry_after),
+        should_retry: meta.and_then(|m| m.should_retry),
+    }
+}
+
+fn api_error(op: &Operation, meta: &Meta, body: wire::ApiError) -> Error {
     Error::Api(Box::new(ApiError {
         method: op.method,
         path: op.path.clone(),
-        status,
+        status: meta.status,
         code: body.code,
         message: body.message,
         details: body.details,
-        retry_after,
+        retry_after: meta.retry_after,
+        should_retry: meta.should_retry,
     }))
 }
 

@@ -5,6 +5,8 @@
 //!   are retried only when the request provably never reached the server (the connection could
 //!   not be made) or the server said 429 (it refused the request without acting on it); never
 //!   after a timeout, a dropped connection or a 5xx, where the action may have happened.
+//! - The server's `x-should-retry` header comes first, as in the official SDKs: `false` forbids
+//!   a retry, and `true` allows one, even of an action (the server knows it did not act).
 //! - The delay before retry `n` (0-based) is `min(0.5 s · 2ⁿ, 8 s)` scaled by a random factor in
 //!   `(0.75, 1]`, as the official SDKs do, unless the server sent `retry-after-ms` or
 //!   `Retry-After` of at most [`MAX_RETRY_AFTER`], which is then waited exactly.
@@ -35,6 +37,9 @@ pub(crate) enum Safety {
 
 /// Whether the client retries `error` for a request of this kind.
 pub(crate) fn should_retry(error: &Error, safety: Safety) -> bool {
+    if let Some(server_says) = error.server_says_retry() {
+        return server_says;
+    }
     match safety {
         Safety::Read => error.is_retryable(),
         Safety::Action => matches!(error, Error::Connect { .. }) || error.status() == Some(429),
@@ -56,6 +61,19 @@ pub(crate) fn delay_before_retry(error: &Error, scheduled: Duration) -> Duration
     match error.retry_after() {
         Some(asked) if asked <= MAX_RETRY_AFTER => asked,
         _ => scheduled.mul_f64(1.0 - 0.25 * fastrand::f64()),
+    }
+}
+
+/// What the server's `x-should-retry` header says: `true` or `false` (any case), or `None`
+/// when it is absent or says anything else.
+pub(crate) fn parse_should_retry(headers: &HeaderMap) -> Option<bool> {
+    let value = headers.get("x-should-retry")?.to_str().ok()?.trim();
+    if value.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
     }
 }
 
