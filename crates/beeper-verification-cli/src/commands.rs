@@ -4,15 +4,15 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use beeper_verification::{
-    CancelVerification, Client, CreateVerification, Purpose, Verification, VerificationState,
-    VerifyOptions, WaitOptions,
+    CancelVerification, Client, CreateVerification, Purpose, SasAnswer, Verification,
+    VerificationState, VerifyOptions, WaitOptions,
 };
 use beeper_verification_fake::{FakeServer, PeerMethod};
 use serde::Serialize;
 
 use crate::{
     Cli, Command, Failure, Global, MethodArg, PurposeArg, QrCommand, SasCommand, VerifyArgs,
-    prompt, qr, render,
+    prompt, qr, render, terminal,
 };
 
 /// How long the demo's simulated other device takes per move.
@@ -38,13 +38,13 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Status => {
             let session = client.session().await?;
-            out.print(&session, || render::status(&session));
+            out.print(&session, || render::status(&session))?;
         }
         Command::List => {
             let items = api.list().await?;
             out.print(&serde_json::json!({ "items": items }), || {
                 render::list(&items)
-            });
+            })?;
         }
         Command::Show { id } => {
             let response = api.retrieve(&id).await?;
@@ -53,7 +53,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                     .verification
                     .as_ref()
                     .map_or_else(String::new, render::verification)
-            });
+            })?;
         }
         Command::Start { purpose, user_id } => {
             let params = CreateVerification {
@@ -63,19 +63,19 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             let response = api.create(params).await?;
             out.print(&response, || {
                 render::after("Started", response.verification.as_ref())
-            });
+            })?;
         }
         Command::Accept { id } => {
             let response = api.accept(&id).await?;
             out.print(&response, || {
                 render::after("Accepted", response.verification.as_ref())
-            });
+            })?;
         }
         Command::Cancel { id, code, reason } => {
             let response = api.cancel(&id, CancelVerification { code, reason }).await?;
             out.print(&response, || {
                 render::after("Cancelled", response.verification.as_ref())
-            });
+            })?;
         }
         Command::Sas(SasCommand::Start { id }) => {
             let response = api.sas().start(&id).await?;
@@ -84,25 +84,25 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                     "Started the emoji comparison of",
                     response.verification.as_ref(),
                 )
-            });
+            })?;
         }
         Command::Sas(SasCommand::Confirm { id }) => {
             let response = api.sas().confirm(&id).await?;
             out.print(&response, || {
                 render::after("Confirmed the emoji of", response.verification.as_ref())
-            });
+            })?;
         }
         Command::Qr(QrCommand::Scan { data }) => {
             let response = api.qr().scan(data).await?;
             out.print(&response, || {
                 render::after("Scanned the QR code of", response.verification.as_ref())
-            });
+            })?;
         }
         Command::Qr(QrCommand::Confirm { id }) => {
             let response = api.qr().confirm_scanned(&id).await?;
             out.print(&response, || {
                 render::after("Confirmed the QR scan of", response.verification.as_ref())
-            });
+            })?;
         }
         Command::Wait {
             id,
@@ -114,7 +114,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                 options = options.max_wait(max_wait);
             }
             let verification = wait(&client, &id, until, options, &out).await?;
-            out.print(&verification, || render::verification(&verification));
+            out.print(&verification, || render::verification(&verification))?;
         }
         Command::Verify(args) => verify(&client, args, false, &out).await?,
         Command::Demo { .. } => {}
@@ -149,21 +149,33 @@ pub(crate) struct Output {
 }
 
 impl Output {
-    fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
+    /// The result of a command: `value` as exact JSON, or `text` for a person, with every
+    /// control character from the network escaped.
+    fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) -> Result<(), Failure> {
         if self.json {
-            match serde_json::to_string_pretty(value) {
-                Ok(json) => println!("{json}"),
-                Err(e) => eprintln!("error: cannot print JSON: {e}"),
-            }
+            let json = serde_json::to_string_pretty(value)
+                .map_err(|e| Failure::Local(format!("cannot print JSON: {e}")))?;
+            terminal::out(&format!("{json}\n"))
         } else {
-            print!("{}", text());
+            terminal::out(&terminal::clean_lines(&text()))
+        }
+    }
+
+    /// Text for the person at the terminal: on stdout, or on stderr when stdout carries JSON.
+    fn show(&self, text: &str) -> Result<(), Failure> {
+        let text = terminal::clean_lines(text);
+        if self.json {
+            terminal::err(&text);
+            Ok(())
+        } else {
+            terminal::out(&text)
         }
     }
 
     /// A progress line, on stderr, unless quiet or JSON.
     fn progress(&self, line: &str) {
         if !self.quiet && !self.json {
-            eprintln!("{line}");
+            terminal::err(&format!("{}\n", terminal::clean_lines(line)));
         }
     }
 
@@ -194,7 +206,11 @@ async fn wait(
     let result = handle
         .wait_until_reporting(until, |v| {
             if let Some(bar) = &spinner {
-                bar.set_message(format!("{}: {} (waiting for {wanted})", v.id, v.state));
+                bar.set_message(format!(
+                    "{}: {} (waiting for {wanted})",
+                    terminal::clean(&v.id),
+                    terminal::clean(v.state.as_str())
+                ));
             }
         })
         .await;
@@ -218,20 +234,38 @@ async fn verify(
     let session = match (args.method, args.scan) {
         (MethodArg::Sas, _) => {
             out.progress("Verifying this device by comparing emoji. Accept the request on your other device when it asks.");
-            let json = out.json;
-            client
-                .verify_with_sas(options, |sas| async move {
-                    // The comparison is for a person: shown on stderr in JSON mode, so that
-                    // stdout stays one JSON document.
-                    let screen = render::sas_screen(&sas);
-                    if json {
-                        eprint!("{screen}");
-                    } else {
-                        print!("{screen}");
+            // What went wrong inside the comparison, to report once the flow has ended.
+            let mut trouble: Option<Failure> = None;
+            let result = client
+                .verify_with_sas(options, |sas| {
+                    let trouble = &mut trouble;
+                    async move {
+                        // The comparison is for a person: shown on stderr in JSON mode, so
+                        // that stdout stays one JSON document.
+                        if let Err(e) = out.show(&render::sas_screen(&sas)) {
+                            *trouble = Some(e);
+                            return SasAnswer::Cancel;
+                        }
+                        match prompt::confirm("Do they match? [y/N] ", auto_yes, out.json).await {
+                            prompt::Answer::Yes => SasAnswer::Match,
+                            prompt::Answer::No => SasAnswer::Mismatch,
+                            prompt::Answer::None => {
+                                *trouble = Some(Failure::Closed);
+                                SasAnswer::Cancel
+                            }
+                        }
                     }
-                    prompt::confirm("Do they match? [y/N] ", auto_yes, json).await
                 })
-                .await?
+                .await;
+            match (result, trouble) {
+                (Ok(session), _) => session,
+                // Nobody answered: say so, rather than "the emoji did not match".
+                (Err(error), Some(Failure::Closed)) if error.ended_verification().is_some() => {
+                    return Err(Failure::NoAnswer(error));
+                }
+                (Err(_), Some(trouble)) => return Err(trouble),
+                (Err(error), None) => return Err(error.into()),
+            }
         }
         (MethodArg::Qr, Some(data)) => {
             out.progress("Verifying this device with the other device's QR code.");
@@ -241,31 +275,29 @@ async fn verify(
             out.progress("Verifying this device with a QR code. Scan it with your other device.");
             let mut png_error = None;
             let png = args.qr_png.clone();
-            let json = out.json;
+            let mut shown = Ok(());
             let session = client
                 .verify_with_qr(options, |code| {
-                    let shown = qr::terminal(&code.data);
-                    if json {
-                        eprintln!("{shown}");
-                    } else {
-                        println!("{shown}");
-                    }
+                    shown = out.show(&format!("{}\n", qr::terminal(&code.data)));
                     if let Some(path) = &png {
                         match qr::write_png(&code.data, path) {
-                            Ok(()) => eprintln!("Wrote the QR code to {}", path.display()),
+                            Ok(()) => {
+                                out.progress(&format!("Wrote the QR code to {}", path.display()))
+                            }
                             Err(e) => png_error = Some(e),
                         }
                     }
                     async {}
                 })
                 .await?;
+            shown?;
             if let Some(e) = png_error {
                 return Err(Failure::Local(e));
             }
             session
         }
     };
-    out.print(&session, || render::verified(&session));
+    out.print(&session, || render::verified(&session))?;
     Ok(())
 }
 

@@ -1,12 +1,14 @@
 //! `beeper-verify`: verify a device with Beeper Desktop from the terminal.
 //!
 //! This file holds the command line (clap) and the exit codes; `commands.rs` runs each command,
-//! `render.rs` prints, `prompt.rs` asks, `qr.rs` draws QR codes.
+//! `render.rs` lays out what is printed, `terminal.rs` writes it safely, `prompt.rs` asks,
+//! `qr.rs` draws QR codes.
 
 mod commands;
 mod prompt;
 mod qr;
 mod render;
+mod terminal;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +16,7 @@ use std::time::Duration;
 
 use beeper_verification::{ConfigError, Error};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use terminal::clean;
 
 /// Verify this device with Beeper Desktop: compare emoji or scan a QR code with another
 /// signed-in device.
@@ -200,6 +203,9 @@ mod exit {
     pub const USAGE: u8 = 2;
     pub const WAIT_TIMED_OUT: u8 = 3;
     pub const ENDED: u8 = 4;
+    /// The reader closed standard output (`| head`): 128 + SIGPIPE, the status of a Unix tool
+    /// that the signal ended.
+    pub const CLOSED: u8 = 141;
 }
 
 /// Why a command failed: an error of the SDK, or of the terminal around it.
@@ -210,6 +216,10 @@ enum Failure {
     Local(String),
     /// Options that do not go together.
     Usage(String),
+    /// The reader of standard output went away; end quietly.
+    Closed,
+    /// Nobody answered the emoji comparison (the input ended), so it was cancelled with `m.user`.
+    NoAnswer(Error),
 }
 
 impl From<Error> for Failure {
@@ -222,9 +232,23 @@ impl From<Error> for Failure {
 fn report(failure: &Failure) -> (u8, String) {
     let error = match failure {
         Failure::Sdk(error) => error,
-        Failure::Local(message) => return (exit::API, format!("error: {message}")),
-        Failure::Usage(message) => return (exit::USAGE, format!("error: {message}")),
+        Failure::Local(message) => return (exit::API, format!("error: {}", clean(message))),
+        Failure::Usage(message) => return (exit::USAGE, format!("error: {}", clean(message))),
+        Failure::Closed => return (exit::CLOSED, String::new()),
+        Failure::NoAnswer(error) => {
+            return (
+                exit::ENDED,
+                format!(
+                    "error: no answer to the emoji comparison (the input ended), so the \
+                     verification was cancelled with m.user ({})\n\
+                     hint: run it again at a terminal, or answer on standard input",
+                    clean(&error.to_string())
+                ),
+            );
+        }
     };
+    // The error's text carries what the server said: one line, made safe.
+    let text = clean(&error.to_string()).into_owned();
     match error {
         Error::Config(ConfigError::MissingToken) => (
             exit::USAGE,
@@ -232,20 +256,20 @@ fn report(failure: &Failure) -> (u8, String) {
              hint: set BEEPER_ACCESS_TOKEN or pass --token; create one in Beeper Desktop under Settings → Developers"
                 .to_owned(),
         ),
-        Error::Config(e) => (exit::USAGE, format!("error: {e}")),
+        Error::Config(_) => (exit::USAGE, format!("error: {text}")),
         Error::WaitTimedOut { .. } => (
             exit::WAIT_TIMED_OUT,
-            format!("error: {error}\nhint: raise --max-wait, or check the other device"),
+            format!("error: {text}\nhint: raise --max-wait, or check the other device"),
         ),
         Error::VerificationEnded { .. } => (
             exit::ENDED,
-            format!("error: {error}\nhint: run `beeper-verify verify` to start again"),
+            format!("error: {text}\nhint: run `beeper-verify verify` to start again"),
         ),
         Error::Connect { .. } => (
             exit::API,
-            format!("error: {error}\nhint: start Beeper Desktop and enable its API, or pass --base-url"),
+            format!("error: {text}\nhint: start Beeper Desktop and enable its API, or pass --base-url"),
         ),
-        _ => (exit::API, format!("error: {error}")),
+        _ => (exit::API, format!("error: {text}")),
     }
 }
 
@@ -257,7 +281,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            terminal::err(&format!("error: cannot start the async runtime: {e}\n"));
             return ExitCode::from(exit::API);
         }
     };
@@ -265,7 +289,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let (code, message) = report(&failure);
-            eprintln!("{message}");
+            if !message.is_empty() {
+                terminal::err(&format!("{message}\n"));
+            }
             ExitCode::from(code)
         }
     }

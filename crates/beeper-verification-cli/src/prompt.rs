@@ -1,34 +1,55 @@
 //! Asking the person at the terminal.
 
-use std::io::Write;
+use crate::terminal;
 
-/// Asks a yes/no question and reads the answer from stdin; anything but `y` or `yes`
-/// (including the end of input) is no. With `auto_yes` (the demo's `--yes`) it answers yes
-/// itself and says so. The question goes to stdout, or to stderr when stdout carries JSON.
-pub(crate) async fn confirm(question: &str, auto_yes: bool, on_stderr: bool) -> bool {
-    let answer_line = "y (answered by --yes)";
-    if on_stderr {
-        eprint!("{question}");
-        if auto_yes {
-            eprintln!("{answer_line}");
-            return true;
+/// What the person answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Answer {
+    Yes,
+    /// Anything but yes.
+    No,
+    /// The input ended (or could not be read) before an answer: nobody said no.
+    None,
+}
+
+/// Asks a yes/no question and reads the answer from stdin: `y` or `yes` is yes, any other line
+/// is no, and the end of input is no answer at all. With `auto_yes` (the demo's `--yes`) it
+/// answers yes itself and says so. The question goes to stdout, or to stderr when stdout
+/// carries JSON.
+pub(crate) async fn confirm(question: &str, auto_yes: bool, on_stderr: bool) -> Answer {
+    let say = |text: &str| {
+        if on_stderr {
+            terminal::err(text);
+        } else if terminal::out(text).is_err() {
+            // Standard output is gone; stderr still reaches the person.
+            terminal::err(text);
         }
-    } else {
-        print!("{question}");
-        if auto_yes {
-            println!("{answer_line}");
-            return true;
-        }
-        let _ = std::io::stdout().flush();
+    };
+    say(question);
+    if auto_yes {
+        say("y (answered by --yes)\n");
+        return Answer::Yes;
     }
     let answer = tokio::task::spawn_blocking(|| {
         let mut line = String::new();
-        std::io::stdin().read_line(&mut line).map(|_| line)
+        std::io::stdin()
+            .read_line(&mut line)
+            .map(|read| (read, line))
     })
     .await;
     match answer {
-        Ok(Ok(line)) => is_yes(&line),
-        _ => false,
+        Ok(Ok((read, line))) if read > 0 => {
+            if is_yes(&line) {
+                Answer::Yes
+            } else {
+                Answer::No
+            }
+        }
+        _ => {
+            // The cursor is still after the question: end its line first.
+            say("\n");
+            Answer::None
+        }
     }
 }
 

@@ -14,7 +14,10 @@ pub(crate) fn terminal(data: &str) -> String {
             .dark_color(Dense1x2::Light)
             .light_color(Dense1x2::Dark)
             .build(),
-        Err(e) => format!("(this QR payload cannot be drawn: {e}; its text is: {data})"),
+        Err(e) => format!(
+            "(this QR payload cannot be drawn: {e}; its text is: {})",
+            crate::terminal::clean(data)
+        ),
     }
 }
 

@@ -1,6 +1,11 @@
 //! What the commands print for a person. Snapshot-tested, so changes here are deliberate.
+//!
+//! Every field the server or the other device controls goes through [`clean`], so that no
+//! control character in it reaches the terminal and no line break in it forges a line.
 
 use std::fmt::Write;
+
+use crate::terminal::clean;
 
 use beeper_verification::{Sas, Session, SessionState, Verification};
 
@@ -50,13 +55,14 @@ fn yes_no(value: bool) -> &'static str {
 pub(crate) fn status(session: &Session) -> String {
     let (what, next) = meaning(&session.state);
     let mut out = String::new();
-    let _ = writeln!(out, "Session:  {}", session.state);
+    let _ = writeln!(out, "Session:  {}", clean(session.state.as_str()));
     let _ = writeln!(out, "          {what}");
     if let Some(account) = &session.matrix {
         let _ = writeln!(
             out,
             "Account:  {} (this device: {})",
-            account.user_id, account.device_id
+            clean(&account.user_id),
+            clean(&account.device_id)
         );
     }
     let _ = writeln!(out, "Trusted:  {}", yes_no(session.e2ee.verified));
@@ -64,7 +70,9 @@ pub(crate) fn status(session: &Session) -> String {
         let _ = writeln!(
             out,
             "Verification: {} is {} ({})",
-            v.id, v.state, v.direction
+            clean(&v.id),
+            clean(v.state.as_str()),
+            clean(v.direction.as_str())
         );
     }
     if let Some(next) = next {
@@ -77,31 +85,37 @@ fn join<T: std::fmt::Display>(items: &[T]) -> String {
     if items.is_empty() {
         return "none".to_owned();
     }
-    items
+    let joined = items
         .iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    clean(&joined).into_owned()
 }
 
 /// `show`, and the end of `wait`.
 pub(crate) fn verification(v: &Verification) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "Verification {}", v.id);
-    let _ = writeln!(out, "  State:      {}", v.state);
-    let _ = writeln!(out, "  Direction:  {}", v.direction);
-    let _ = writeln!(out, "  Purpose:    {}", v.purpose);
+    let _ = writeln!(out, "Verification {}", clean(&v.id));
+    let _ = writeln!(out, "  State:      {}", clean(v.state.as_str()));
+    let _ = writeln!(out, "  Direction:  {}", clean(v.direction.as_str()));
+    let _ = writeln!(out, "  Purpose:    {}", clean(v.purpose.as_str()));
     let _ = writeln!(out, "  Methods:    {}", join(&v.methods));
     let _ = writeln!(out, "  Actions:    {}", join(&v.available_actions));
     if let Some(device) = &v.other_device {
         let name = device.name.as_deref().unwrap_or("unnamed device");
-        let _ = writeln!(out, "  Other:      {name} ({})", device.id);
+        let _ = writeln!(out, "  Other:      {} ({})", clean(name), clean(&device.id));
     }
     if let Some(user) = &v.other_user_id {
-        let _ = writeln!(out, "  Other user: {user}");
+        let _ = writeln!(out, "  Other user: {}", clean(user));
     }
     if let Some(error) = &v.error {
-        let _ = writeln!(out, "  Stopped:    {} ({})", error.reason, error.code);
+        let _ = writeln!(
+            out,
+            "  Stopped:    {} ({})",
+            clean(&error.reason),
+            clean(&error.code)
+        );
     }
     if let Some(sas) = &v.sas {
         let _ = writeln!(out, "  Compare:");
@@ -117,18 +131,19 @@ pub(crate) fn list(items: &[Verification]) -> String {
     if items.is_empty() {
         return "No verifications.\n".to_owned();
     }
-    let width = items.iter().map(|v| v.id.len()).max().unwrap_or(2).max(2);
+    let ids: Vec<_> = items.iter().map(|v| clean(&v.id)).collect();
+    let width = ids.iter().map(|id| id.len()).max().unwrap_or(2).max(2);
     let mut out = format!(
         "{:<width$}  {:<11}  {:<9}  ACTIONS\n",
         "ID", "STATE", "DIRECTION"
     );
-    for v in items {
+    for (v, id) in items.iter().zip(&ids) {
         let _ = writeln!(
             out,
             "{:<width$}  {:<11}  {:<9}  {}",
-            v.id,
-            v.state.as_str(),
-            v.direction.as_str(),
+            id,
+            clean(v.state.as_str()),
+            clean(v.direction.as_str()),
             join(&v.available_actions)
         );
     }
@@ -140,8 +155,8 @@ pub(crate) fn after(done: &str, verification: Option<&Verification>) -> String {
     match verification {
         Some(v) => format!(
             "{done} verification {}: now {} (next: {}).\n",
-            v.id,
-            v.state,
+            clean(&v.id),
+            clean(v.state.as_str()),
             join(&v.available_actions)
         ),
         None => format!("{done} the verification.\n"),

@@ -2,79 +2,10 @@
 //! every exit code, the demo end to end, a missing token, a server that is down. The
 //! human-readable output of `status`, `show` and the SAS screen is snapshot-tested.
 
-use std::process::Stdio;
-use std::time::Duration;
+mod common;
 
 use beeper_verification_fake::{FakeServer, PeerMethod};
-use serde_json::Value;
-use tokio::io::AsyncWriteExt;
-
-/// What one run of the binary produced.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
-    }
-}
-
-/// Runs `beeper-verify` with `args`, no inherited configuration, and `stdin` as its input.
-async fn run_with_input(server: Option<&FakeServer>, args: &[&str], stdin: &str) -> Run {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_beeper-verify"));
-    command
-        .args(args)
-        .env_remove("BEEPER_ACCESS_TOKEN")
-        .env_remove("BEEPER_BASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(server) = server {
-        command
-            .env("BEEPER_BASE_URL", server.base_url())
-            .env("BEEPER_ACCESS_TOKEN", server.token());
-    }
-    let mut child = command.spawn().expect("the binary runs");
-    if let Some(mut input) = child.stdin.take() {
-        let _ = input.write_all(stdin.as_bytes()).await;
-    }
-    let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
-        .await
-        .expect("the command finishes")
-        .expect("output");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-async fn run(server: Option<&FakeServer>, args: &[&str]) -> Run {
-    run_with_input(server, args, "").await
-}
-
-/// A fake with reproducible IDs and emoji, for snapshots.
-async fn fake() -> FakeServer {
-    FakeServer::builder()
-        .seed(7)
-        .start()
-        .await
-        .expect("the fake starts")
-}
-
-async fn auto_fake(method: PeerMethod) -> FakeServer {
-    FakeServer::builder()
-        .seed(7)
-        .auto_peer(method, Duration::from_millis(50))
-        .start()
-        .await
-        .expect("starts")
-}
+use common::{auto_fake, fake, run, run_with_input};
 
 /// Starts a verification through the binary; returns its ID.
 async fn start(server: &FakeServer) -> String {

@@ -21,6 +21,31 @@ pub struct VerifyOptions {
     pub user_id: Option<String>,
 }
 
+/// What the person said about the emoji, for [`Client::verify_with_sas`]. A `bool` converts:
+/// `true` is [`Match`](Self::Match), `false` is [`Mismatch`](Self::Mismatch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SasAnswer {
+    /// Both devices show the same: confirm.
+    Match,
+    /// They differ: cancel with `m.mismatched_sas`, which tells the other device that the
+    /// comparison failed.
+    Mismatch,
+    /// Nobody compared them (the person walked away, the input ended): cancel with `m.user`,
+    /// which does not claim that the emoji differ.
+    Cancel,
+}
+
+impl From<bool> for SasAnswer {
+    fn from(they_match: bool) -> Self {
+        if they_match {
+            Self::Match
+        } else {
+            Self::Mismatch
+        }
+    }
+}
+
 fn same_session(a: &Session, b: &Session) -> bool {
     a.state == b.state
         && a.e2ee.verified == b.e2ee.verified
@@ -149,22 +174,24 @@ impl Client {
     ///
     /// Starts a verification if none is live (or accepts an incoming one), waits until both
     /// devices are ready, starts the comparison, waits for the emoji, and calls `compare` with
-    /// them. When it answers `true` the comparison is confirmed and the flow waits for `done`;
-    /// when it answers `false` the verification is cancelled with `m.mismatched_sas` and the
-    /// flow ends with [`Error::VerificationEnded`]. Returns the session after the verification
+    /// them. When it answers `true` ([`SasAnswer::Match`]) the comparison is confirmed and the
+    /// flow waits for `done`; when it answers `false` ([`SasAnswer::Mismatch`]) the
+    /// verification is cancelled with `m.mismatched_sas`, and with [`SasAnswer::Cancel`] (no
+    /// answer) with `m.user`; either way the flow ends with [`Error::VerificationEnded`]. Returns the session after the verification
     /// (its state is `ready` once this device is trusted). Returns at once when the session is
     /// already `ready`.
     ///
     /// `compare` gets its own copy of the [`Sas`]: show `sas` (its `Display` lays the emoji out
     /// for a terminal) and ask the person whether both devices show the same.
-    pub async fn verify_with_sas<C, Fut>(
+    pub async fn verify_with_sas<C, Fut, A>(
         &self,
         options: VerifyOptions,
         compare: C,
     ) -> Result<Session, Error>
     where
         C: FnOnce(Sas) -> Fut,
-        Fut: Future<Output = bool>,
+        Fut: Future<Output = A>,
+        A: Into<SasAnswer>,
     {
         let session = self.session().await?;
         if session.is_ready() {
@@ -184,20 +211,26 @@ impl Client {
             let path = crate::verifications::path(handle.id(), "");
             return Err(Error::missing_verification("GET", path));
         };
-        if compare(sas).await {
-            handle.act_on(&comparing, Action::SasConfirm, None).await?;
-        } else {
-            let cancelled = handle
-                .act_on(
-                    &comparing,
-                    Action::Cancel,
-                    Some(CancelVerification::mismatched_sas()),
-                )
-                .await?;
-            return Err(Error::VerificationEnded {
-                verification: Box::new(cancelled),
-                expected: "matching emoji".to_owned(),
-            });
+        let cancel = match compare(sas).await.into() {
+            SasAnswer::Match => None,
+            SasAnswer::Mismatch => Some(CancelVerification::mismatched_sas()),
+            SasAnswer::Cancel => Some(CancelVerification::by_user(
+                "Nobody answered whether the emoji match.",
+            )),
+        };
+        match cancel {
+            None => {
+                handle.act_on(&comparing, Action::SasConfirm, None).await?;
+            }
+            Some(cancel) => {
+                let cancelled = handle
+                    .act_on(&comparing, Action::Cancel, Some(cancel))
+                    .await?;
+                return Err(Error::VerificationEnded {
+                    verification: Box::new(cancelled),
+                    expected: "matching emoji".to_owned(),
+                });
+            }
         }
         handle.wait_until(VerificationState::Done).await?;
         self.session().await

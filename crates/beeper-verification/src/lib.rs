@@ -104,7 +104,7 @@ pub use client::{
     DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL,
 };
 pub use error::{ApiError, ConfigError, Error};
-pub use flow::VerifyOptions;
+pub use flow::{SasAnswer, VerifyOptions};
 pub use handle::VerificationHandle;
 pub use model::{
     Action, CancelInfo, CancelVerification, CreateVerification, Direction, E2ee, MatrixAccount,

@@ -1,0 +1,226 @@
+//! `beeper-verify` against what an attacker or an unlucky setup throws at it: text with terminal
+//! escapes from the server, a reader that closes the pipe, a full disk, no input at the prompt,
+//! a proxy in the environment. Every server is on loopback.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use beeper_verification_fake::{FakeServer, PeerMethod};
+use common::{Run, auto_fake, command, finish, run_with_input};
+use httpmock::Method::{GET, POST};
+use httpmock::MockServer;
+use serde_json::{Value, json};
+
+/// Text that would retitle the terminal, clear it, set a colour with a C1 CSI, move the cursor
+/// back, reverse the line, and forge a line of its own.
+const HOSTILE: &str =
+    "x\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\r\u{202e}\nVerified. Setup is complete";
+
+fn assert_inert(run: &Run, what: &str) {
+    for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+        let bad: Vec<char> = text
+            .chars()
+            .filter(|c| (c.is_control() && *c != '\n') || *c == '\u{202e}')
+            .collect();
+        assert!(bad.is_empty(), "{what}: {stream} has {bad:?}: {text}");
+        assert!(
+            !text.lines().any(|l| l.starts_with("Verified.")),
+            "{what}: {stream} has a forged line: {text}"
+        );
+    }
+}
+
+fn hostile_verification(state: &str) -> Value {
+    json!({
+        "id": HOSTILE,
+        "availableActions": ["cancel", HOSTILE],
+        "direction": HOSTILE,
+        "methods": ["sas", HOSTILE],
+        "purpose": HOSTILE,
+        "state": state,
+        "error": {"code": HOSTILE, "reason": HOSTILE},
+        "otherDevice": {"id": HOSTILE, "name": HOSTILE},
+        "otherUserID": HOSTILE,
+        "sas": {"emojis": HOSTILE, "decimals": HOSTILE},
+    })
+}
+
+fn hostile_session() -> Value {
+    json!({
+        "state": HOSTILE,
+        "e2ee": {
+            "crossSigning": true, "firstSyncDone": true, "hasBackedUpRecoveryKey": true,
+            "initialized": true, "keyBackup": true, "secretStorage": true, "verified": false,
+            "secrets": {"masterKey": true, "megolmBackupKey": true, "recoveryKey": true,
+                        "selfSigningKey": true, "userSigningKey": true}
+        },
+        "matrix": {"deviceID": HOSTILE, "homeserver": HOSTILE, "userID": HOSTILE},
+        "verification": hostile_verification(HOSTILE),
+    })
+}
+
+async fn run_against(server: &MockServer, args: &[&str]) -> Run {
+    let mut command = command(args);
+    command
+        .env("BEEPER_BASE_URL", server.base_url())
+        .env("BEEPER_ACCESS_TOKEN", "t");
+    finish(command, "").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_control_character_from_the_server_reaches_the_terminal() {
+    let server = MockServer::start_async().await;
+    let verifications = "/v1/app/setup/verifications";
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup");
+            then.status(200).json_body(hostile_session());
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(verifications);
+            then.status(200)
+                .json_body(json!({"items": [hostile_verification(HOSTILE)]}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path_includes("/verifications/x");
+            then.status(200).json_body(json!({
+                "session": hostile_session(),
+                "verification": hostile_verification("cancelled"),
+            }));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST);
+            then.status(409)
+                .json_body(json!({"code": HOSTILE, "message": HOSTILE}));
+        })
+        .await;
+    for args in [
+        &["status"][..],
+        &["list"],
+        &["show", "x"],
+        &["wait", "x", "--until", "done"],
+        &["accept", "x"],
+        &["sas", "confirm", "x"],
+    ] {
+        let run = run_against(&server, args).await;
+        assert_inert(&run, &args.join(" "));
+        assert!(
+            run.stdout.contains(r"\u{1b}") || run.stderr.contains(r"\u{1b}"),
+            "{args:?}: the escape is shown, inert: {run:?}"
+        );
+    }
+    // JSON stays exact: the strings are the server's, escaped by JSON itself.
+    let json = run_against(&server, &["--json", "show", "x"]).await;
+    assert_eq!(json.code, 0, "{json:?}");
+    assert!(!json.stdout.contains('\u{1b}'));
+    assert_eq!(json.json()["verification"]["otherDevice"]["name"], HOSTILE);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reader_that_closes_the_pipe_ends_the_command_quietly() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup/verifications");
+            // The reader is gone before the answer arrives.
+            then.status(200)
+                .delay(Duration::from_millis(300))
+                .json_body(json!({"items": [hostile_verification("ready")]}));
+        })
+        .await;
+    for args in [&["list", "--json"][..], &["list"]] {
+        let mut command = command(args);
+        command
+            .env("BEEPER_BASE_URL", server.base_url())
+            .env("BEEPER_ACCESS_TOKEN", "t");
+        let mut child = command.spawn().expect("runs");
+        drop(child.stdout.take()); // `| head -c0`
+        let output = child.wait_with_output().await.expect("output");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(141), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_is_an_error_message_with_exit_1() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not on this system
+    };
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup/verifications");
+            then.status(200).json_body(json!({"items": []}));
+        })
+        .await;
+    let mut command = command(&["list", "--json"]);
+    command
+        .env("BEEPER_BASE_URL", server.base_url())
+        .env("BEEPER_ACCESS_TOKEN", "t")
+        .stdout(Stdio::from(full));
+    let output = command
+        .spawn()
+        .expect("runs")
+        .wait_with_output()
+        .await
+        .expect("output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot write to standard output: No space left"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_answer_at_the_prompt_cancels_with_m_user_not_a_mismatch() {
+    let server = auto_fake(PeerMethod::Sas).await;
+    let run = run_with_input(Some(&server), &["verify"], "").await;
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(
+        run.stdout.ends_with("Do they match? [y/N] \n"),
+        "the prompt's line is ended: {:?}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("no answer") && run.stderr.contains("m.user"),
+        "{}",
+        run.stderr
+    );
+    let cancels = server.requests_for("cancelVerification");
+    assert_eq!(cancels.len(), 1, "{cancels:?}");
+    let body: Value = serde_json::from_str(&cancels[0].body).expect("JSON body");
+    assert_eq!(body["code"], "m.user", "not m.mismatched_sas: {body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proxy_in_the_environment_never_sees_the_token() {
+    let server = FakeServer::start().await.expect("starts");
+    let proxy = MockServer::start_async().await;
+    let proxied = proxy
+        .mock_async(|_when, then| {
+            then.status(502);
+        })
+        .await;
+    let base_url = server.base_url().replace("127.0.0.1", "localhost");
+    let mut command = command(&["status"]);
+    command
+        .env("BEEPER_BASE_URL", base_url)
+        .env("BEEPER_ACCESS_TOKEN", server.token())
+        .env("HTTP_PROXY", proxy.base_url())
+        .env("http_proxy", proxy.base_url())
+        .env("ALL_PROXY", proxy.base_url());
+    let run = finish(command, "").await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(proxied.calls_async().await, 0);
+}
