@@ -92,6 +92,8 @@ mod flow;
 mod handle;
 mod id;
 mod model;
+#[cfg(test)]
+mod properties;
 mod request;
 mod retry;
 mod sas;
