@@ -45,6 +45,39 @@ fn is_ours(path: &str) -> bool {
     path == "/v1/app/setup" || path.starts_with("/v1/app/setup/verifications")
 }
 
+/// Entry point of `cargo xtask import FILE`: rewrites the maintained spec from the upstream
+/// document at `file` and returns the exit code.
+pub fn main(file: &str) -> i32 {
+    let upstream = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: cannot read {file}: {e}");
+            return 1;
+        }
+    };
+    let target = crate::spec::workspace_root().join(crate::spec::SPEC_PATH);
+    let ours = std::fs::read_to_string(&target).ok();
+    match import(&upstream, ours.as_deref()) {
+        Ok(yaml) => match std::fs::write(&target, yaml) {
+            Ok(()) => {
+                println!(
+                    "wrote {} from {file}; next: `cargo xtask diff`, then `cargo xtask generate`",
+                    crate::spec::SPEC_PATH
+                );
+                0
+            }
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", target.display());
+                1
+            }
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
 /// Imports `upstream` (YAML or JSON text), keeping additions from `ours` (the current spec, if
 /// any). Returns the new spec as YAML.
 pub fn import(upstream: &str, ours: Option<&str>) -> Result<String, String> {

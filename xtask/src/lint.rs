@@ -10,6 +10,29 @@ use serde_json::Value;
 
 use crate::spec::{Spec, operation_label, resolve};
 
+/// Entry point of `cargo xtask lint`: lints the maintained spec and returns the exit code (1 when
+/// there is a problem).
+pub fn main() -> i32 {
+    let path = crate::spec::workspace_root().join(crate::spec::SPEC_PATH);
+    let spec = match crate::spec::load(&path) {
+        Ok(spec) => spec,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let problems = lint(&spec);
+    if problems.is_empty() {
+        println!("{}: no problems", crate::spec::SPEC_PATH);
+        return 0;
+    }
+    for p in &problems {
+        eprintln!("{}: {p}", crate::spec::SPEC_PATH);
+    }
+    eprintln!("error: {} problem(s)", problems.len());
+    1
+}
+
 /// Runs every check; an empty list means the spec is clean.
 pub fn lint(spec: &Spec) -> Vec<String> {
     let mut problems = Vec::new();
