@@ -161,19 +161,16 @@ struct Operation {
 /// Follows `$ref`s (and a lone `allOf` wrapper) to the schema they name.
 fn resolve<'a>(root: &'a Value, mut schema: &'a Value) -> &'a Value {
     for _ in 0..16 {
-        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-            match reference.strip_prefix('#').and_then(|p| root.pointer(p)) {
-                Some(target) => schema = target,
-                None => return schema,
-            }
-        } else if let Some(Value::Array(all)) = schema.get("allOf") {
-            if all.len() == 1 && schema.get("properties").is_none() {
+        schema = crate::spec::follow(root, schema);
+        match schema.get("allOf") {
+            Some(Value::Array(all))
+                if all.len() == 1
+                    && schema.get("properties").is_none()
+                    && schema.get("$ref").is_none() =>
+            {
                 schema = &all[0];
-            } else {
-                return schema;
             }
-        } else {
-            return schema;
+            _ => return schema,
         }
     }
     schema

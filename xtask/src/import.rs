@@ -7,6 +7,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
+use crate::spec::{component_of, lookup, pointer_escape};
+
 /// The operations this workspace wraps: (method, path).
 pub const OUR_OPERATIONS: [(&str, &str); 10] = [
     ("get", "/v1/app/setup"),
@@ -149,16 +151,11 @@ fn subset(upstream: &Value) -> Result<Value, String> {
         let mut refs = Vec::new();
         collect_refs(&value, &mut refs);
         for reference in refs {
-            let Some(rest) = reference.strip_prefix("#/components/") else {
+            let Some((kind, name)) = component_of(&reference) else {
                 continue;
             };
-            let Some((kind, name)) = rest.split_once('/') else {
-                continue;
-            };
-            let name = name.replace("~1", "/").replace("~0", "~");
-            if reached.insert((kind.to_owned(), name.clone()))
-                && let Some(target) =
-                    upstream.pointer(&format!("/components/{kind}/{}", pointer_escape(&name)))
+            if reached.insert((kind.to_owned(), name))
+                && let Some(target) = lookup(upstream, &reference)
             {
                 queue.push(target.clone());
             }
@@ -247,10 +244,6 @@ fn collect_refs(value: &Value, out: &mut Vec<String>) {
         Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
         _ => {}
     }
-}
-
-fn pointer_escape(name: &str) -> String {
-    name.replace('~', "~0").replace('/', "~1")
 }
 
 /// Converts what OpenAPI 3.1 (JSON Schema 2020-12) has and 3.0.3 lacks, in place.
