@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use crate::spec::{component_of, lookup, pointer_escape};
+use crate::spec::{METHODS, component_of, lookup, pointer_escape};
 
 /// The operations this workspace wraps: (method, path).
 pub const OUR_OPERATIONS: [(&str, &str); 10] = [
@@ -36,10 +36,6 @@ pub const OUR_OPERATIONS: [(&str, &str); 10] = [
         "post",
         "/v1/app/setup/verifications/{verificationID}/sas/confirm",
     ),
-];
-
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
 /// Whether a path is one of ours.

@@ -42,11 +42,18 @@ enum Command {
         /// The upstream document, a path on disk.
         file: String,
     },
-    /// What changed in the spec since BASE (a git revision, default HEAD, or a file), and
-    /// whether it breaks clients; exits 1 when something breaks.
+    /// What changed in the spec from the base (old) to the head (new), and whether it breaks
+    /// clients built against the base; exits 1 when something breaks or cannot be classified.
     Diff {
-        /// The old spec: a git revision (default HEAD) or a file.
+        /// The base, the old spec: a git revision (default HEAD) or a file. Same as --base.
+        #[arg(value_name = "BASE", conflicts_with = "base")]
+        base_positional: Option<String>,
+        /// The base, the old spec: a git revision (default HEAD) or a file.
+        #[arg(long, value_name = "REV|FILE")]
         base: Option<String>,
+        /// The head, the new spec: a git revision or a file (default: the working tree's spec).
+        #[arg(long, value_name = "REV|FILE")]
+        head: Option<String>,
         /// Print JSON, for tools.
         #[arg(long)]
         json: bool,
@@ -58,7 +65,12 @@ fn main() {
         Command::Generate { check } => generate::main(check),
         Command::Lint => lint::main(),
         Command::Import { file } => import::main(&file),
-        Command::Diff { base, json } => diff::main(base.as_deref(), json),
+        Command::Diff {
+            base_positional,
+            base,
+            head,
+            json,
+        } => diff::main(base.or(base_positional).as_deref(), head.as_deref(), json),
     };
     std::process::exit(code);
 }

@@ -39,6 +39,11 @@ pub fn parse(text: &str) -> Result<Spec, String> {
     Ok(Spec { raw, api })
 }
 
+/// The HTTP methods a path item may hold an operation for, as its keys, in a fixed order.
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
 /// The HTTP methods of a path item with their operations, in a fixed order.
 pub fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
     [
