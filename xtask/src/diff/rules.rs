@@ -13,6 +13,7 @@ pub enum Side {
 }
 
 impl Side {
+    /// The side in words.
     pub(super) fn name(self) -> &'static str {
         match self {
             Self::Request => "request",
