@@ -7,6 +7,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
+use crate::spec::{METHODS, component_of, lookup, pointer_escape};
+
 /// The operations this workspace wraps: (method, path).
 pub const OUR_OPERATIONS: [(&str, &str); 10] = [
     ("get", "/v1/app/setup"),
@@ -36,13 +38,42 @@ pub const OUR_OPERATIONS: [(&str, &str); 10] = [
     ),
 ];
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 /// Whether a path is one of ours.
 fn is_ours(path: &str) -> bool {
     path == "/v1/app/setup" || path.starts_with("/v1/app/setup/verifications")
+}
+
+/// Entry point of `cargo xtask import FILE`: rewrites the maintained spec from the upstream
+/// document at `file` and returns the exit code.
+pub fn main(file: &str) -> i32 {
+    let upstream = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: cannot read {file}: {e}");
+            return 1;
+        }
+    };
+    let target = crate::spec::workspace_root().join(crate::spec::SPEC_PATH);
+    let ours = std::fs::read_to_string(&target).ok();
+    match import(&upstream, ours.as_deref()) {
+        Ok(yaml) => match std::fs::write(&target, yaml) {
+            Ok(()) => {
+                println!(
+                    "wrote {} from {file}; next: `cargo xtask diff`, then `cargo xtask generate`",
+                    crate::spec::SPEC_PATH
+                );
+                0
+            }
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", target.display());
+                1
+            }
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
 }
 
 /// Imports `upstream` (YAML or JSON text), keeping additions from `ours` (the current spec, if
@@ -116,16 +147,11 @@ fn subset(upstream: &Value) -> Result<Value, String> {
         let mut refs = Vec::new();
         collect_refs(&value, &mut refs);
         for reference in refs {
-            let Some(rest) = reference.strip_prefix("#/components/") else {
+            let Some((kind, name)) = component_of(&reference) else {
                 continue;
             };
-            let Some((kind, name)) = rest.split_once('/') else {
-                continue;
-            };
-            let name = name.replace("~1", "/").replace("~0", "~");
-            if reached.insert((kind.to_owned(), name.clone()))
-                && let Some(target) =
-                    upstream.pointer(&format!("/components/{kind}/{}", pointer_escape(&name)))
+            if reached.insert((kind.to_owned(), name))
+                && let Some(target) = lookup(upstream, &reference)
             {
                 queue.push(target.clone());
             }
@@ -214,10 +240,6 @@ fn collect_refs(value: &Value, out: &mut Vec<String>) {
         Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
         _ => {}
     }
-}
-
-fn pointer_escape(name: &str) -> String {
-    name.replace('~', "~0").replace('/', "~1")
 }
 
 /// Converts what OpenAPI 3.1 (JSON Schema 2020-12) has and 3.0.3 lacks, in place.

@@ -8,13 +8,36 @@
 use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, SchemaKind, StatusCode, Type};
 use serde_json::Value;
 
-use crate::spec::{Spec, operation_label, resolve};
+use crate::spec::{Spec, lookup, operation_label, pointer_escape, resolve, unresolved_refs};
+
+/// Entry point of `cargo xtask lint`: lints the maintained spec and returns the exit code (1 when
+/// there is a problem).
+pub fn main() -> i32 {
+    let path = crate::spec::workspace_root().join(crate::spec::SPEC_PATH);
+    let spec = match crate::spec::load(&path) {
+        Ok(spec) => spec,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let problems = lint(&spec);
+    if problems.is_empty() {
+        println!("{}: no problems", crate::spec::SPEC_PATH);
+        return 0;
+    }
+    for p in &problems {
+        eprintln!("{}: {p}", crate::spec::SPEC_PATH);
+    }
+    eprintln!("error: {} problem(s)", problems.len());
+    1
+}
 
 /// Runs every check; an empty list means the spec is clean.
 pub fn lint(spec: &Spec) -> Vec<String> {
     let mut problems = Vec::new();
     check_operations(spec, &mut problems);
-    check_refs(&spec.raw, &spec.raw, "#", &mut problems);
+    check_refs(&spec.raw, &mut problems);
     check_descriptions(&spec.raw, &mut problems);
     problems
 }
@@ -79,27 +102,9 @@ fn check_operations(spec: &Spec, problems: &mut Vec<String>) {
 }
 
 /// Every `$ref` anywhere in the document must point at something inside it.
-fn check_refs(root: &Value, value: &Value, at: &str, problems: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get("$ref") {
-                let target = reference
-                    .strip_prefix('#')
-                    .and_then(|pointer| root.pointer(pointer));
-                if target.is_none() {
-                    problems.push(format!("{at}: $ref `{reference}` does not resolve"));
-                }
-            }
-            for (key, child) in map {
-                check_refs(root, child, &format!("{at}/{}", escape(key)), problems);
-            }
-        }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                check_refs(root, child, &format!("{at}/{i}"), problems);
-            }
-        }
-        _ => {}
+fn check_refs(root: &Value, problems: &mut Vec<String>) {
+    for (at, reference) in unresolved_refs(root) {
+        problems.push(format!("{at}: $ref `{reference}` does not resolve"));
     }
 }
 
@@ -114,7 +119,7 @@ fn check_descriptions(root: &Value, problems: &mut Vec<String>) {
     ] {
         if let Some(Value::Object(map)) = components.and_then(|c| c.get(kind)) {
             for (name, v) in map {
-                let at = format!("#/components/{kind}/{}", escape(name));
+                let at = format!("#/components/{kind}/{}", pointer_escape(name));
                 if nested {
                     add_content(at, v.get("content"), &mut schemas);
                 } else {
@@ -127,7 +132,7 @@ fn check_descriptions(root: &Value, problems: &mut Vec<String>) {
         for (path, item) in paths {
             let Value::Object(item) = item else { continue };
             for (method, op) in item {
-                let at = format!("#/paths/{}/{method}", escape(path));
+                let at = format!("#/paths/{}/{method}", pointer_escape(path));
                 add_content(
                     format!("{at}/requestBody"),
                     op.pointer("/requestBody/content"),
@@ -155,7 +160,7 @@ fn add_content<'a>(at: String, content: Option<&'a Value>, out: &mut Vec<(String
     if let Some(Value::Object(media)) = content {
         for (name, m) in media {
             if let Some(s) = m.get("schema") {
-                out.push((format!("{at}/content/{}/schema", escape(name)), s));
+                out.push((format!("{at}/content/{}/schema", pointer_escape(name)), s));
             }
         }
     }
@@ -165,7 +170,7 @@ fn check_schema_descriptions(root: &Value, schema: &Value, at: &str, problems: &
     let Value::Object(map) = schema else { return };
     if let Some(Value::Object(props)) = map.get("properties") {
         for (name, prop) in props {
-            let prop_at = format!("{at}/properties/{}", escape(name));
+            let prop_at = format!("{at}/properties/{}", pointer_escape(name));
             if !has_description(root, prop) {
                 problems.push(format!("{prop_at}: property `{name}` has no description"));
             }
@@ -195,14 +200,8 @@ fn has_description(root: &Value, schema: &Value) -> bool {
     own || schema
         .get("$ref")
         .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-        .and_then(|pointer| root.pointer(pointer))
+        .and_then(|reference| lookup(root, reference))
         .is_some_and(|target| target.get("$ref").is_none() && has_description(root, target))
-}
-
-/// JSON-pointer escaping, so locations can be pasted back into a `$ref`.
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use openapiv3::{OpenAPI, Operation, PathItem, ReferenceOr};
+use serde_json::Value;
 
 /// The maintained spec, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/beeper-verification.yaml";
@@ -10,7 +11,7 @@ pub const SPEC_PATH: &str = "openapi/beeper-verification.yaml";
 /// A parsed spec: the raw JSON tree (for `$ref` resolution and version checks) and the typed model.
 #[derive(Debug)]
 pub struct Spec {
-    pub raw: serde_json::Value,
+    pub raw: Value,
     pub api: OpenAPI,
 }
 
@@ -30,13 +31,18 @@ pub fn load(path: &Path) -> Result<Spec, String> {
 /// Parses spec text. Rejects anything but OpenAPI 3.0.x before the typed parse, so that a 3.1
 /// document gets a clear message instead of a confusing type error.
 pub fn parse(text: &str) -> Result<Spec, String> {
-    let raw: serde_json::Value =
+    let raw: Value =
         serde_yaml::from_str(text).map_err(|e| format!("not valid YAML or JSON: {e}"))?;
     crate::prepass::check_openapi_version(&raw)?;
     let api: OpenAPI = serde_json::from_value(raw.clone())
         .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
     Ok(Spec { raw, api })
 }
+
+/// The HTTP methods a path item may hold an operation for, as its keys, in a fixed order.
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// The HTTP methods of a path item with their operations, in a fixed order.
 pub fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
@@ -62,31 +68,100 @@ pub fn operation_label(method: &str, path: &str, op: &Operation) -> String {
     }
 }
 
-/// Follows a local `#/components/<kind>/<name>` reference in the typed model.
-pub fn component_name<'a>(reference: &'a str, kind: &str) -> Option<&'a str> {
-    reference
-        .strip_prefix("#/components/")?
-        .strip_prefix(kind)?
-        .strip_prefix('/')
+/// How many `$ref`s in a row are followed before giving up, so that a cycle cannot loop forever.
+const MAX_HOPS: usize = 16;
+
+/// Encodes a key as one JSON-pointer segment (`/` → `~1`, `~` → `~0`), so that locations can be
+/// pasted back into a `$ref`.
+pub fn pointer_escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
-/// Resolves a `ReferenceOr<T>` against a component map of the same kind.
+/// Decodes one JSON-pointer segment (`~1` → `/`, `~0` → `~`).
+pub fn pointer_unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
+// The `$ref` resolver of the xtask. Every command reads references through these functions: the
+// raw JSON tree through `lookup` and `follow`, the typed model through `resolve`, and both split
+// `#/components/<kind>/<name>` with `component_of`. Only local references (`#/...`) exist for us.
+
+/// The target of a local `$ref` (`#/components/schemas/X`, or any JSON pointer after `#`) in the
+/// raw document; `None` when it is not local or points at nothing.
+pub fn lookup<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
+    root.pointer(reference.strip_prefix('#')?)
+}
+
+/// Follows `value`'s chain of `$ref`s to what it names. Returns `value` itself when it is no
+/// reference, and the last `$ref` object reached when the chain breaks (an unresolvable or
+/// cyclic reference), so a caller sees an object that still has `$ref`.
+pub fn follow<'a>(root: &'a Value, mut value: &'a Value) -> &'a Value {
+    for _ in 0..MAX_HOPS {
+        let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
+            return value;
+        };
+        match lookup(root, reference) {
+            Some(target) => value = target,
+            None => return value,
+        }
+    }
+    value
+}
+
+/// Splits a local `#/components/<kind>/<name>` reference into its kind and its (decoded) name.
+pub fn component_of(reference: &str) -> Option<(&str, String)> {
+    let (kind, name) = reference.strip_prefix("#/components/")?.split_once('/')?;
+    Some((kind, pointer_unescape(name)))
+}
+
+/// Resolves a `ReferenceOr<T>` of the typed model against a component map of the same kind.
 pub fn resolve<'a, T>(
     item: &'a ReferenceOr<T>,
     kind: &str,
     map: Option<&'a indexmap::IndexMap<String, ReferenceOr<T>>>,
 ) -> Option<&'a T> {
     let mut current = item;
-    // Bounded so that a reference cycle cannot loop forever.
-    for _ in 0..16 {
+    for _ in 0..MAX_HOPS {
         match current {
             ReferenceOr::Item(t) => return Some(t),
             ReferenceOr::Reference { reference } => {
-                current = map?.get(component_name(reference, kind)?)?;
+                let (of_kind, name) = component_of(reference)?;
+                if of_kind != kind {
+                    return None;
+                }
+                current = map?.get(&name)?;
             }
         }
     }
     None
+}
+
+/// Every `$ref` in the raw document that points at nothing inside it, as (where it stands, as a
+/// JSON pointer after `#`; the reference).
+pub fn unresolved_refs(root: &Value) -> Vec<(String, String)> {
+    fn walk(root: &Value, value: &Value, at: &str, out: &mut Vec<(String, String)>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(reference)) = map.get("$ref")
+                    && lookup(root, reference).is_none()
+                {
+                    out.push((at.to_owned(), reference.clone()));
+                }
+                for (key, child) in map {
+                    walk(root, child, &format!("{at}/{}", pointer_escape(key)), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    walk(root, child, &format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, "#", &mut out);
+    out
 }
 
 /// A small OpenAPI 3.0 document around the given `paths` and `components/schemas` YAML, for the
@@ -102,4 +177,57 @@ pub fn test_doc(paths: &str, schemas: &str) -> String {
         indent(paths, 2),
         indent(if schemas.is_empty() { "{}" } else { schemas }, 4),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn follow_walks_a_chain_and_stops_at_a_broken_or_cyclic_one() {
+        let root = json!({ "components": { "schemas": {
+            "A": { "$ref": "#/components/schemas/B" },
+            "B": { "type": "string" },
+            "Loop": { "$ref": "#/components/schemas/Loop" },
+            "Broken": { "$ref": "#/components/schemas/Missing" },
+        } } });
+        let a = json!({ "$ref": "#/components/schemas/A" });
+        assert_eq!(follow(&root, &a), &json!({ "type": "string" }));
+        let inline = json!({ "type": "integer" });
+        assert_eq!(follow(&root, &inline), &inline);
+        let broken = json!({ "$ref": "#/components/schemas/Broken" });
+        assert_eq!(
+            follow(&root, &broken),
+            &json!({ "$ref": "#/components/schemas/Missing" })
+        );
+        let cycle = json!({ "$ref": "#/components/schemas/Loop" });
+        assert!(follow(&root, &cycle).get("$ref").is_some());
+        assert_eq!(lookup(&root, "other.yaml#/x"), None);
+    }
+
+    #[test]
+    fn component_names_are_decoded_the_same_way_everywhere() {
+        assert_eq!(
+            component_of("#/components/schemas/a~1b~0c"),
+            Some(("schemas", "a/b~c".to_owned()))
+        );
+        assert_eq!(component_of("#/paths/~1x"), None);
+        assert_eq!(pointer_unescape(&pointer_escape("a/b~c")), "a/b~c");
+    }
+
+    #[test]
+    fn unresolved_refs_are_found_where_they_stand() {
+        let root = json!({ "paths": { "/x": { "get": { "responses": {
+            "200": { "$ref": "#/components/responses/Missing" },
+            "404": { "$ref": "#/paths/~1x" },
+        } } } } });
+        assert_eq!(
+            unresolved_refs(&root),
+            vec![(
+                "#/paths/~1x/get/responses/200".to_owned(),
+                "#/components/responses/Missing".to_owned()
+            )]
+        );
+    }
 }

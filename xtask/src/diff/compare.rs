@@ -1,0 +1,512 @@
+//! The comparison of two specs' models: every change, found per operation, then joined across
+//! operations.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::model::{Alternative, Body, CONSTRAINTS, Field, Model, Operation, Response};
+use super::rules::{Change, Effect, Impact, Kind, Of, Side};
+
+/// A change found in one operation, before the same change in other operations joins it.
+#[derive(Debug)]
+struct Found {
+    of: Of,
+    kind: Kind,
+    location: String,
+    status: Option<String>,
+}
+
+impl Found {
+    fn new(of: Of, kind: Kind, location: impl Into<String>, status: Option<&str>) -> Self {
+        Self {
+            of,
+            kind,
+            location: location.into(),
+            status: status.map(str::to_owned),
+        }
+    }
+}
+
+/// A security requirement in words: `bearerAuth`, `a + b`, `a or b`, `no authentication`.
+fn describe_requirement(alternatives: &[Alternative]) -> String {
+    alternatives
+        .iter()
+        .map(|alternative| {
+            if alternative.is_empty() {
+                return "no authentication".to_owned();
+            }
+            alternative
+                .iter()
+                .map(|(scheme, scopes)| {
+                    if scopes.is_empty() {
+                        scheme.clone()
+                    } else {
+                        let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+                        format!("{scheme} ({})", scopes.join(", "))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" + ")
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// Whether a client that authenticates as the `old` requirement allows is still let in by
+/// `new`: each old alternative must contain some new one (its schemes, with no new scopes).
+fn still_accepted(old: &[Alternative], new: &[Alternative]) -> bool {
+    old.iter().all(|sent| {
+        new.iter().any(|wanted| {
+            wanted
+                .iter()
+                .all(|(scheme, scopes)| sent.get(scheme).is_some_and(|had| scopes.is_subset(had)))
+        })
+    })
+}
+
+/// How a changed constraint moves the values allowed; `None` is "not there".
+fn effect(keyword: &str, old: Option<&Value>, new: Option<&Value>) -> Effect {
+    let number = |v: Option<&Value>| v.and_then(Value::as_f64);
+    // A lower bound is narrower when it rises, an upper bound when it falls.
+    let higher_is_narrower = match keyword {
+        "minLength" | "minItems" | "minProperties" | "minimum" => Some(true),
+        "maxLength" | "maxItems" | "maxProperties" | "maximum" => Some(false),
+        _ => None,
+    };
+    match (old, new, higher_is_narrower) {
+        (None, Some(_), _) => Effect::Narrower,
+        (Some(_), None, _) => Effect::Wider,
+        (Some(_), Some(_), Some(higher_is_narrower)) => match (number(old), number(new)) {
+            (Some(a), Some(b)) if a != b && (b > a) == higher_is_narrower => Effect::Narrower,
+            (Some(a), Some(b)) if a != b => Effect::Wider,
+            _ => Effect::Different,
+        },
+        _ => Effect::Different,
+    }
+}
+
+/// Whether two values of a constraint say the same (`1` and `1.0` do).
+fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
+    match (a.and_then(Value::as_f64), b.and_then(Value::as_f64)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// A constraint's value in a message.
+fn show(value: Option<&Value>) -> String {
+    match value {
+        None => "none".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Unclassified changes among what no rule reads.
+fn compare_other(
+    of: Of,
+    location: &str,
+    old: &BTreeMap<String, Value>,
+    new: &BTreeMap<String, Value>,
+    status: Option<&str>,
+    out: &mut Vec<Found>,
+) {
+    let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for key in keys {
+        let what = match (old.get(key), new.get(key)) {
+            (a, b) if a == b => continue,
+            (None, _) => "added",
+            (_, None) => "removed",
+            _ => "changed",
+        };
+        let kind = Kind::Unclassified {
+            what: format!("`{key}` {what}; no rule covers it"),
+        };
+        out.push(Found::new(of, kind, location, status));
+    }
+}
+
+/// The changes between two sets of fields (or parameters, or headers). A field that is added,
+/// removed or retyped stands for everything under it: its own fields are not listed again.
+fn compare_fields(
+    side: Side,
+    of: Of,
+    old: &BTreeMap<String, Field>,
+    new: &BTreeMap<String, Field>,
+    status: Option<&str>,
+    out: &mut Vec<Found>,
+) {
+    let whole: BTreeSet<&str> = old
+        .iter()
+        .filter(|(path, before)| new.get(*path).is_none_or(|after| after.ty != before.ty))
+        .map(|(path, _)| path.as_str())
+        .chain(
+            new.keys()
+                .filter(|path| !old.contains_key(*path))
+                .map(String::as_str),
+        )
+        .collect();
+    let under_whole = |fields: &BTreeMap<String, Field>, path: &str| {
+        let mut parent = fields.get(path).and_then(|f| f.parent.as_deref());
+        while let Some(p) = parent {
+            if whole.contains(p) {
+                return true;
+            }
+            parent = fields.get(p).and_then(|f| f.parent.as_deref());
+        }
+        false
+    };
+    let found = |kind: Kind, path: &str| Found::new(of, kind, path, status);
+    for (path, before) in old {
+        if under_whole(old, path) {
+            continue;
+        }
+        let Some(after) = new.get(path) else {
+            let required = before.required;
+            out.push(found(Kind::FieldRemoved { side, required }, path));
+            continue;
+        };
+        if before.ty != after.ty {
+            let (from, to) = (before.ty.clone(), after.ty.clone());
+            out.push(found(Kind::FieldRetyped { side, from, to }, path));
+            continue;
+        }
+        match (before.required, after.required) {
+            (false, true) => out.push(found(Kind::FieldBecameRequired { side }, path)),
+            (true, false) => out.push(found(Kind::FieldBecameOptional { side }, path)),
+            _ => {}
+        }
+        match (before.nullable, after.nullable) {
+            (false, true) => {
+                let required = after.required;
+                out.push(found(Kind::FieldBecameNullable { side, required }, path));
+            }
+            (true, false) => out.push(found(Kind::FieldBecameNonNullable { side }, path)),
+            _ => {}
+        }
+        for keyword in CONSTRAINTS {
+            let (a, b) = (
+                before.constraints.get(keyword),
+                after.constraints.get(keyword),
+            );
+            if !same(a, b) {
+                let kind = Kind::ConstraintChanged {
+                    side,
+                    keyword: keyword.to_owned(),
+                    from: show(a),
+                    to: show(b),
+                    effect: effect(keyword, a, b),
+                };
+                out.push(found(kind, path));
+            }
+        }
+        for value in after.enum_values.difference(&before.enum_values) {
+            let value = value.clone();
+            out.push(found(Kind::EnumValueAdded { side, value }, path));
+        }
+        for value in before.enum_values.difference(&after.enum_values) {
+            let value = value.clone();
+            out.push(found(Kind::EnumValueRemoved { side, value }, path));
+        }
+        compare_other(of, path, &before.other, &after.other, status, out);
+    }
+    for (path, after) in new {
+        if !old.contains_key(path) && !under_whole(new, path) {
+            let required = after.required;
+            out.push(found(Kind::FieldAdded { side, required }, path));
+        }
+    }
+}
+
+/// Whether a status is a success.
+pub(super) fn is_success(status: &str) -> bool {
+    status.starts_with('2')
+}
+
+/// The changes between two bodies at `location` (`request body`, `200 response`, `error
+/// response`). A body whose schema is another component now is summed up in one line.
+fn compare_bodies(
+    side: Side,
+    location: &str,
+    (old, new): (Option<&Body>, Option<&Body>),
+    status: Option<&str>,
+    out: &mut Vec<Found>,
+) {
+    let of = match side {
+        Side::Request => Of::RequestBody,
+        Side::Response => Of::ResponseBody,
+    };
+    let of_fields = match (side, status) {
+        (Side::Request, _) => Of::RequestField,
+        (Side::Response, Some(status)) if !is_success(status) => Of::ErrorField,
+        (Side::Response, _) => Of::ResponseField,
+    };
+    let (old, new) = match (old, new) {
+        (None, None) => return,
+        (None, Some(new)) => {
+            let required = new.required;
+            let kind = Kind::BodyAdded { side, required };
+            return out.push(Found::new(of, kind, location, status));
+        }
+        (Some(_), None) => {
+            let kind = Kind::BodyRemoved { side };
+            return out.push(Found::new(of, kind, location, status));
+        }
+        (Some(old), Some(new)) => (old, new),
+    };
+    if side == Side::Request {
+        match (old.required, new.required) {
+            (false, true) => out.push(Found::new(of, Kind::BodyBecameRequired, location, status)),
+            (true, false) => out.push(Found::new(of, Kind::BodyBecameOptional, location, status)),
+            _ => {}
+        }
+    }
+    compare_other(of, location, &old.other, &new.other, status, out);
+    let mut fields = Vec::new();
+    compare_fields(
+        side,
+        of_fields,
+        &old.fields,
+        &new.fields,
+        status,
+        &mut fields,
+    );
+    for found in &mut fields {
+        // The schema's top is at "": name it after the body.
+        if found.location.is_empty() {
+            found.location = format!("{location} body");
+        }
+    }
+    if old.schema == new.schema {
+        out.extend(fields);
+        return;
+    }
+    let impacts: Vec<Impact> = fields.iter().map(|f| f.kind.classify().0).collect();
+    let kind = Kind::BodySwapped {
+        side,
+        from: old.schema.clone(),
+        to: new.schema.clone(),
+        field_changes: fields.len(),
+        breaking_field_changes: fields.iter().filter(|f| f.kind.breaking()).count(),
+        worst: impacts.into_iter().max().unwrap_or(Impact::Compatible),
+    };
+    out.push(Found::new(of, kind, location, status));
+}
+
+/// The changes between two responses documented for the same status (or for the one success
+/// status on each side).
+fn compare_responses(status: &str, old: &Response, new: &Response, out: &mut Vec<Found>) {
+    let location = if is_success(status) {
+        format!("{status} response")
+    } else {
+        "error response".to_owned()
+    };
+    let bodies = (old.body.as_ref(), new.body.as_ref());
+    compare_bodies(Side::Response, &location, bodies, Some(status), out);
+    let (side, of) = (Side::Response, Of::ResponseHeader);
+    compare_fields(side, of, &old.headers, &new.headers, Some(status), out);
+    compare_other(
+        Of::ResponseBody,
+        &location,
+        &old.other,
+        &new.other,
+        Some(status),
+        out,
+    );
+}
+
+/// The changes in one operation found on both sides.
+fn compare_operation(
+    key: &str,
+    (old_model, new_model): (&Model, &Model),
+    old: &Operation,
+    new: &Operation,
+    out: &mut Vec<Found>,
+) {
+    if old.id != new.id {
+        let (from, to) = (old.id.clone(), new.id.clone());
+        out.push(Found::new(
+            Of::Operation,
+            Kind::OperationRenamed { from, to },
+            key,
+            None,
+        ));
+    }
+    compare_other(Of::Operation, key, &old.other, &new.other, None, out);
+    if old.security != new.security {
+        let kind = Kind::SecurityChanged {
+            from: describe_requirement(&old.security),
+            to: describe_requirement(&new.security),
+            still_accepted: still_accepted(&old.security, &new.security),
+        };
+        out.push(Found::new(Of::Security, kind, "security", None));
+    }
+    // A scheme required on both sides must be sent the same way.
+    let required = |op: &Operation| -> BTreeSet<String> {
+        op.security.iter().flat_map(|a| a.keys().cloned()).collect()
+    };
+    for name in required(old).intersection(&required(new)) {
+        let undefined = || ("undefined".to_owned(), Value::Null);
+        let before = old_model
+            .schemes
+            .get(name)
+            .cloned()
+            .unwrap_or_else(undefined);
+        let after = new_model
+            .schemes
+            .get(name)
+            .cloned()
+            .unwrap_or_else(undefined);
+        if before.1 != after.1 {
+            let to = if before.0 == after.0 {
+                format!("{} with other settings", after.0)
+            } else {
+                after.0
+            };
+            let kind = Kind::SecuritySchemeChanged {
+                scheme: name.clone(),
+                from: before.0,
+                to,
+            };
+            out.push(Found::new(
+                Of::Security,
+                kind,
+                format!("security scheme {name}"),
+                None,
+            ));
+        }
+    }
+    let (side, of) = (Side::Request, Of::Parameter);
+    compare_fields(side, of, &old.parameters, &new.parameters, None, out);
+    let bodies = (old.body.as_ref(), new.body.as_ref());
+    compare_bodies(Side::Request, "request body", bodies, None, out);
+
+    let successes = |op: &Operation| -> Vec<String> {
+        op.responses
+            .keys()
+            .filter(|s| is_success(s))
+            .cloned()
+            .collect()
+    };
+    let moved = match (successes(old).as_slice(), successes(new).as_slice()) {
+        ([from], [to]) if from != to => Some((from.clone(), to.clone())),
+        _ => None,
+    };
+    if let Some((from, to)) = &moved {
+        let kind = Kind::SuccessStatusChanged {
+            from: from.clone(),
+            to: to.clone(),
+        };
+        out.push(Found::new(Of::Status, kind, "response status", None));
+        if let (Some(before), Some(after)) = (old.responses.get(from), new.responses.get(to)) {
+            compare_responses(to, before, after, out);
+        }
+    }
+    let is_moved = |status: &String| {
+        moved
+            .as_ref()
+            .is_some_and(|(from, to)| status == from || status == to)
+    };
+    for (status, before) in &old.responses {
+        match new.responses.get(status) {
+            Some(after) => compare_responses(status, before, after, out),
+            None if is_moved(status) => {}
+            None => {
+                let kind = Kind::StatusRemoved {
+                    status: status.clone(),
+                };
+                out.push(Found::new(Of::Status, kind, "response status", None));
+            }
+        }
+    }
+    for status in new.responses.keys() {
+        if !old.responses.contains_key(status) && !is_moved(status) {
+            let kind = Kind::StatusAdded {
+                status: status.clone(),
+            };
+            out.push(Found::new(Of::Status, kind, "response status", None));
+        }
+    }
+}
+
+/// The operations (operationIds) and the response statuses a change is found in.
+type Where = (BTreeSet<String>, BTreeSet<String>);
+
+/// Every change from `old` (the base) to `new` (the head), the same change in several
+/// operations listed once.
+pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
+    let (old, new) = (Model::read(old), Model::read(new));
+    // By what, which change and where: the operations and statuses it is found in.
+    let mut merged: BTreeMap<(Of, Kind, String), Where> = BTreeMap::new();
+    let mut add = |found: Vec<Found>, operation: Option<&str>| {
+        for f in found {
+            let entry = merged.entry((f.of, f.kind, f.location)).or_default();
+            entry.0.extend(operation.map(str::to_owned));
+            entry.1.extend(f.status);
+        }
+    };
+
+    let mut document = Vec::new();
+    if old.servers != new.servers {
+        let what = "`servers` changed; no rule covers it (the wrapper's default base URL is \
+                    set by hand: check it)";
+        let kind = Kind::Unclassified { what: what.into() };
+        document.push(Found::new(Of::Spec, kind, "", None));
+    }
+    for (name, model) in [("base", &old), ("head", &new)] {
+        for (at, reference) in &model.unresolved {
+            let what = format!("`$ref` {reference} does not resolve in the {name}");
+            let kind = Kind::Unclassified { what };
+            document.push(Found::new(Of::Spec, kind, at.clone(), None));
+        }
+    }
+    add(document, None);
+
+    let keys: BTreeSet<&String> = old.operations.keys().chain(new.operations.keys()).collect();
+    for key in keys {
+        let mut found = Vec::new();
+        let id = match (old.operations.get(key), new.operations.get(key)) {
+            (Some(before), Some(after)) => {
+                compare_operation(key, (&old, &new), before, after, &mut found);
+                &after.id
+            }
+            (Some(before), None) => {
+                found.push(Found::new(
+                    Of::Operation,
+                    Kind::OperationRemoved,
+                    key.clone(),
+                    None,
+                ));
+                &before.id
+            }
+            (None, Some(after)) => {
+                found.push(Found::new(
+                    Of::Operation,
+                    Kind::OperationAdded,
+                    key.clone(),
+                    None,
+                ));
+                &after.id
+            }
+            (None, None) => continue,
+        };
+        add(found, Some(id));
+    }
+    merged
+        .into_iter()
+        .map(|((of, kind, location), (operations, statuses))| {
+            let (impact, rule) = kind.classify();
+            Change {
+                breaking: kind.breaking(),
+                kind,
+                of,
+                location,
+                operations: operations.into_iter().collect(),
+                statuses: statuses.into_iter().collect(),
+                impact,
+                rule,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,499 @@
+//! What the comparison reads from one spec: its operations with their security, parameters,
+//! bodies and responses, each schema flattened into fields.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+use crate::spec::{METHODS, component_of, follow, unresolved_refs};
+
+/// Keywords that document and never change what goes over the wire; never compared.
+const ANNOTATIONS: [&str; 9] = [
+    "description",
+    "summary",
+    "title",
+    "example",
+    "examples",
+    "externalDocs",
+    "deprecated",
+    "tags",
+    "xml",
+];
+
+/// The schema keywords that restrict which values a schema allows, compared by
+/// `compare::effect`.
+pub(super) const CONSTRAINTS: [&str; 14] = [
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+    "multipleOf",
+    "uniqueItems",
+];
+
+/// The schema keywords the field comparison reads itself (besides [`CONSTRAINTS`]).
+const SCHEMA_KEYWORDS: [&str; 7] = [
+    "type",
+    "properties",
+    "required",
+    "items",
+    "enum",
+    "nullable",
+    "$ref",
+];
+
+/// How deep into nested schemas the comparison goes; deeper fields of a recursive schema are
+/// not listed one by one.
+const MAX_DEPTH: usize = 12;
+
+/// Whether a keyword only documents.
+fn is_annotation(key: &str) -> bool {
+    ANNOTATIONS.contains(&key) || key.starts_with("x-")
+}
+
+/// One schema node as the comparison sees it: a body's top, a field inside it, a parameter or
+/// a header.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Field {
+    /// The location of the object or array that holds it; `None` at the top.
+    pub(super) parent: Option<String>,
+    pub(super) ty: String,
+    pub(super) required: bool,
+    pub(super) nullable: bool,
+    pub(super) enum_values: BTreeSet<String>,
+    /// The [`CONSTRAINTS`] it has, by keyword.
+    pub(super) constraints: BTreeMap<&'static str, Value>,
+    /// What no rule reads (`additionalProperties`, `oneOf`, a parameter's `style`...), with
+    /// `$ref`s inlined and annotations left out; compared whole.
+    pub(super) other: BTreeMap<String, Value>,
+}
+
+/// A request or response body.
+#[derive(Debug, Default)]
+pub(super) struct Body {
+    /// Whether a request must send it (always true for a response).
+    pub(super) required: bool,
+    /// The component its JSON schema names, for the one-line summary of a swap.
+    pub(super) schema: String,
+    /// Its JSON schema's fields by location; the top is at "".
+    pub(super) fields: BTreeMap<String, Field>,
+    /// Other media types and what else the body says, inlined; compared whole.
+    pub(super) other: BTreeMap<String, Value>,
+}
+
+/// One documented response of an operation.
+#[derive(Debug, Default)]
+pub(super) struct Response {
+    pub(super) body: Option<Body>,
+    pub(super) headers: BTreeMap<String, Field>,
+    pub(super) other: BTreeMap<String, Value>,
+}
+
+/// One way to authenticate: the schemes it needs, each with its scopes. Empty: anonymous.
+pub(super) type Alternative = BTreeMap<String, BTreeSet<String>>;
+
+/// One operation as the comparison sees it.
+#[derive(Debug, Default)]
+pub(super) struct Operation {
+    pub(super) id: String,
+    /// Any one of these authenticates a call; `[{}]` when the operation needs nothing.
+    pub(super) security: Vec<Alternative>,
+    pub(super) parameters: BTreeMap<String, Field>,
+    pub(super) body: Option<Body>,
+    pub(super) responses: BTreeMap<String, Response>,
+    pub(super) other: BTreeMap<String, Value>,
+}
+
+/// What the comparison reads from one document.
+#[derive(Debug, Default)]
+pub(super) struct Model {
+    /// By `METHOD path`.
+    pub(super) operations: BTreeMap<String, Operation>,
+    /// The security schemes, by name, as clients see them: (in words, what identifies them).
+    pub(super) schemes: BTreeMap<String, (String, Value)>,
+    /// The top-level `servers`, `null` when absent.
+    pub(super) servers: Value,
+    /// `$ref`s that point at nothing: (where, the reference).
+    pub(super) unresolved: Vec<(String, String)>,
+}
+
+/// A schema as the comparison sees it: `$ref`s followed, and a lone `allOf` wrapper merged with
+/// its target (the wrapper's own keywords, such as `nullable`, win); with the name of the
+/// component it refers to, if any.
+fn view(root: &Value, schema: &Value) -> (Map<String, Value>, Option<String>) {
+    let mut merged = Map::new();
+    let mut name = None;
+    let mut current = schema;
+    for _ in 0..MAX_DEPTH {
+        if let Some(reference) = current.get("$ref").and_then(Value::as_str) {
+            if name.is_none() {
+                name = component_of(reference).map(|(_, n)| n);
+            }
+            let target = follow(root, current);
+            if target.get("$ref").is_some() {
+                // Unresolved: reported once for the whole document.
+                break;
+            }
+            current = target;
+            continue;
+        }
+        let Some(map) = current.as_object() else {
+            break;
+        };
+        let lone = match map.get("allOf") {
+            Some(Value::Array(all)) if all.len() == 1 && !map.contains_key("properties") => {
+                all.first()
+            }
+            _ => None,
+        };
+        for (key, value) in map {
+            if !(key == "allOf" && lone.is_some()) {
+                merged.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+        }
+        match lone {
+            Some(inner) => current = inner,
+            None => break,
+        }
+    }
+    (merged, name)
+}
+
+/// `value` with every `$ref` replaced by what it names (to a bounded depth, so that a recursive
+/// schema ends in a `$ref`) and annotations left out, to compare what no rule reads.
+fn inline(root: &Value, value: &Value, depth: usize) -> Value {
+    match value {
+        Value::Object(map) if map.contains_key("$ref") => {
+            let target = follow(root, value);
+            if target.get("$ref").is_none() && depth < MAX_DEPTH {
+                inline(root, target, depth + 1)
+            } else {
+                target.clone()
+            }
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, _)| !is_annotation(key))
+                .map(|(key, child)| {
+                    let child = match (key.as_str(), child) {
+                        // Property names are names, not keywords: keep a property `title`.
+                        ("properties", Value::Object(props)) => Value::Object(
+                            props
+                                .iter()
+                                .map(|(n, s)| (n.clone(), inline(root, s, depth)))
+                                .collect(),
+                        ),
+                        _ => inline(root, child, depth),
+                    };
+                    (key.clone(), child)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| inline(root, v, depth)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The keys of `object` that are neither `handled` nor annotations, inlined.
+fn other_keys(root: &Value, object: &Value, handled: &[&str]) -> BTreeMap<String, Value> {
+    object
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(key, _)| !handled.contains(&key.as_str()) && !is_annotation(key))
+        .map(|(key, value)| (key.clone(), inline(root, value, 0)))
+        .collect()
+}
+
+fn strings(value: Option<&Value>) -> BTreeSet<String> {
+    value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+        .collect()
+}
+
+/// Adds the schema at `at` and every field under it (`a.b` for properties, `a[]` for array
+/// elements) to `out`.
+fn flatten(
+    root: &Value,
+    schema: &Value,
+    at: &str,
+    parent: Option<&str>,
+    required: bool,
+    depth: usize,
+    out: &mut BTreeMap<String, Field>,
+) {
+    let (schema, _) = view(root, schema);
+    let ty = match schema.get("type").and_then(Value::as_str) {
+        Some(ty) => ty,
+        None if schema.contains_key("properties") => "object",
+        None if schema.contains_key("items") => "array",
+        None => "any",
+    };
+    let field = Field {
+        parent: parent.map(str::to_owned),
+        ty: ty.to_owned(),
+        required,
+        nullable: schema.get("nullable") == Some(&Value::Bool(true)),
+        enum_values: strings(schema.get("enum")),
+        constraints: CONSTRAINTS
+            .iter()
+            .filter_map(|&k| schema.get(k).map(|v| (k, v.clone())))
+            // `false` flags say the same as no flag.
+            .filter(|(_, v)| *v != Value::Bool(false))
+            .collect(),
+        other: schema
+            .iter()
+            .filter(|(key, _)| {
+                !SCHEMA_KEYWORDS.contains(&key.as_str())
+                    && !CONSTRAINTS.contains(&key.as_str())
+                    && !is_annotation(key)
+            })
+            .map(|(key, value)| (key.clone(), inline(root, value, 0)))
+            .collect(),
+    };
+    out.insert(at.to_owned(), field);
+    if depth >= MAX_DEPTH {
+        return;
+    }
+    if let Some(items) = schema.get("items") {
+        flatten(
+            root,
+            items,
+            &format!("{at}[]"),
+            Some(at),
+            true,
+            depth + 1,
+            out,
+        );
+    }
+    if let Some(Value::Object(props)) = schema.get("properties") {
+        let required = strings(schema.get("required"));
+        for (name, prop) in props {
+            let path = if at.is_empty() {
+                name.clone()
+            } else {
+                format!("{at}.{name}")
+            };
+            let is_required = required.contains(name);
+            flatten(root, prop, &path, Some(at), is_required, depth + 1, out);
+        }
+    }
+}
+
+/// A parameter or header object at `at`: its schema's fields, its own `required`, and what
+/// else it says (`style`, `explode`, `content`...) compared whole.
+fn parameter_like(
+    root: &Value,
+    object: &Value,
+    at: &str,
+    required: bool,
+    handled: &[&str],
+    out: &mut BTreeMap<String, Field>,
+) {
+    match object.get("schema") {
+        Some(schema) => flatten(root, schema, at, None, required, 0, out),
+        None => {
+            let field = Field {
+                ty: "any".into(),
+                required,
+                ..Field::default()
+            };
+            out.insert(at.to_owned(), field);
+        }
+    }
+    let extra = other_keys(root, object, handled);
+    if let Some(field) = out.get_mut(at) {
+        field.other.extend(extra);
+    }
+}
+
+/// An operation's parameters, its path item's included (the operation's win), keyed by where
+/// they go and their name (header names in lower case: HTTP does not tell case apart).
+fn parameters(root: &Value, item: &Value, op: &Value) -> BTreeMap<String, Field> {
+    let mut by_place: BTreeMap<String, &Value> = BTreeMap::new();
+    for list in [item.get("parameters"), op.get("parameters")] {
+        for parameter in list.and_then(Value::as_array).into_iter().flatten() {
+            let parameter = follow(root, parameter);
+            let place = parameter.get("in").and_then(Value::as_str);
+            let name = parameter.get("name").and_then(Value::as_str);
+            if let (Some(place), Some(name)) = (place, name) {
+                let name = if place == "header" {
+                    name.to_ascii_lowercase()
+                } else {
+                    name.to_owned()
+                };
+                by_place.insert(format!("{place} parameter {name}"), parameter);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (at, parameter) in by_place {
+        let required = at.starts_with("path ") || parameter.get("required") == Some(&true.into());
+        let handled = ["name", "in", "required", "schema"];
+        parameter_like(root, parameter, &at, required, &handled, &mut out);
+    }
+    out
+}
+
+/// The body in a request body or response object, `None` when it has no `content`.
+fn body(root: &Value, holder: &Value, required: bool) -> Option<Body> {
+    let content = holder.get("content")?.as_object()?;
+    let json = content
+        .keys()
+        .find(|media| media.starts_with("application/json"));
+    let mut body = Body {
+        required,
+        schema: "no JSON schema".into(),
+        ..Body::default()
+    };
+    for (media, object) in content {
+        if Some(media) != json {
+            body.other
+                .insert(format!("media type {media}"), inline(root, object, 0));
+            continue;
+        }
+        if let Some(schema) = object.get("schema") {
+            body.schema = view(root, schema)
+                .1
+                .unwrap_or_else(|| "an inline schema".into());
+            flatten(root, schema, "", None, true, 0, &mut body.fields);
+        }
+        for (key, value) in other_keys(root, object, &["schema"]) {
+            body.other.insert(format!("{media} {key}"), value);
+        }
+    }
+    Some(body)
+}
+
+/// The security an operation requires: any one of the alternatives; `[{}]` for none.
+fn requirement(security: Option<&Value>) -> Vec<Alternative> {
+    let alternatives: Vec<Alternative> = security
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .map(|alternative| {
+            alternative
+                .iter()
+                .map(|(scheme, scopes)| (scheme.clone(), strings(Some(scopes))))
+                .collect()
+        })
+        .collect();
+    if alternatives.is_empty() {
+        vec![Alternative::new()]
+    } else {
+        alternatives
+    }
+}
+
+/// A security scheme as clients see it: in words, and what decides how a client sends it.
+fn scheme(root: &Value, definition: &Value) -> (String, Value) {
+    let definition = follow(root, definition);
+    let text = |key: &str| definition.get(key).and_then(Value::as_str).unwrap_or("?");
+    let words = match text("type") {
+        "http" => format!("HTTP {}", text("scheme").to_ascii_lowercase()),
+        "apiKey" => format!("an API key in {} {}", text("in"), text("name")),
+        "oauth2" => "OAuth2".into(),
+        "openIdConnect" => "OpenID Connect".into(),
+        other => other.to_owned(),
+    };
+    let mut identity = other_keys(root, definition, &["bearerFormat"]);
+    if let Some(Value::String(scheme)) = identity.get_mut("scheme") {
+        // HTTP auth scheme names are case-insensitive.
+        *scheme = scheme.to_ascii_lowercase();
+    }
+    (words, Value::Object(identity.into_iter().collect()))
+}
+
+impl Model {
+    /// Reads what the comparison needs from one document.
+    pub(super) fn read(root: &Value) -> Self {
+        let mut model = Self {
+            servers: root.get("servers").cloned().unwrap_or(Value::Null),
+            unresolved: unresolved_refs(root),
+            ..Self::default()
+        };
+        if let Some(Value::Object(schemes)) = root.pointer("/components/securitySchemes") {
+            for (name, definition) in schemes {
+                model.schemes.insert(name.clone(), scheme(root, definition));
+            }
+        }
+        let Some(Value::Object(paths)) = root.get("paths") else {
+            return model;
+        };
+        for (path, item) in paths {
+            let mut handled: Vec<&str> = METHODS.to_vec();
+            handled.push("parameters");
+            let item_other = other_keys(root, item, &handled);
+            for method in METHODS {
+                let Some(op) = item.get(method) else { continue };
+                let key = format!("{} {path}", method.to_uppercase());
+                let mut operation = Operation {
+                    id: op
+                        .get("operationId")
+                        .and_then(Value::as_str)
+                        .map_or_else(|| key.clone(), str::to_owned),
+                    security: requirement(op.get("security").or_else(|| root.get("security"))),
+                    parameters: parameters(root, item, op),
+                    other: other_keys(
+                        root,
+                        op,
+                        &[
+                            "operationId",
+                            "parameters",
+                            "requestBody",
+                            "responses",
+                            "security",
+                        ],
+                    ),
+                    ..Operation::default()
+                };
+                for (k, v) in &item_other {
+                    operation.other.insert(format!("path item {k}"), v.clone());
+                }
+                if let Some(request) = op.get("requestBody") {
+                    let request = follow(root, request);
+                    let required = request.get("required") == Some(&true.into());
+                    operation.body = body(root, request, required);
+                    for (k, v) in other_keys(root, request, &["content", "required"]) {
+                        operation.other.insert(format!("requestBody {k}"), v);
+                    }
+                }
+                if let Some(Value::Object(responses)) = op.get("responses") {
+                    for (status, response) in responses {
+                        let response = follow(root, response);
+                        let mut headers = BTreeMap::new();
+                        if let Some(Value::Object(map)) = response.get("headers") {
+                            for (name, header) in map {
+                                let header = follow(root, header);
+                                let at = format!("header {}", name.to_ascii_lowercase());
+                                let required = header.get("required") == Some(&true.into());
+                                let handled = ["required", "schema"];
+                                parameter_like(root, header, &at, required, &handled, &mut headers);
+                            }
+                        }
+                        let response = Response {
+                            body: body(root, response, true),
+                            headers,
+                            other: other_keys(root, response, &["content", "headers"]),
+                        };
+                        operation.responses.insert(status.clone(), response);
+                    }
+                }
+                model.operations.insert(key, operation);
+            }
+        }
+        model
+    }
+}

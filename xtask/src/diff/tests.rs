@@ -1,0 +1,684 @@
+//! The rules of `cargo xtask diff`, each shown on a small spec edit.
+use super::*;
+use serde_json::json;
+
+/// A spec with one operation whose request and response have the given properties.
+fn spec(request: Value, response: Value, statuses: &[&str]) -> Value {
+    let mut responses = serde_json::Map::new();
+    for status in statuses {
+        responses.insert((*status).to_owned(), json!({ "description": "d" }));
+    }
+    responses.insert(
+        "200".into(),
+        json!({ "description": "ok", "content": { "application/json": { "schema": response } } }),
+    );
+    json!({
+        "openapi": "3.0.3",
+        "paths": { "/v1/x/{id}": { "post": {
+            "operationId": "doX",
+            "requestBody": { "content": { "application/json": { "schema": request } } },
+            "responses": responses
+        } } },
+        "components": { "schemas": { "State": { "type": "string", "enum": ["a", "b"] } } }
+    })
+}
+
+fn object(props: Value, required: &[&str]) -> Value {
+    json!({ "type": "object", "properties": props, "required": required })
+}
+
+fn base() -> Value {
+    spec(
+        object(json!({ "purpose": { "type": "string" } }), &[]),
+        object(
+            json!({ "id": { "type": "string" }, "state": { "$ref": "#/components/schemas/State" }, "note": { "type": "string" } }),
+            &["id", "state"],
+        ),
+        &["404"],
+    )
+}
+
+/// The single change between `base()` and `changed`.
+fn only_change(changed: Value) -> Change {
+    let changes = diff(&base(), &changed);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    changes.into_iter().next().expect("one change")
+}
+
+/// Sets (or adds) the value at `pointer`; its parent must exist.
+fn set(mut doc: Value, pointer: &str, value: Value) -> Value {
+    let (parent, key) = pointer.rsplit_once('/').expect("a JSON pointer");
+    let key = key.replace("~1", "/").replace("~0", "~");
+    match doc.pointer_mut(parent) {
+        Some(Value::Object(map)) => {
+            map.insert(key, value);
+        }
+        _ => panic!("no object at {parent}"),
+    }
+    doc
+}
+
+const REQ: &str = "/paths/~1v1~1x~1{id}/post/requestBody/content/application~1json/schema";
+const RESP: &str = "/paths/~1v1~1x~1{id}/post/responses/200/content/application~1json/schema";
+
+#[test]
+fn no_change_is_no_change() {
+    assert!(diff(&base(), &base()).is_empty());
+    assert_eq!(render(&[]), "No changes.\n");
+}
+
+#[test]
+fn an_added_operation_is_compatible() {
+    let mut changed = base();
+    changed["paths"]["/v1/y"] = json!({ "get": { "operationId": "getY", "responses": { "200": { "description": "ok" } } } });
+    let change = only_change(changed);
+    assert_eq!(
+        (change.kind, change.location.as_str(), change.breaking),
+        (Kind::OperationAdded, "GET /v1/y", false)
+    );
+}
+
+#[test]
+fn a_removed_operation_breaks() {
+    let old = {
+        let mut doc = base();
+        doc["paths"]["/v1/y"] = json!({ "get": { "operationId": "getY", "responses": { "200": { "description": "ok" } } } });
+        doc
+    };
+    let changes = diff(&old, &base());
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (changes[0].kind.clone(), changes[0].breaking),
+        (Kind::OperationRemoved, true)
+    );
+    assert_eq!(changes[0].operations, ["getY"]);
+}
+
+#[test]
+fn a_new_optional_request_field_is_compatible() {
+    let change = only_change(set(
+        base(),
+        &format!("{REQ}/properties/reason"),
+        json!({ "type": "string" }),
+    ));
+    assert_eq!(
+        (change.kind, change.breaking),
+        (
+            Kind::FieldAdded {
+                side: Side::Request,
+                required: false
+            },
+            false
+        )
+    );
+}
+
+#[test]
+fn a_new_required_request_field_breaks() {
+    let changed = set(
+        base(),
+        &format!("{REQ}/properties/reason"),
+        json!({ "type": "string" }),
+    );
+    let changed = set(changed, &format!("{REQ}/required"), json!(["reason"]));
+    let change = only_change(changed);
+    assert_eq!(
+        (change.kind, change.location.as_str(), change.breaking),
+        (
+            Kind::FieldAdded {
+                side: Side::Request,
+                required: true
+            },
+            "reason",
+            true
+        )
+    );
+}
+
+#[test]
+fn a_removed_response_field_breaks() {
+    let mut changed = base();
+    if let Some(Value::Object(props)) = changed.pointer_mut(&format!("{RESP}/properties")) {
+        props.remove("note");
+    }
+    let change = only_change(changed);
+    assert_eq!(
+        (change.kind, change.location.as_str(), change.breaking),
+        (
+            Kind::FieldRemoved {
+                side: Side::Response,
+                required: false
+            },
+            "note",
+            true
+        )
+    );
+}
+
+#[test]
+fn a_new_response_field_is_compatible() {
+    let change = only_change(set(
+        base(),
+        &format!("{RESP}/properties/extra"),
+        json!({ "type": "boolean" }),
+    ));
+    assert_eq!(
+        (change.kind, change.breaking),
+        (
+            Kind::FieldAdded {
+                side: Side::Response,
+                required: false
+            },
+            false
+        )
+    );
+}
+
+#[test]
+fn a_retyped_field_breaks() {
+    let change = only_change(set(
+        base(),
+        &format!("{RESP}/properties/note"),
+        json!({ "type": "number" }),
+    ));
+    let expected = Kind::FieldRetyped {
+        side: Side::Response,
+        from: "string".into(),
+        to: "number".into(),
+    };
+    assert_eq!((change.kind, change.breaking), (expected, true));
+}
+
+#[test]
+fn a_response_field_that_became_optional_breaks_and_required_does_not() {
+    let change = only_change(set(base(), &format!("{RESP}/required"), json!(["id"])));
+    assert_eq!(
+        (change.kind, change.location.as_str(), change.breaking),
+        (
+            Kind::FieldBecameOptional {
+                side: Side::Response
+            },
+            "state",
+            true
+        )
+    );
+    let change = only_change(set(
+        base(),
+        &format!("{RESP}/required"),
+        json!(["id", "state", "note"]),
+    ));
+    assert_eq!(
+        (change.kind, change.breaking),
+        (
+            Kind::FieldBecameRequired {
+                side: Side::Response
+            },
+            false
+        )
+    );
+}
+
+#[test]
+fn a_request_field_that_became_required_breaks_and_optional_does_not() {
+    let change = only_change(set(base(), &format!("{REQ}/required"), json!(["purpose"])));
+    assert_eq!(
+        (change.kind, change.breaking),
+        (
+            Kind::FieldBecameRequired {
+                side: Side::Request
+            },
+            true
+        )
+    );
+    let old = set(base(), &format!("{REQ}/required"), json!(["purpose"]));
+    let changes = diff(&old, &base());
+    assert_eq!(
+        (changes[0].kind.clone(), changes[0].breaking),
+        (
+            Kind::FieldBecameOptional {
+                side: Side::Request
+            },
+            false
+        )
+    );
+}
+
+#[test]
+fn an_added_enum_value_is_absorbed_and_a_removed_one_breaks() {
+    let change = only_change(set(
+        base(),
+        "/components/schemas/State/enum",
+        json!(["a", "b", "c"]),
+    ));
+    assert_eq!(
+        (change.kind, change.breaking),
+        (
+            Kind::EnumValueAdded {
+                side: Side::Response,
+                value: "c".into()
+            },
+            false
+        )
+    );
+    let change = only_change(set(base(), "/components/schemas/State/enum", json!(["a"])));
+    assert_eq!(
+        (change.kind, change.breaking),
+        (
+            Kind::EnumValueRemoved {
+                side: Side::Response,
+                value: "b".into()
+            },
+            true
+        )
+    );
+}
+
+#[test]
+fn changed_status_codes() {
+    let changed = spec(
+        object(json!({ "purpose": { "type": "string" } }), &[]),
+        base().pointer(RESP).cloned().unwrap_or_default(),
+        &["404", "409"],
+    );
+    let change = only_change(changed);
+    assert_eq!(
+        (change.kind, change.breaking),
+        (
+            Kind::StatusAdded {
+                status: "409".into()
+            },
+            false
+        )
+    );
+    let mut no_success = base();
+    if let Some(Value::Object(responses)) =
+        no_success.pointer_mut("/paths/~1v1~1x~1{id}/post/responses")
+    {
+        let ok = responses.remove("200");
+        if let Some(ok) = ok {
+            responses.insert("201".into(), ok);
+        }
+    }
+    // 200 -> 201 breaks direct users of the generated crate only; the wrapper accepts an
+    // undocumented 2xx whose body decodes, and the body is the same.
+    let change = only_change(no_success);
+    assert_eq!(
+        (change.kind, change.impact, change.breaking),
+        (
+            Kind::SuccessStatusChanged {
+                from: "200".into(),
+                to: "201".into()
+            },
+            Impact::GeneratedCrate,
+            true
+        )
+    );
+    // With no success left at all, every client breaks.
+    let mut no_success = base();
+    if let Some(Value::Object(responses)) =
+        no_success.pointer_mut("/paths/~1v1~1x~1{id}/post/responses")
+    {
+        responses.remove("200");
+    }
+    let change = only_change(no_success);
+    assert_eq!(
+        (change.kind, change.impact),
+        (
+            Kind::StatusRemoved {
+                status: "200".into()
+            },
+            Impact::AllClients
+        )
+    );
+}
+
+#[test]
+fn the_same_change_in_many_operations_is_listed_once() {
+    let mut old = base();
+    old["paths"]["/v1/z"] = old["paths"]["/v1/x/{id}"].clone();
+    old["paths"]["/v1/z"]["post"]["operationId"] = json!("doZ");
+    let mut new = old.clone();
+    for path in ["/v1/x/{id}", "/v1/z"] {
+        if let Some(Value::Object(props)) =
+            new["paths"][path]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+                .get_mut("properties")
+        {
+            props.remove("note");
+        }
+    }
+    let changes = diff(&old, &new);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0].operations, ["doX", "doZ"]);
+    assert!(
+        render(&changes).contains("BREAKING    note: optional field removed (doX, doZ)"),
+        "{}",
+        render(&changes)
+    );
+}
+
+// The rules, one case per kind of change: a small edit of `rich()` and the line it must give.
+
+/// A spec with two operations and one of each thing the diff reads: security, path, query and
+/// header parameters, a request body, a response header, success and error bodies, enums,
+/// nullable fields and constraints.
+fn rich() -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": "t", "version": "1" },
+        "servers": [{ "url": "http://localhost:23373" }],
+        "security": [{ "bearerAuth": [] }],
+        "paths": {
+            "/v1/things/{thingID}": {
+                "parameters": [{ "$ref": "#/components/parameters/ThingID" }],
+                "post": {
+                    "operationId": "updateThing",
+                    "summary": "Update a thing",
+                    "parameters": [
+                        { "name": "mode", "in": "query",
+                          "schema": { "type": "string", "enum": ["fast", "slow"] } },
+                        { "name": "X-Trace", "in": "header", "required": true,
+                          "schema": { "type": "string", "maxLength": 64 } }
+                    ],
+                    "requestBody": { "required": false, "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/ThingUpdate" } } } },
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "headers": { "X-Version": { "required": true, "schema": { "type": "string" } } },
+                            "content": { "application/json": {
+                                "schema": { "$ref": "#/components/schemas/Thing" } } }
+                        },
+                        "404": { "$ref": "#/components/responses/Error" },
+                        "409": { "$ref": "#/components/responses/Error" }
+                    }
+                }
+            },
+            "/v1/things": { "get": {
+                "operationId": "listThings",
+                "responses": {
+                    "200": { "description": "ok", "content": { "application/json": { "schema": {
+                        "type": "object", "required": ["items"], "properties": {
+                            "items": { "type": "array", "items": { "type": "string" } } } } } } },
+                    "404": { "$ref": "#/components/responses/Error" }
+                }
+            } }
+        },
+        "components": {
+            "securitySchemes": { "bearerAuth": { "type": "http", "scheme": "bearer" } },
+            "parameters": { "ThingID": { "name": "thingID", "in": "path", "required": true,
+                "schema": { "type": "string", "minLength": 1 } } },
+            "responses": { "Error": { "description": "error", "content": { "application/json": {
+                "schema": { "$ref": "#/components/schemas/ApiError" } } } } },
+            "schemas": {
+                "ApiError": { "type": "object", "required": ["message", "code"], "properties": {
+                    "message": { "type": "string" }, "code": { "type": "string" } } },
+                "ThingUpdate": { "type": "object", "properties": {
+                    "name": { "type": "string", "maxLength": 100 },
+                    "size": { "type": "integer", "minimum": 0 },
+                    "color": { "$ref": "#/components/schemas/Color" },
+                    "label": { "type": "string", "nullable": true } } },
+                "Color": { "type": "string", "enum": ["red", "blue"] },
+                "Thing": { "type": "object", "required": ["id", "state", "owner"], "properties": {
+                    "id": { "type": "string", "pattern": "^t_" },
+                    "state": { "$ref": "#/components/schemas/State" },
+                    "owner": { "$ref": "#/components/schemas/Owner" },
+                    "note": { "type": "string", "maxLength": 200 },
+                    "count": { "type": "integer", "minimum": 0, "maximum": 10 },
+                    "created": { "type": "string", "format": "date-time" } } },
+                "Owner": { "type": "object", "required": ["userID"], "properties": {
+                    "userID": { "type": "string" }, "name": { "type": "string" } } },
+                "State": { "type": "string", "enum": ["open", "done"] }
+            }
+        }
+    })
+}
+
+/// One edit of `rich()`: set the value at a JSON pointer (its parent must exist), or remove
+/// what is there. `$U`, `$L` and `$S` stand for the two operations and the schemas.
+#[derive(Debug)]
+enum Edit {
+    Set(&'static str, Value),
+    Remove(&'static str),
+}
+
+use Edit::{Remove, Set};
+
+fn expand(pointer: &str) -> String {
+    pointer
+        .replace("$U", "/paths/~1v1~1things~1{thingID}/post")
+        .replace("$L", "/paths/~1v1~1things/get")
+        .replace("$S", "/components/schemas")
+}
+
+fn apply(mut doc: Value, edit: &Edit) -> Value {
+    let pointer = match edit {
+        Set(pointer, _) | Remove(pointer) => expand(pointer),
+    };
+    let (parent, key) = pointer.rsplit_once('/').expect("a JSON pointer");
+    let key = crate::spec::pointer_unescape(key);
+    match (doc.pointer_mut(parent), edit) {
+        (Some(Value::Object(map)), Set(_, value)) => {
+            map.insert(key, value.clone());
+        }
+        (Some(Value::Object(map)), Remove(_)) => {
+            assert!(map.remove(&key).is_some(), "nothing to remove at {pointer}");
+        }
+        (Some(Value::Array(items)), Remove(_)) => {
+            items.remove(key.parse::<usize>().expect("an index"));
+        }
+        _ => panic!("no object at {parent}"),
+    }
+    doc
+}
+
+/// A kind of change: the edit, whether it is applied to the base (or reversed: to the head,
+/// the base being `rich()` after the edit), whom it breaks and the line it gives.
+struct Case {
+    name: &'static str,
+    edits: Vec<Edit>,
+    reversed: bool,
+    impact: Impact,
+    line: &'static str,
+}
+
+fn case(name: &'static str, edits: Vec<Edit>, impact: Impact, line: &'static str) -> Case {
+    Case {
+        name,
+        edits,
+        reversed: false,
+        impact,
+        line,
+    }
+}
+
+fn reversed(name: &'static str, edits: Vec<Edit>, impact: Impact, line: &'static str) -> Case {
+    Case {
+        reversed: true,
+        ..case(name, edits, impact, line)
+    }
+}
+
+#[rustfmt::skip]
+fn cases() -> Vec<Case> {
+    use Impact::{AllClients, Compatible, GeneratedCrate, Unclassified};
+    let api_key = || Set("/components/securitySchemes/apiKey",
+        json!({ "type": "apiKey", "in": "header", "name": "X-API-Key" }));
+    vec![
+        // Operations
+        case("an operation added", vec![Set("/paths/~1v1~1other", json!({ "get": {
+                "operationId": "getOther", "responses": { "200": { "description": "ok" } } } }))],
+            Compatible, "compatible  GET /v1/other: operation added (getOther)"),
+        case("an operation removed", vec![Remove("/paths/~1v1~1things")],
+            AllClients, "BREAKING    GET /v1/things: operation removed (listThings)"),
+        case("an operationId renamed", vec![Set("$L/operationId", json!("findThings"))],
+            GeneratedCrate, "BREAKING    GET /v1/things: operationId renamed from listThings to findThings (findThings); breaks direct users of the generated crate only"),
+        // Security
+        case("the scheme replaced by an API key", vec![api_key(), Set("/security", json!([{ "apiKey": [] }]))],
+            AllClients, "BREAKING    security: required security changed from bearerAuth to apiKey (listThings, updateThing)"),
+        case("the scheme redefined in place", vec![Set("/components/securitySchemes/bearerAuth",
+                json!({ "type": "apiKey", "in": "header", "name": "X-API-Key" }))],
+            AllClients, "BREAKING    security scheme bearerAuth: changed from HTTP bearer to an API key in header X-API-Key (listThings, updateThing)"),
+        case("a second way to authenticate", vec![api_key(), Set("/security", json!([{ "bearerAuth": [] }, { "apiKey": [] }]))],
+            Compatible, "compatible  security: required security changed from bearerAuth to bearerAuth or apiKey (listThings, updateThing)"),
+        case("security dropped", vec![Set("$L/security", json!([]))],
+            Compatible, "compatible  security: required security changed from bearerAuth to no authentication (listThings)"),
+        // Parameters
+        case("a required query parameter added", vec![Set("$L/parameters", json!([
+                { "name": "limit", "in": "query", "required": true, "schema": { "type": "integer" } }]))],
+            AllClients, "BREAKING    query parameter limit: required parameter added (listThings)"),
+        case("an optional query parameter added", vec![Set("$L/parameters", json!([
+                { "name": "limit", "in": "query", "schema": { "type": "integer" } }]))],
+            Compatible, "compatible  query parameter limit: optional parameter added (listThings)"),
+        case("a parameter removed", vec![Remove("$U/parameters/0")],
+            AllClients, "BREAKING    query parameter mode: optional parameter removed (updateThing)"),
+        case("a parameter became required", vec![Set("$U/parameters/0/required", json!(true))],
+            AllClients, "BREAKING    query parameter mode: parameter became required (updateThing)"),
+        case("a parameter became optional", vec![Set("$U/parameters/1/required", json!(false))],
+            Compatible, "compatible  header parameter x-trace: parameter became optional (updateThing)"),
+        case("a parameter retyped", vec![Set("$U/parameters/0/schema/type", json!("integer"))],
+            AllClients, "BREAKING    query parameter mode: parameter retyped from string to integer (updateThing)"),
+        case("a path parameter's minLength raised", vec![Set("/components/parameters/ThingID/schema/minLength", json!(8))],
+            AllClients, "BREAKING    path parameter thingID: `minLength` 1 -> 8: the server accepts fewer values (updateThing)"),
+        case("a header parameter's maxLength raised", vec![Set("$U/parameters/1/schema/maxLength", json!(128))],
+            Compatible, "compatible  header parameter x-trace: `maxLength` 64 -> 128: the server accepts more values (updateThing)"),
+        case("a pattern added to a parameter", vec![Set("/components/parameters/ThingID/schema/pattern", json!("^t_"))],
+            AllClients, "BREAKING    path parameter thingID: `pattern` none -> ^t_: the server accepts fewer values (updateThing)"),
+        case("a parameter's enum value removed", vec![Set("$U/parameters/0/schema/enum", json!(["fast"]))],
+            AllClients, "BREAKING    query parameter mode: request enum value `slow` removed (updateThing)"),
+        // Request bodies and their fields
+        case("the request body became required", vec![Set("$U/requestBody/required", json!(true))],
+            AllClients, "BREAKING    request body: body became required (updateThing)"),
+        reversed("the request body became optional", vec![Set("$U/requestBody/required", json!(true))],
+            Compatible, "compatible  request body: body became optional (updateThing)"),
+        case("an optional request body added", vec![Set("$L/requestBody", json!({
+                "content": { "application/json": { "schema": { "type": "object" } } } }))],
+            Compatible, "compatible  request body: optional body added (listThings)"),
+        case("a required request body added", vec![Set("$L/requestBody", json!({ "required": true,
+                "content": { "application/json": { "schema": { "type": "object" } } } }))],
+            AllClients, "BREAKING    request body: required body added (listThings)"),
+        case("the request body removed", vec![Remove("$U/requestBody")],
+            AllClients, "BREAKING    request body: body removed (updateThing)"),
+        case("an optional request field added", vec![Set("$S/ThingUpdate/properties/tag", json!({ "type": "string" }))],
+            Compatible, "compatible  tag: optional field added (updateThing)"),
+        case("a required request field added", vec![Set("$S/ThingUpdate/properties/tag", json!({ "type": "string" })),
+                Set("$S/ThingUpdate/required", json!(["tag"]))],
+            AllClients, "BREAKING    tag: required field added (updateThing)"),
+        case("a request field removed", vec![Remove("$S/ThingUpdate/properties/size")],
+            AllClients, "BREAKING    size: optional field removed (updateThing)"),
+        case("a request field became required", vec![Set("$S/ThingUpdate/required", json!(["name"]))],
+            AllClients, "BREAKING    name: field became required (updateThing)"),
+        case("a request field no longer nullable", vec![Remove("$S/ThingUpdate/properties/label/nullable")],
+            AllClients, "BREAKING    label: field is no longer nullable (updateThing)"),
+        case("a request field became nullable", vec![Set("$S/ThingUpdate/properties/name/nullable", json!(true))],
+            Compatible, "compatible  name: optional field became nullable (updateThing)"),
+        case("a request maxLength lowered", vec![Set("$S/ThingUpdate/properties/name/maxLength", json!(50))],
+            AllClients, "BREAKING    name: `maxLength` 100 -> 50: the server accepts fewer values (updateThing)"),
+        case("a request minimum lowered", vec![Set("$S/ThingUpdate/properties/size/minimum", json!(-1))],
+            Compatible, "compatible  size: `minimum` 0 -> -1: the server accepts more values (updateThing)"),
+        case("a request format added", vec![Set("$S/ThingUpdate/properties/name/format", json!("email"))],
+            AllClients, "BREAKING    name: `format` none -> email: the server accepts fewer values (updateThing)"),
+        case("a request enum value added", vec![Set("$S/Color/enum", json!(["red", "blue", "green"]))],
+            Compatible, "compatible  color: request enum value `green` added (updateThing)"),
+        case("a request enum value removed", vec![Set("$S/Color/enum", json!(["red"]))],
+            AllClients, "BREAKING    color: request enum value `blue` removed (updateThing)"),
+        // Response bodies and their fields
+        case("an optional response field added", vec![Set("$S/Thing/properties/extra", json!({ "type": "boolean" }))],
+            Compatible, "compatible  extra: optional field added (updateThing)"),
+        case("a required response field removed", vec![Remove("$S/Thing/properties/id"),
+                Set("$S/Thing/required", json!(["state", "owner"]))],
+            AllClients, "BREAKING    id: required field removed (updateThing)"),
+        case("an optional response field removed", vec![Remove("$S/Thing/properties/note")],
+            AllClients, "BREAKING    note: optional field removed (updateThing)"),
+        case("a response field retyped", vec![Set("$S/Thing/properties/count/type", json!("string"))],
+            AllClients, "BREAKING    count: field retyped from integer to string (updateThing)"),
+        case("a response field became optional", vec![Set("$S/Thing/required", json!(["id", "state"]))],
+            AllClients, "BREAKING    owner: field became optional (updateThing)"),
+        case("a response field became required", vec![Set("$S/Thing/required", json!(["id", "state", "owner", "note"]))],
+            Compatible, "compatible  note: field became required (updateThing)"),
+        case("a required response field became nullable", vec![Set("$S/Owner/properties/userID/nullable", json!(true))],
+            AllClients, "BREAKING    owner.userID: required field became nullable (updateThing)"),
+        case("an optional response field became nullable", vec![Set("$S/Owner/properties/name/nullable", json!(true))],
+            Compatible, "compatible  owner.name: optional field became nullable (updateThing)"),
+        reversed("a response field no longer nullable", vec![Set("$S/Owner/properties/name/nullable", json!(true))],
+            Compatible, "compatible  owner.name: field is no longer nullable (updateThing)"),
+        case("a response maxLength removed", vec![Remove("$S/Thing/properties/note/maxLength")],
+            AllClients, "BREAKING    note: `maxLength` 200 -> none: the server may send more values (updateThing)"),
+        case("a response maximum lowered", vec![Set("$S/Thing/properties/count/maximum", json!(5))],
+            Compatible, "compatible  count: `maximum` 10 -> 5: the server sends fewer values (updateThing)"),
+        case("a response pattern replaced", vec![Set("$S/Thing/properties/id/pattern", json!("^thing_"))],
+            AllClients, "BREAKING    id: `pattern` ^t_ -> ^thing_: neither narrower nor wider (updateThing)"),
+        case("a response format replaced", vec![Set("$S/Thing/properties/created/format", json!("date"))],
+            AllClients, "BREAKING    created: `format` date-time -> date: neither narrower nor wider (updateThing)"),
+        case("a response format added", vec![Set("$S/Thing/properties/note/format", json!("uri"))],
+            Compatible, "compatible  note: `format` none -> uri: the server sends fewer values (updateThing)"),
+        case("a response enum value added", vec![Set("$S/State/enum", json!(["open", "done", "archived"]))],
+            Compatible, "compatible  state: response enum value `archived` added (updateThing)"),
+        case("a response enum value removed", vec![Set("$S/State/enum", json!(["open"]))],
+            AllClients, "BREAKING    state: response enum value `done` removed (updateThing)"),
+        case("a field removed from the error body", vec![Remove("$S/ApiError/properties/code"),
+                Set("$S/ApiError/required", json!(["message"]))],
+            AllClients, "BREAKING    code: required field removed (404, 409 responses of listThings, updateThing)"),
+        case("a response body swapped", vec![Set("$U/responses/200/content/application~1json/schema",
+                json!({ "$ref": "#/components/schemas/Owner" }))],
+            AllClients, "BREAKING    200 response: body changed from Thing to Owner (8 field change(s), 6 breaking) (updateThing)"),
+        case("a response body removed", vec![Remove("$U/responses/200/content")],
+            AllClients, "BREAKING    200 response: body removed (updateThing)"),
+        case("a response body's top became nullable", vec![Set("$S/Thing/nullable", json!(true))],
+            AllClients, "BREAKING    200 response body: required field became nullable (updateThing)"),
+        // Response headers and statuses
+        case("a response header removed", vec![Remove("$U/responses/200/headers/X-Version")],
+            AllClients, "BREAKING    header x-version: required header removed (200 response of updateThing)"),
+        case("a response header added", vec![Set("$U/responses/200/headers/X-Extra", json!({ "schema": { "type": "string" } }))],
+            Compatible, "compatible  header x-extra: optional header added (200 response of updateThing)"),
+        case("200 became 201", vec![Remove("$L/responses/200"), Set("$L/responses/201", json!({ "description": "ok",
+                "content": { "application/json": { "schema": { "type": "object", "required": ["items"], "properties": {
+                    "items": { "type": "array", "items": { "type": "string" } } } } } } }))],
+            GeneratedCrate, "BREAKING    response status: success status changed from 200 to 201 (listThings); breaks direct users of the generated crate only: it treats an undocumented status as an unexpected response; the wrapper accepts an undocumented 2xx whose body decodes"),
+        case("the only success status removed", vec![Remove("$L/responses/200")],
+            AllClients, "BREAKING    response status: 200 removed (listThings)"),
+        case("an error status added", vec![Set("$L/responses/409", json!({ "$ref": "#/components/responses/Error" }))],
+            Compatible, "compatible  response status: 409 added (listThings)"),
+        case("an error status removed", vec![Remove("$L/responses/404")],
+            Compatible, "compatible  response status: 404 removed (listThings)"),
+        // What no rule covers
+        case("a schema keyword no rule reads", vec![Set("$S/Owner/additionalProperties", json!(false))],
+            Unclassified, "unclassified: owner: `additionalProperties` added; no rule covers it (updateThing)"),
+        case("a parameter's serialisation changed", vec![Set("$U/parameters/0/style", json!("spaceDelimited"))],
+            Unclassified, "unclassified: query parameter mode: `style` added; no rule covers it (updateThing)"),
+        case("the servers changed", vec![Set("/servers", json!([{ "url": "http://localhost:9999" }]))],
+            Unclassified, "unclassified: `servers` changed; no rule covers it"),
+        case("a $ref that resolves to nothing", vec![Set("$S/Broken", json!({ "$ref": "#/components/schemas/Missing" }))],
+            Unclassified, "unclassified: #/components/schemas/Broken: `$ref` #/components/schemas/Missing does not resolve in the head (the whole spec)"),
+        // What is not compared
+        case("descriptions and summaries only", vec![Set("$S/Thing/description", json!("Another text.")),
+                Set("$U/summary", json!("Change a thing")), Set("/info/version", json!("2"))],
+            Compatible, "No changes."),
+    ]
+}
+
+#[test]
+fn every_kind_of_change_gets_its_verdict() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let edited = case.edits.iter().fold(rich(), apply);
+        let (base, head) = if case.reversed {
+            (edited, rich())
+        } else {
+            (rich(), edited)
+        };
+        let changes = diff(&base, &head);
+        let text = render(&changes);
+        let worst = changes.iter().map(|c| c.impact).max();
+        let expected_count = usize::from(case.line != "No changes.");
+        if changes.len() != expected_count
+            || worst.unwrap_or(Impact::Compatible) != case.impact
+            || !text.contains(case.line)
+        {
+            failures.push(format!(
+                "{}: want {:?} `{}`, got:\n{text}",
+                case.name, case.impact, case.line
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
