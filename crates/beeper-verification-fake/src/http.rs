@@ -121,6 +121,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             apply_faults,
         ))
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), record))
+        .layer(middleware::from_fn(crate::guard::loopback_host))
         .with_state(shared)
 }
 

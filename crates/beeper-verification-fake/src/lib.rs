@@ -26,6 +26,7 @@
 
 mod control;
 mod faults;
+mod guard;
 mod http;
 mod peer;
 mod record;

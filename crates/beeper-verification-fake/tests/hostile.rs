@@ -1,0 +1,104 @@
+//! The fake tried as an attacker would: a web page that reaches it through DNS rebinding or a
+//! plain form, a flood of requests, hostile values. It ships for downstream tests, so it is held
+//! to the same standard as the client.
+
+mod common;
+
+use beeper_verification_fake::FakeServer;
+use common::raw;
+
+/// Whether the other device has asked anything yet: a control that got through leaves a trace.
+async fn verifications(server: &FakeServer) -> usize {
+    let head = format!(
+        "GET /v1/app/setup/verifications HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {}\r\n",
+        server.token()
+    );
+    let response = raw(server, &head, b"").await;
+    assert_eq!(response.status, 200, "{response:?}");
+    response.json()["items"].as_array().map_or(0, Vec::len)
+}
+
+#[tokio::test]
+async fn a_foreign_host_is_refused_before_anything_happens() {
+    let server = FakeServer::start().await.expect("starts");
+    let port = server
+        .base_url()
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    // What a page rebound to 127.0.0.1 sends: its own name in Host.
+    for host in [
+        format!("attacker.example:{port}"),
+        "attacker.example".to_owned(),
+        format!("evil.localhost:{port}"),
+        "localhost.".to_owned(),
+        "127.0.0.1.attacker.example".to_owned(),
+        "0x7f000001".to_owned(),
+        "[::ffff:8.8.8.8]".to_owned(),
+        String::new(),
+    ] {
+        let head = format!(
+            "POST /_fake/peer/requests HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n"
+        );
+        let response = raw(&server, &head, b"{}").await;
+        assert_eq!(response.status, 421, "Host {host:?}: {response:?}");
+        let body = response.json();
+        assert_eq!(body["code"], "MISDIRECTED_REQUEST", "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("localhost")),
+            "the message says which names work: {body}"
+        );
+    }
+    // The same with the absolute form of the request target, whatever Host says.
+    let head = "POST http://attacker.example/_fake/peer/requests HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n";
+    assert_eq!(raw(&server, head, b"{}").await.status, 421);
+    // Two Host headers: no guessing which one counts.
+    let head = "POST /_fake/peer/requests HTTP/1.1\r\nhost: localhost\r\nhost: attacker.example\r\ncontent-type: application/json\r\n";
+    assert_eq!(raw(&server, head, b"{}").await.status, 421);
+    // The API and the record are refused too.
+    let head = format!(
+        "GET /v1/app/setup HTTP/1.1\r\nhost: attacker.example\r\nauthorization: Bearer {}\r\n",
+        server.token()
+    );
+    assert_eq!(raw(&server, &head, b"").await.status, 421);
+    let head = "GET /_fake/requests HTTP/1.1\r\nhost: attacker.example\r\n";
+    assert_eq!(raw(&server, head, b"").await.status, 421);
+
+    assert_eq!(verifications(&server).await, 0, "no control got through");
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "refused requests are not recorded: {:?}",
+        server.requests()
+    );
+}
+
+#[tokio::test]
+async fn loopback_names_and_addresses_are_served() {
+    let server = FakeServer::start().await.expect("starts");
+    let port = server
+        .base_url()
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    for host in [
+        format!("localhost:{port}"),
+        "localhost".to_owned(),
+        "LocalHost".to_owned(),
+        format!("127.0.0.1:{port}"),
+        "127.1.2.3".to_owned(),
+        format!("[::1]:{port}"),
+        "[::ffff:127.0.0.1]".to_owned(),
+    ] {
+        let head = format!(
+            "POST /_fake/peer/requests HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n"
+        );
+        let response = raw(&server, &head, b"{}").await;
+        assert_eq!(response.status, 200, "Host {host:?}: {response:?}");
+    }
+    assert_eq!(verifications(&server).await, 7);
+}
