@@ -45,6 +45,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/faults", post(add_fault).delete(clear_faults))
         .route("/requests", get(requests).delete(clear_requests))
         .route("/session", axum::routing::put(set_session))
+        .layer(axum::middleware::from_fn(crate::guard::json_controls))
 }
 
 fn peer(shared: Arc<Shared>) -> Peer {

@@ -1,10 +1,11 @@
 //! What the fake refuses before it looks at a request: a `Host` that is not this machine (a web
-//! page reaching the fake through DNS rebinding names its own host there).
+//! page reaching the fake through DNS rebinding names its own host there), and a control
+//! request that a web page could send without asking (an HTML form, a "simple" `fetch`).
 
 use std::net::IpAddr;
 
 use axum::extract::Request;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -24,6 +25,37 @@ pub(crate) async fn loopback_host(request: Request, next: Next) -> Response {
          Host header",
     )
     .into_response()
+}
+
+/// Refuses, with 415 and the API's error body, a control request that changes something
+/// (`POST`, `PUT`) unless it says its body is JSON. A browser sends `application/json` to
+/// another origin only after a CORS preflight, which the fake never grants; an HTML form or a
+/// no-CORS `fetch` can only send form or plain-text types, so it cannot drive the fake.
+pub(crate) async fn json_controls(request: Request, next: Next) -> Response {
+    let changes = [Method::POST, Method::PUT].contains(request.method());
+    if !changes || is_json(request.headers()) {
+        return next.run(request).await;
+    }
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "a /_fake/ control that changes something needs Content-Type: application/json \
+         (even when the body is empty)",
+    )
+    .into_response()
+}
+
+/// Whether the request has exactly one `Content-Type`, and it is `application/json` (in any
+/// case, with or without parameters such as `charset`).
+fn is_json(headers: &HeaderMap) -> bool {
+    let mut types = headers.get_all(header::CONTENT_TYPE).iter();
+    let (Some(content_type), None) = (types.next(), types.next()) else {
+        return false;
+    };
+    content_type.to_str().is_ok_and(|t| {
+        let essence = t.split(';').next().unwrap_or_default();
+        essence.trim().eq_ignore_ascii_case("application/json")
+    })
 }
 
 /// Whether the request names this machine: exactly one `Host` header with a loopback host, and

@@ -102,3 +102,73 @@ async fn loopback_names_and_addresses_are_served() {
     }
     assert_eq!(verifications(&server).await, 7);
 }
+
+#[tokio::test]
+async fn a_plain_form_post_cannot_drive_the_controls() {
+    let server = FakeServer::start().await.expect("starts");
+    let vid = server.peer().request();
+    // What an HTML form or a "simple" cross-origin fetch can send without asking first.
+    for content_type in [
+        None,
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        Some("text/plain"),
+        Some("text/plain; charset=application/json"),
+        Some("application/jsonp"),
+    ] {
+        for path in [
+            "/_fake/peer/requests".to_owned(),
+            format!("/_fake/peer/{vid}/cancel"),
+            "/_fake/faults".to_owned(),
+        ] {
+            let mut head = format!("POST {path} HTTP/1.1\r\nhost: localhost\r\n");
+            if let Some(content_type) = content_type {
+                head.push_str(&format!("content-type: {content_type}\r\n"));
+            }
+            let body = br#"{"kind":"status","status":500}"#;
+            let response = raw(&server, &head, body).await;
+            assert_eq!(
+                response.status, 415,
+                "{path} as {content_type:?}: {response:?}"
+            );
+            assert_eq!(
+                response.json()["code"],
+                "UNSUPPORTED_MEDIA_TYPE",
+                "{response:?}"
+            );
+        }
+        let head = format!(
+            "PUT /_fake/session HTTP/1.1\r\nhost: localhost\r\ncontent-type: {}\r\n",
+            content_type.unwrap_or("text/plain")
+        );
+        assert_eq!(
+            raw(&server, &head, br#"{"state":"ready"}"#).await.status,
+            415
+        );
+    }
+    assert_eq!(
+        verifications(&server).await,
+        1,
+        "no new request, not cancelled"
+    );
+    let head = format!(
+        "GET /v1/app/setup/verifications/{vid} HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {}\r\n",
+        server.token()
+    );
+    let response = raw(&server, &head, b"").await;
+    assert_eq!(response.json()["verification"]["state"], "requested");
+    assert_eq!(response.json()["session"]["state"], "needs-verification");
+    assert_eq!(response.status, 200, "no fault was added");
+
+    // The same controls with a JSON content type, which a page cannot send without CORS.
+    for content_type in ["application/json", "Application/JSON; charset=utf-8"] {
+        let head = format!(
+            "POST /_fake/peer/requests HTTP/1.1\r\nhost: localhost\r\ncontent-type: {content_type}\r\n"
+        );
+        assert_eq!(
+            raw(&server, &head, b"{}").await.status,
+            200,
+            "{content_type}"
+        );
+    }
+}
