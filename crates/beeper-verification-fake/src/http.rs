@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
+use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -266,7 +267,7 @@ fn expire_states(value: &mut Value) {
     }
 }
 
-async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
+pub(crate) async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "NOT_FOUND",
@@ -274,7 +275,7 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
     )
 }
 
-async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
+pub(crate) async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "METHOD_NOT_ALLOWED",
@@ -282,12 +283,32 @@ async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
     )
 }
 
-// --- Request bodies -------------------------------------------------------------------------
+// --- Request paths and bodies ---------------------------------------------------------------
+
+/// The ID in a request path, or a 400 with the API's error body when it cannot be read (a
+/// percent-encoding that does not decode to UTF-8).
+#[derive(Debug)]
+pub(crate) struct PathId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(id)) => Ok(Self(id)),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                e.body_text(),
+            )),
+        }
+    }
+}
 
 /// Parses a JSON body. An empty body reads as `{}`, so an optional body may be left out and a
 /// required one left out names its missing fields. A malformed or incomplete body is a 422
 /// whose `details.issues` names the field.
-fn parse_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+pub(crate) fn parse_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     let text: &[u8] = if bytes.is_empty() { b"{}" } else { bytes };
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
@@ -299,12 +320,19 @@ fn parse_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
             serde_path_to_error::Segment::Enum { variant } => Some(json!(variant)),
             serde_path_to_error::Segment::Unknown => None,
         }));
-        let code = if inner.starts_with("missing field") {
-            // "missing field `data` at line 1 column 2": the field is the missing one.
-            if let Some(field) = inner.split('`').nth(1) {
-                path.push(json!(field));
-            }
+        // "missing field `data` at line 1 column 2": the field is the one named.
+        let named = |prefix: &str| inner.strip_prefix(prefix)?.split('`').nth(1);
+        let code = if let Some(field) = named("missing field ") {
+            path.push(json!(field));
             "missing_field"
+        } else if let Some(field) = named("unknown field ") {
+            path.push(json!(field));
+            "unrecognized_keys"
+        } else if let Some(field) = named("invalid value for field ") {
+            path.push(json!(field));
+            "invalid_value"
+        } else if inner.starts_with("unknown variant") {
+            "invalid_enum_value"
         } else if e.inner().is_data() {
             "invalid_type"
         } else {
@@ -369,7 +397,7 @@ async fn create(
 
 async fn retrieve(
     State(shared): AppState,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> ApiResult<wire::VerificationSessionResponse> {
     let world = shared.world();
     world.get(&id)?;
@@ -388,14 +416,14 @@ fn act(
 
 async fn accept(
     State(shared): AppState,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> ApiResult<wire::VerificationSessionResponse> {
     act(&shared, &id, |w| w.accept(&id))
 }
 
 async fn cancel(
     State(shared): AppState,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> ApiResult<wire::VerificationSessionResponse> {
     let params: wire::CancelVerificationRequest = parse_body(&body)?;
@@ -404,21 +432,21 @@ async fn cancel(
 
 async fn start_sas(
     State(shared): AppState,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> ApiResult<wire::VerificationSessionResponse> {
     act(&shared, &id, |w| w.start_sas(&id))
 }
 
 async fn confirm_sas(
     State(shared): AppState,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> ApiResult<wire::VerificationSessionResponse> {
     act(&shared, &id, |w| w.confirm_sas(&id))
 }
 
 async fn confirm_qr_scanned(
     State(shared): AppState,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> ApiResult<wire::VerificationSessionResponse> {
     act(&shared, &id, |w| w.confirm_qr_scanned(&id))
 }

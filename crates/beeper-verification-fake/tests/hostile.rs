@@ -172,3 +172,133 @@ async fn a_plain_form_post_cannot_drive_the_controls() {
         );
     }
 }
+
+/// The API's error body: what every client of the fake already decodes.
+fn assert_api_error(response: &common::RawResponse, status: u16, code: &str) {
+    assert_eq!(response.status, status, "{response:?}");
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/json"),
+        "{response:?}"
+    );
+    let body = response.json();
+    assert_eq!(body["code"], code, "{response:?}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{response:?}"
+    );
+}
+
+#[tokio::test]
+async fn control_errors_use_the_apis_error_body() {
+    let server = FakeServer::start().await.expect("starts");
+    let vid = server.peer().request();
+    let json = "host: localhost\r\ncontent-type: application/json\r\n";
+    for (path, body, field) in [
+        ("/_fake/faults".to_owned(), "{not json", None),
+        ("/_fake/faults".to_owned(), r#"{"kind":"sometimes"}"#, None),
+        (
+            "/_fake/faults".to_owned(),
+            r#"{"kind":"status","status":"x"}"#,
+            Some("status"),
+        ),
+        ("/_fake/faults".to_owned(), "[]", None),
+        (
+            "/_fake/faults".to_owned(),
+            r#"{"kind":"latency"}"#,
+            Some("ms"),
+        ),
+        (
+            "/_fake/faults".to_owned(),
+            r#"{"kind":"latency","ms":5,"status":500}"#,
+            Some("status"),
+        ),
+        (
+            "/_fake/faults".to_owned(),
+            r#"{"kind":"status","status":200}"#,
+            Some("status"),
+        ),
+        // A misspelt key would otherwise make a fault for one operation a fault for all.
+        (
+            "/_fake/faults".to_owned(),
+            r#"{"kind":"status","status":500,"operatoin":"getSetup"}"#,
+            Some("operatoin"),
+        ),
+        (
+            "/_fake/peer/requests".to_owned(),
+            r#"{"methods":"sas"}"#,
+            Some("methods"),
+        ),
+        (
+            format!("/_fake/peer/{vid}/cancel"),
+            r#"{"code":5}"#,
+            Some("code"),
+        ),
+        (format!("/_fake/peer/{vid}/fail"), "\"\"", None),
+    ] {
+        let response = raw(
+            &server,
+            &format!("POST {path} HTTP/1.1\r\n{json}"),
+            body.as_bytes(),
+        )
+        .await;
+        assert_api_error(&response, 422, "VALIDATION_ERROR");
+        let issue = &response.json()["details"]["issues"][0];
+        assert_eq!(issue["path"][0], "body", "{response:?}");
+        if let Some(field) = field {
+            assert_eq!(issue["path"][1], field, "{response:?}");
+        }
+    }
+    let response = raw(
+        &server,
+        &format!("PUT /_fake/session HTTP/1.1\r\n{json}"),
+        b"{}",
+    )
+    .await;
+    assert_api_error(&response, 422, "VALIDATION_ERROR");
+    assert_eq!(response.json()["details"]["issues"][0]["path"][1], "state");
+
+    let response = raw(
+        &server,
+        "GET /_fake/nothing HTTP/1.1\r\nhost: localhost\r\n",
+        b"",
+    )
+    .await;
+    assert_api_error(&response, 404, "NOT_FOUND");
+    let response = raw(
+        &server,
+        "GET /_fake/faults HTTP/1.1\r\nhost: localhost\r\n",
+        b"",
+    )
+    .await;
+    assert_api_error(&response, 405, "METHOD_NOT_ALLOWED");
+    let response = raw(
+        &server,
+        &format!("DELETE /_fake/peer/{vid}/accept HTTP/1.1\r\n{json}"),
+        b"",
+    )
+    .await;
+    assert_api_error(&response, 405, "METHOD_NOT_ALLOWED");
+    // A path segment that is not UTF-8 once decoded, in a control and in the API.
+    let response = raw(
+        &server,
+        &format!("POST /_fake/peer/%FF/accept HTTP/1.1\r\n{json}"),
+        b"",
+    )
+    .await;
+    assert_api_error(&response, 400, "BAD_REQUEST");
+    let head = format!(
+        "GET /v1/app/setup/verifications/%FF HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {}\r\n",
+        server.token()
+    );
+    assert_api_error(&raw(&server, &head, b"").await, 400, "BAD_REQUEST");
+
+    // An empty body is `{}`, as in the API: every field of a control body is optional.
+    for path in [
+        "/_fake/peer/requests".to_owned(),
+        format!("/_fake/peer/{vid}/cancel"),
+    ] {
+        let response = raw(&server, &format!("POST {path} HTTP/1.1\r\n{json}"), b"").await;
+        assert_eq!(response.status, 200, "{path}: {response:?}");
+    }
+}
