@@ -172,8 +172,8 @@ async fn authenticate(State(shared): AppState, request: Request, next: Next) -> 
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    match given.and_then(|v| v.strip_prefix("Bearer ")) {
-        Some(token) if token == shared.token => next.run(request).await,
+    match given.and_then(bearer_token) {
+        Some(token) if same_secret(token, &shared.token) => next.run(request).await,
         Some(_) => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "UNAUTHORIZED",
@@ -187,6 +187,26 @@ async fn authenticate(State(shared): AppState, request: Request, next: Next) -> 
         )
         .into_response(),
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme is case-insensitive and
+/// followed by one or more spaces (RFC 9110, section 11.4); the token itself is one word.
+fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, rest) = authorization.split_once(' ')?;
+    let token = rest.trim_start_matches(' ');
+    let one_word = !token.is_empty() && !token.contains([' ', '\t', ',']);
+    (scheme.eq_ignore_ascii_case("bearer") && one_word).then_some(token)
+}
+
+/// Compares a presented token with the real one in time that does not depend on where they
+/// first differ, so that the token cannot be guessed a character at a time.
+fn same_secret(given: &str, secret: &str) -> bool {
+    given.len() == secret.len()
+        && given
+            .bytes()
+            .zip(secret.bytes())
+            .fold(0u8, |differ, (a, b)| differ | (a ^ b))
+            == 0
 }
 
 async fn apply_faults(State(shared): AppState, request: Request, next: Next) -> Response {
@@ -459,4 +479,27 @@ async fn scan_qr(
     let id = shared.world().scan_peer_qr(&params.data)?;
     shared.changed(&id);
     Ok(Json(shared.world().response(&id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bearer_token, same_secret};
+
+    #[test]
+    fn the_bearer_scheme_is_any_case_and_the_token_one_word() {
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("BEARER  abc"), Some("abc"));
+        for value in [
+            "Bearer",
+            "Bearer ",
+            "Basic abc",
+            "Bearerabc",
+            "Bearer a b",
+            "Bearer a,b",
+        ] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
+        }
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abd", "abc") && !same_secret("ab", "abc"));
+    }
 }

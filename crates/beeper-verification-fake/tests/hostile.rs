@@ -302,3 +302,36 @@ async fn control_errors_use_the_apis_error_body() {
         assert_eq!(response.status, 200, "{path}: {response:?}");
     }
 }
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive_and_the_token_is_not() {
+    let server = FakeServer::start().await.expect("starts");
+    let token = server.token().to_owned();
+    let status = |authorization: String| {
+        let server = &server;
+        async move {
+            let head = format!(
+                "GET /v1/app/setup HTTP/1.1\r\nhost: localhost\r\nauthorization: {authorization}\r\n"
+            );
+            raw(server, &head, b"").await.status
+        }
+    };
+    // RFC 9110, section 11.1: the scheme is case-insensitive; one or more spaces follow it.
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        assert_eq!(status(format!("{scheme} {token}")).await, 200, "{scheme}");
+    }
+    assert_eq!(status(format!("Bearer   {token}")).await, 200);
+    for wrong in [
+        format!("Basic {token}"),
+        format!("Bearer{token}"),
+        format!("Bearer {}", token.to_uppercase()),
+        format!("Bearer {token}x"),
+        format!("Bearer {token} {token}"),
+        format!("Bearer, Bearer {token}"),
+        "Bearer".to_owned(),
+        "Bearer ".to_owned(),
+        String::new(),
+    ] {
+        assert_eq!(status(wrong.clone()).await, 401, "{wrong:?}");
+    }
+}
