@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::faults::{self, FaultKind};
-use crate::record::{RecordedRequest, operation_of};
+use crate::record::{RecordedRequest, operation_of, recorded_header};
 use crate::shared::Shared;
 use crate::state::{NewVerification, Refusal, World};
 
@@ -152,12 +152,7 @@ async fn record(State(shared): AppState, request: Request, next: Next) -> Respon
         headers: parts
             .headers
             .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(n, v)| recorded_header(n.as_str(), v.as_bytes()))
             .collect(),
         body: String::from_utf8_lossy(&bytes).into_owned(),
         at: shared.started.elapsed(),

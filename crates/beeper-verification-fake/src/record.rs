@@ -15,7 +15,9 @@ pub struct RecordedRequest {
     pub path: String,
     /// The API operation it addressed (its operationId), if any.
     pub operation: Option<String>,
-    /// The headers, names in lower case, in the order received.
+    /// The headers, names in lower case, in the order received. The credentials of
+    /// `authorization` and `proxy-authorization` (after the scheme) and the whole of `cookie`
+    /// read `[redacted]`: a test can check that a token was sent, not which one.
     pub headers: Vec<(String, String)>,
     /// The body, as text.
     pub body: String,
@@ -37,6 +39,21 @@ impl RecordedRequest {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// A header as the record keeps it: secrets replaced by `[redacted]`.
+pub(crate) fn recorded_header(name: &str, value: &[u8]) -> (String, String) {
+    const REDACTED: &str = "[redacted]";
+    let value = String::from_utf8_lossy(value);
+    let kept = match name {
+        "authorization" | "proxy-authorization" => match value.split_once(' ') {
+            Some((scheme, _)) => format!("{scheme} {REDACTED}"),
+            None => REDACTED.to_owned(),
+        },
+        "cookie" => REDACTED.to_owned(),
+        _ => value.into_owned(),
+    };
+    (name.to_owned(), kept)
 }
 
 /// The operationId of an API request, from its method and path.

@@ -335,3 +335,50 @@ async fn the_bearer_scheme_is_case_insensitive_and_the_token_is_not() {
         assert_eq!(status(wrong.clone()).await, 401, "{wrong:?}");
     }
 }
+
+#[tokio::test]
+async fn the_record_never_holds_a_secret() {
+    let server = FakeServer::start().await.expect("starts");
+    let token = server.token().to_owned();
+    for head in [
+        format!(
+            "GET /v1/app/setup HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {token}\r\n"
+        ),
+        format!(
+            "GET /v1/app/setup HTTP/1.1\r\nhost: localhost\r\nauthorization: bearer {token}x\r\n"
+        ),
+        format!("GET /v1/app/setup HTTP/1.1\r\nhost: localhost\r\nauthorization: {token}\r\n"),
+        format!(
+            "GET /v1/app/setup HTTP/1.1\r\nhost: localhost\r\nproxy-authorization: Basic {token}\r\n"
+        ),
+        format!("GET /v1/app/setup HTTP/1.1\r\nhost: localhost\r\ncookie: session={token}\r\n"),
+    ] {
+        raw(&server, &head, b"").await;
+    }
+    let recorded = server.requests();
+    assert_eq!(recorded.len(), 5);
+    assert_eq!(
+        recorded[0].header("authorization"),
+        Some("Bearer [redacted]")
+    );
+    assert_eq!(
+        recorded[1].header("authorization"),
+        Some("bearer [redacted]")
+    );
+    assert_eq!(recorded[2].header("authorization"), Some("[redacted]"));
+    assert_eq!(
+        recorded[3].header("proxy-authorization"),
+        Some("Basic [redacted]")
+    );
+    assert_eq!(recorded[4].header("cookie"), Some("[redacted]"));
+    let response = raw(
+        &server,
+        "GET /_fake/requests HTTP/1.1\r\nhost: localhost\r\n",
+        b"",
+    )
+    .await;
+    for shown in [format!("{recorded:?}"), response.body] {
+        assert!(!shown.contains(&token), "the token leaked: {shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+}
