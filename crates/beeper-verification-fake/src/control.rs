@@ -126,7 +126,7 @@ async fn clear_faults(State(shared): AppState) -> StatusCode {
 }
 
 async fn requests(State(shared): AppState) -> Json<Vec<RecordedRequest>> {
-    Json(shared.requests().clone())
+    Json(shared.requests().iter().cloned().collect())
 }
 
 async fn clear_requests(State(shared): AppState) -> StatusCode {

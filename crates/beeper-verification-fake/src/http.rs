@@ -132,9 +132,7 @@ async fn record(State(shared): AppState, request: Request, next: Next) -> Respon
     shared
         .received
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    if !shared.record {
-        return next.run(request).await;
-    }
+    // Read the body here even when nothing is recorded, so that one limit holds for all.
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
         return ApiError::new(
@@ -144,6 +142,11 @@ async fn record(State(shared): AppState, request: Request, next: Next) -> Respon
         )
         .into_response();
     };
+    if !shared.requests().is_on() {
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+    }
     let path = parts.uri.path().to_owned();
     let recorded = RecordedRequest {
         method: parts.method.to_string(),

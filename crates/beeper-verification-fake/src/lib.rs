@@ -50,6 +50,10 @@ pub use state::Refusal;
 /// How long a verification may take before it is cancelled with `m.timeout`, as in Matrix.
 pub const DEFAULT_VERIFICATION_TIMEOUT: Duration = Duration::from_secs(600);
 
+/// How many of the latest requests the record keeps unless told otherwise
+/// ([`FakeServerBuilder::record_size`]).
+pub const DEFAULT_RECORD_SIZE: usize = 1000;
+
 /// A running fake server. It stops when dropped or on [`shutdown`](Self::shutdown).
 #[derive(Debug)]
 pub struct FakeServer {
@@ -68,7 +72,7 @@ pub struct FakeServerBuilder {
     verification_timeout: Duration,
     session_state: String,
     seed: Option<u64>,
-    record: bool,
+    record_size: usize,
 }
 
 impl Default for FakeServerBuilder {
@@ -80,7 +84,7 @@ impl Default for FakeServerBuilder {
             verification_timeout: DEFAULT_VERIFICATION_TIMEOUT,
             session_state: "needs-verification".to_owned(),
             seed: None,
-            record: true,
+            record_size: DEFAULT_RECORD_SIZE,
         }
     }
 }
@@ -124,10 +128,14 @@ impl FakeServerBuilder {
         self
     }
 
-    /// Whether to keep every request in full for [`FakeServer::requests`] (default true). Turn
-    /// it off for load tests; [`FakeServer::request_count`] still counts.
-    pub fn record_requests(mut self, record: bool) -> Self {
-        self.record = record;
+    /// How many of the latest requests the record keeps for [`FakeServer::requests`]
+    /// (default [`DEFAULT_RECORD_SIZE`]); when it is full, the oldest goes. `0` turns the record
+    /// off, for load tests. [`FakeServer::request_count`] counts every request either way.
+    ///
+    /// Each request is kept whole, its body included (up to 64 KiB), so the record can grow to
+    /// about `size` × 64 KiB under a flood of large requests.
+    pub fn record_size(mut self, size: usize) -> Self {
+        self.record_size = size;
         self
     }
 
@@ -153,7 +161,7 @@ impl FakeServerBuilder {
             token,
             self.auto_peer,
             tokio::runtime::Handle::current(),
-            self.record,
+            self.record_size,
         ));
         let app = http::router(Arc::clone(&shared));
         let (stop, stopped) = oneshot::channel::<()>();
@@ -212,12 +220,13 @@ impl FakeServer {
         self.shared.faults().clear();
     }
 
-    /// Every request received so far, oldest first.
+    /// The requests received so far, oldest first: the latest
+    /// [`record_size`](FakeServerBuilder::record_size) of them.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.requests().clone()
+        self.shared.requests().iter().cloned().collect()
     }
 
-    /// The requests received so far for one operation (its operationId, such as `getVerification`).
+    /// The recorded requests for one operation (its operationId, such as `getVerification`).
     pub fn requests_for(&self, operation: &str) -> Vec<RecordedRequest> {
         self.shared
             .requests()

@@ -1,6 +1,7 @@
-//! Every request the fake receives is recorded, so tests can assert what a client sent and how
-//! often.
+//! The latest requests the fake received are recorded, so tests can assert what a client sent
+//! and how often. The record is a ring buffer: when it is full, the oldest request goes.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -38,6 +39,48 @@ impl RecordedRequest {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The latest requests, at most `size` of them.
+#[derive(Debug)]
+pub(crate) struct Record {
+    size: usize,
+    // Not allocated up front: the size may be far larger than any test ever fills.
+    requests: VecDeque<RecordedRequest>,
+}
+
+impl Record {
+    pub fn new(size: usize) -> Self {
+        Self {
+            size,
+            requests: VecDeque::new(),
+        }
+    }
+
+    /// Keeps `request`, dropping the oldest one if the record is full.
+    pub fn push(&mut self, request: RecordedRequest) {
+        if self.size == 0 {
+            return;
+        }
+        if self.requests.len() >= self.size {
+            self.requests.pop_front();
+        }
+        self.requests.push_back(request);
+    }
+
+    /// Whether requests are kept at all.
+    pub fn is_on(&self) -> bool {
+        self.size > 0
+    }
+
+    /// The requests kept, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &RecordedRequest> {
+        self.requests.iter()
+    }
+
+    pub fn clear(&mut self) {
+        self.requests.clear();
     }
 }
 

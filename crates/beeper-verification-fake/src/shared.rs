@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::faults::Fault;
-use crate::record::RecordedRequest;
+use crate::record::Record;
 use crate::state::{Refusal, State, World};
 
 /// Which flow the automatic peer plays.
@@ -31,14 +31,12 @@ pub struct AutoPeer {
 pub(crate) struct Shared {
     world: Mutex<World>,
     faults: Mutex<Vec<Fault>>,
-    requests: Mutex<Vec<RecordedRequest>>,
+    requests: Mutex<Record>,
     pub token: String,
     pub auto_peer: Option<AutoPeer>,
     runtime: tokio::runtime::Handle,
     /// When the server started, on tokio's clock.
     pub started: Instant,
-    /// Whether requests are kept in full (method, path, headers, body).
-    pub record: bool,
     /// How many requests arrived, recorded or not.
     pub received: std::sync::atomic::AtomicU64,
 }
@@ -54,17 +52,16 @@ impl Shared {
         token: String,
         auto_peer: Option<AutoPeer>,
         runtime: tokio::runtime::Handle,
-        record: bool,
+        record_size: usize,
     ) -> Self {
         Self {
             world: Mutex::new(world),
             faults: Mutex::default(),
-            requests: Mutex::default(),
+            requests: Mutex::new(Record::new(record_size)),
             token,
             auto_peer,
             runtime,
             started: Instant::now(),
-            record,
             received: std::sync::atomic::AtomicU64::new(0),
         }
     }
@@ -80,7 +77,7 @@ impl Shared {
         lock(&self.faults)
     }
 
-    pub fn requests(&self) -> MutexGuard<'_, Vec<RecordedRequest>> {
+    pub fn requests(&self) -> MutexGuard<'_, Record> {
         lock(&self.requests)
     }
 

@@ -382,3 +382,63 @@ async fn the_record_never_holds_a_secret() {
         assert!(shown.contains("[redacted]"), "{shown}");
     }
 }
+
+/// Sends `n` unauthenticated POSTs with `body`, as a flood would, over one connection.
+async fn flood(server: &FakeServer, n: usize, body: &[u8]) {
+    let http = reqwest::Client::new();
+    for _ in 0..n {
+        let response = http
+            .post(format!("{}/v1/app/setup/verifications", server.base_url()))
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status().as_u16(), 401);
+    }
+}
+
+#[tokio::test]
+async fn the_record_keeps_only_the_latest_requests() {
+    let server = FakeServer::start().await.expect("starts");
+    let size = beeper_verification_fake::DEFAULT_RECORD_SIZE;
+    flood(&server, size + 20, &[b'a'; 1024]).await;
+    assert_eq!(
+        server.request_count(),
+        (size + 20) as u64,
+        "every one counted"
+    );
+    assert_eq!(server.requests().len(), size, "the default size holds");
+
+    let server = FakeServer::builder()
+        .record_size(3)
+        .start()
+        .await
+        .expect("starts");
+    flood(&server, 2, b"{}").await;
+    for n in 0..3 {
+        server.peer().request();
+        let head = format!("GET /v1/app/setup/verifications/v{n} HTTP/1.1\r\nhost: localhost\r\n");
+        raw(&server, &head, b"").await;
+    }
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "/v1/app/setup/verifications/v0",
+            "/v1/app/setup/verifications/v1",
+            "/v1/app/setup/verifications/v2"
+        ],
+        "the oldest went first"
+    );
+    assert_eq!(server.request_count(), 5);
+
+    let server = FakeServer::builder()
+        .record_size(0)
+        .start()
+        .await
+        .expect("starts");
+    flood(&server, 3, b"{}").await;
+    assert!(server.requests().is_empty());
+    assert_eq!(server.request_count(), 3);
+}
