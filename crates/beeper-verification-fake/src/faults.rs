@@ -221,7 +221,9 @@ pub(crate) fn take(rules: &mut Vec<Fault>, operation: Option<&str>) -> Verdict {
     let mut verdict = Verdict::default();
     for rule in rules.iter_mut().filter(|r| r.matches(operation)) {
         match &rule.kind {
-            FaultKind::Latency { millis } => verdict.delay += Duration::from_millis(*millis),
+            FaultKind::Latency { millis } => {
+                verdict.delay = verdict.delay.saturating_add(Duration::from_millis(*millis));
+            }
             other if verdict.fault.is_none() => {
                 verdict.fault = Some(other.clone());
                 if let Some(n) = &mut rule.times {

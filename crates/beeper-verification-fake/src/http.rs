@@ -222,8 +222,15 @@ async fn apply_faults(State(shared): AppState, request: Request, next: Next) -> 
             status,
             retry_after,
         }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let message = format!("fault injected: {status}");
+            let (status, message) = match StatusCode::from_u16(status) {
+                Ok(s) if s.is_client_error() || s.is_server_error() => {
+                    (s, format!("fault injected: {s}"))
+                }
+                _ => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("fault injected: 500 ({status} is not an error status)"),
+                ),
+            };
             let mut response = ApiError::new(status, "FAULT_INJECTED", message).into_response();
             if let Some(seconds) = retry_after {
                 response

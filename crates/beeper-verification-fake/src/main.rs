@@ -27,13 +27,24 @@ struct Options {
     timeout: Duration,
 }
 
+/// The longest duration an option takes: a year. Longer ones are typos, or attempts to reach
+/// past what the clock can represent.
+const MAX_SECONDS: u64 = 365 * 24 * 60 * 60;
+
 fn seconds(value: Option<String>, flag: &str) -> Result<Duration, String> {
     let value = value.ok_or_else(|| format!("{flag} needs a number of seconds"))?;
-    value
+    let not_seconds = || format!("{flag}: `{value}` is not a number of seconds");
+    let number = value
         .parse::<f64>()
         .ok()
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-        .ok_or_else(|| format!("{flag}: `{value}` is not a number of seconds"))
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .ok_or_else(not_seconds)?;
+    if number > MAX_SECONDS as f64 {
+        return Err(format!(
+            "{flag}: {value} seconds is out of range; give 0 to {MAX_SECONDS} (a year)"
+        ));
+    }
+    Duration::try_from_secs_f64(number).map_err(|_| not_seconds())
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, String> {
@@ -180,5 +191,20 @@ mod tests {
             Some("unknown argument `--nope`")
         );
         assert!(parse(args(&["--help"])).is_ok_and(|o| o.is_none()));
+        for (flag, value) in [
+            ("--timeout", "1.8e19"),
+            ("--timeout", "31536000.5"),
+            ("--peer-delay", "1e300"),
+        ] {
+            let error = parse(args(&[flag, value])).err().unwrap_or_default();
+            assert!(error.contains("out of range"), "{flag} {value}: {error}");
+        }
+        for value in ["-1", "nan", "inf", "ten"] {
+            let error = parse(args(&["--timeout", value])).err().unwrap_or_default();
+            assert!(
+                error.contains("not a number of seconds"),
+                "{value}: {error}"
+            );
+        }
     }
 }

@@ -118,7 +118,9 @@ pub(crate) struct Transaction {
     pub other_user_id: Option<String>,
     pub we_confirmed_sas: bool,
     pub peer_confirmed_sas: bool,
-    pub deadline: Instant,
+    /// When it is cancelled with `m.timeout`; `None` when the timeout reaches past what the
+    /// clock can represent (never).
+    pub deadline: Option<Instant>,
 }
 
 impl Transaction {
@@ -256,7 +258,7 @@ impl World {
     /// Cancels every live verification past its deadline with `m.timeout`.
     pub fn expire(&mut self, now: Instant) {
         for t in self.verifications.values_mut() {
-            if !t.state.is_terminal() && now >= t.deadline {
+            if !t.state.is_terminal() && t.deadline.is_some_and(|deadline| now >= deadline) {
                 t.end(
                     State::Cancelled,
                     "m.timeout",
@@ -279,7 +281,7 @@ impl World {
             other_user_id: options.user_id,
             we_confirmed_sas: false,
             peer_confirmed_sas: false,
-            deadline: now + self.timeout,
+            deadline: now.checked_add(self.timeout),
         };
         self.verifications.insert(id.clone(), transaction);
         self.latest = Some(id.clone());
@@ -616,6 +618,15 @@ mod tests {
             (t.state, t.error.as_ref().map(|e| e.0.as_str())),
             (State::Cancelled, Some("m.timeout"))
         );
+    }
+
+    #[test]
+    fn a_timeout_past_the_end_of_the_clock_never_expires() {
+        let now = Instant::now();
+        let mut w = World::new(Duration::MAX);
+        let id = w.create(NewVerification::default(), now);
+        w.expire(now + Duration::from_secs(100 * 365 * 24 * 3600));
+        assert_eq!(w.get(&id).map(|t| t.state), Ok(State::Requested));
     }
 
     #[test]

@@ -48,3 +48,19 @@ async fn it_prints_what_it_serves_and_stops_on_ctrl_c() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert_eq!(rest, ["stopped"]);
 }
+
+#[test]
+fn a_duration_out_of_range_is_refused_at_startup() {
+    let output = Command::new(env!("CARGO_BIN_EXE_beeper-verification-fake"))
+        .args(["--timeout", "1.8e19"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("the program runs");
+    assert_eq!(output.status.code(), Some(2), "a usage error: {output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--timeout") && stderr.contains("out of range"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "it never served");
+}

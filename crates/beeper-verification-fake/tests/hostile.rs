@@ -442,3 +442,36 @@ async fn the_record_keeps_only_the_latest_requests() {
     assert!(server.requests().is_empty());
     assert_eq!(server.request_count(), 3);
 }
+
+#[tokio::test]
+async fn a_timeout_too_long_for_the_clock_means_never() {
+    let server = FakeServer::builder()
+        .verification_timeout(std::time::Duration::MAX)
+        .start()
+        .await
+        .expect("starts");
+    let head = format!(
+        "POST /v1/app/setup/verifications HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\n",
+        server.token()
+    );
+    let response = raw(&server, &head, b"{}").await;
+    assert_eq!(response.status, 200, "{response:?}");
+    assert_eq!(response.json()["verification"]["state"], "requested");
+}
+
+#[tokio::test(start_paused = true)]
+async fn latency_faults_that_add_up_past_the_clock_do_not_panic() {
+    let server = FakeServer::start().await.expect("starts");
+    // Each is about 585 million years; a thousand of them overflow a Duration.
+    for _ in 0..1001 {
+        server.add_fault(beeper_verification_fake::Fault::latency(
+            std::time::Duration::MAX,
+        ));
+    }
+    let head = format!(
+        "GET /v1/app/setup HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {}\r\n",
+        server.token()
+    );
+    // The paused clock jumps over the delay; the request is answered, not dropped by a panic.
+    assert_eq!(raw(&server, &head, b"").await.status, 200);
+}

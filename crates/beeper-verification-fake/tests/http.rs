@@ -191,6 +191,19 @@ async fn a_status_fault_answers_the_next_n_requests_then_stops() {
 }
 
 #[tokio::test]
+async fn a_status_fault_that_is_no_error_status_answers_500_and_says_so() {
+    let server = FakeServer::start().await.expect("starts");
+    for status in [101, 200, 304, 1000] {
+        server.add_fault(Fault::status(status).times(1));
+        let (answered, body) = send(&server, reqwest::Method::GET, "/v1/app/setup", None).await;
+        assert_eq!(answered, 500, "{status}");
+        assert_error_body(&body, "FAULT_INJECTED");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.contains(&status.to_string()), "{message}");
+    }
+}
+
+#[tokio::test]
 async fn a_rate_limit_fault_sends_retry_after() {
     let server = FakeServer::start().await.expect("starts");
     server.add_fault(Fault::rate_limited(Duration::from_secs(2)).times(1));
