@@ -5,7 +5,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use beeper_verification_fake::{FakeServer, PeerMethod};
+use beeper_verification_fake::{FakeServer, Operation, PeerMethod};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
@@ -214,7 +214,10 @@ async fn verify_shows_the_emoji_and_confirms_on_yes() {
     let verified = run_with_input(Some(&server), &["verify"], "y\n").await;
     assert_eq!(verified.code, 0, "{verified:?}");
     insta::assert_snapshot!("verify_sas_screen", verified.stdout);
-    assert_eq!(server.requests_for("confirmVerificationSas").len(), 1);
+    assert_eq!(
+        server.requests_for(Operation::ConfirmVerificationSas).len(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -223,7 +226,7 @@ async fn verify_cancels_with_m_mismatched_sas_on_no() {
     let refused = run_with_input(Some(&server), &["verify"], "n\n").await;
     assert_eq!(refused.code, 4, "{refused:?}");
     assert!(refused.stderr.contains("m.mismatched_sas"), "{refused:?}");
-    let cancel = server.requests_for("cancelVerification");
+    let cancel = server.requests_for(Operation::CancelVerification);
     assert!(
         cancel.len() == 1 && cancel[0].body.contains("m.mismatched_sas"),
         "{cancel:?}"

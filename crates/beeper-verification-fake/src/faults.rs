@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::Operation;
+
 /// What goes wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -42,8 +44,8 @@ pub enum FaultKind {
 pub struct Fault {
     /// What goes wrong.
     pub kind: FaultKind,
-    /// The operationId it applies to (such as `getVerification`), or `None` for every one.
-    pub operation: Option<String>,
+    /// The operation it applies to, or `None` for every one.
+    pub operation: Option<Operation>,
     /// How many responses it affects before it stops, or `None` for every one until cleared.
     pub times: Option<u32>,
 }
@@ -56,7 +58,7 @@ struct FaultJson {
     ms: Option<u64>,
     status: Option<u16>,
     retry_after: Option<u64>,
-    operation: Option<String>,
+    operation: Option<Operation>,
     times: Option<u32>,
 }
 
@@ -188,9 +190,17 @@ impl Fault {
         Self::new(FaultKind::UnknownEnum)
     }
 
-    /// Only for this operation (its operationId, such as `getVerification`).
-    pub fn on(mut self, operation: impl Into<String>) -> Self {
-        self.operation = Some(operation.into());
+    /// Only for this operation.
+    ///
+    /// ```
+    /// use beeper_verification_fake::{Fault, Operation};
+    ///
+    /// // The next two `GET .../verifications/{id}` answer 503; everything else is served.
+    /// let fault = Fault::status(503).on(Operation::GetVerification).times(2);
+    /// # let _ = fault;
+    /// ```
+    pub fn on(mut self, operation: Operation) -> Self {
+        self.operation = Some(operation);
         self
     }
 
@@ -200,9 +210,8 @@ impl Fault {
         self
     }
 
-    fn matches(&self, operation: Option<&str>) -> bool {
+    fn matches(&self, operation: Option<Operation>) -> bool {
         self.operation
-            .as_deref()
             .is_none_or(|wanted| Some(wanted) == operation)
             && self.times.is_none_or(|n| n > 0)
     }
@@ -217,7 +226,7 @@ pub(crate) struct Verdict {
 
 /// Finds the faults for a request and uses them up: every matching latency adds up, and the
 /// first matching other fault applies.
-pub(crate) fn take(rules: &mut Vec<Fault>, operation: Option<&str>) -> Verdict {
+pub(crate) fn take(rules: &mut Vec<Fault>, operation: Option<Operation>) -> Verdict {
     let mut verdict = Verdict::default();
     for rule in rules.iter_mut().filter(|r| r.matches(operation)) {
         match &rule.kind {
@@ -245,7 +254,7 @@ mod tests {
     fn a_counted_fault_is_used_up_and_removed() {
         let mut rules = vec![Fault::status(503).times(2)];
         assert_eq!(
-            take(&mut rules, Some("getSetup")).fault,
+            take(&mut rules, Some(Operation::GetSetup)).fault,
             Some(FaultKind::Status {
                 status: 503,
                 retry_after: None
@@ -259,13 +268,13 @@ mod tests {
     #[test]
     fn a_fault_for_one_operation_leaves_the_others_alone() {
         let mut rules = vec![
-            Fault::malformed_json().on("getVerification"),
+            Fault::malformed_json().on(Operation::GetVerification),
             Fault::latency(Duration::from_millis(5)),
         ];
-        let other = take(&mut rules, Some("getSetup"));
+        let other = take(&mut rules, Some(Operation::GetSetup));
         assert_eq!((other.fault, other.delay), (None, Duration::from_millis(5)));
         assert_eq!(
-            take(&mut rules, Some("getVerification")).fault,
+            take(&mut rules, Some(Operation::GetVerification)).fault,
             Some(FaultKind::MalformedJson)
         );
     }
@@ -277,7 +286,7 @@ mod tests {
         assert_eq!(
             fault,
             Fault::rate_limited(Duration::from_secs(2))
-                .on("listVerifications")
+                .on(Operation::ListVerifications)
                 .times(1)
         );
         let fault: Fault = serde_json::from_str(r#"{"kind":"latency","ms":250}"#).expect("parses");

@@ -16,8 +16,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use crate::Operation;
 use crate::faults::{self, FaultKind};
-use crate::record::{RecordedRequest, operation_of, recorded_header};
+use crate::record::{RecordedRequest, recorded_header};
 use crate::shared::Shared;
 use crate::state::{NewVerification, Refusal, World};
 
@@ -150,7 +151,7 @@ async fn record(State(shared): AppState, request: Request, next: Next) -> Respon
     let path = parts.uri.path().to_owned();
     let recorded = RecordedRequest {
         method: parts.method.to_string(),
-        operation: operation_of(parts.method.as_str(), &path).map(str::to_owned),
+        operation: Operation::of(parts.method.as_str(), &path),
         path,
         headers: parts
             .headers
@@ -208,7 +209,7 @@ fn same_secret(given: &str, secret: &str) -> bool {
 }
 
 async fn apply_faults(State(shared): AppState, request: Request, next: Next) -> Response {
-    let operation = operation_of(request.method().as_str(), request.uri().path());
+    let operation = Operation::of(request.method().as_str(), request.uri().path());
     if request.uri().path().starts_with("/_fake") {
         return next.run(request).await;
     }

@@ -28,6 +28,8 @@ mod control;
 mod faults;
 mod guard;
 mod http;
+mod names;
+mod operation;
 mod peer;
 mod record;
 mod sas;
@@ -42,6 +44,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::{Fault, FaultKind};
+pub use names::UnknownName;
+pub use operation::Operation;
 pub use peer::{Peer, PeerRequest};
 pub use record::RecordedRequest;
 pub use shared::{AutoPeer, PeerMethod};
@@ -226,12 +230,12 @@ impl FakeServer {
         self.shared.requests().iter().cloned().collect()
     }
 
-    /// The recorded requests for one operation (its operationId, such as `getVerification`).
-    pub fn requests_for(&self, operation: &str) -> Vec<RecordedRequest> {
+    /// The recorded requests for one operation, oldest first.
+    pub fn requests_for(&self, operation: Operation) -> Vec<RecordedRequest> {
         self.shared
             .requests()
             .iter()
-            .filter(|r| r.operation.as_deref() == Some(operation))
+            .filter(|r| r.operation == Some(operation))
             .cloned()
             .collect()
     }

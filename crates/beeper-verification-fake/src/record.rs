@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::Operation;
+
 /// One request as the fake received it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -14,8 +16,9 @@ pub struct RecordedRequest {
     pub method: String,
     /// The path as sent (percent-encoding kept), without the query.
     pub path: String,
-    /// The API operation it addressed (its operationId), if any.
-    pub operation: Option<String>,
+    /// The API operation it addressed, if any (`None` for the fake's own controls and for
+    /// routes the API does not have). Serialized as its operationId.
+    pub operation: Option<Operation>,
     /// The headers, names in lower case, in the order received. The credentials of
     /// `authorization` and `proxy-authorization` (after the scheme) and the whole of `cookie`
     /// read `[redacted]`: a test can check that a token was sent, not which one.
@@ -97,47 +100,4 @@ pub(crate) fn recorded_header(name: &str, value: &[u8]) -> (String, String) {
         _ => value.into_owned(),
     };
     (name.to_owned(), kept)
-}
-
-/// The operationId of an API request, from its method and path.
-pub(crate) fn operation_of(method: &str, path: &str) -> Option<&'static str> {
-    let rest = path.strip_prefix("/v1/app/setup")?;
-    let segments: Vec<&str> = rest.split('/').skip(1).collect();
-    Some(match (method, segments.as_slice()) {
-        ("GET", []) => "getSetup",
-        ("GET", ["verifications"]) => "listVerifications",
-        ("POST", ["verifications"]) => "createVerification",
-        ("POST", ["verifications", "qr", "scan"]) => "scanVerificationQr",
-        ("GET", ["verifications", _]) => "getVerification",
-        ("POST", ["verifications", _, "accept"]) => "acceptVerification",
-        ("POST", ["verifications", _, "cancel"]) => "cancelVerification",
-        ("POST", ["verifications", _, "qr", "confirm-scanned"]) => "confirmVerificationQrScanned",
-        ("POST", ["verifications", _, "sas", "start"]) => "startVerificationSas",
-        ("POST", ["verifications", _, "sas", "confirm"]) => "confirmVerificationSas",
-        _ => return None,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::operation_of;
-
-    #[test]
-    fn operations_are_named_by_their_operation_id() {
-        assert_eq!(operation_of("GET", "/v1/app/setup"), Some("getSetup"));
-        assert_eq!(
-            operation_of("POST", "/v1/app/setup/verifications/qr/scan"),
-            Some("scanVerificationQr")
-        );
-        assert_eq!(
-            operation_of("GET", "/v1/app/setup/verifications/qr"),
-            Some("getVerification")
-        );
-        assert_eq!(
-            operation_of("POST", "/v1/app/setup/verifications/a%2Fb/sas/confirm"),
-            Some("confirmVerificationSas")
-        );
-        assert_eq!(operation_of("DELETE", "/v1/app/setup"), None);
-        assert_eq!(operation_of("GET", "/_fake/requests"), None);
-    }
 }

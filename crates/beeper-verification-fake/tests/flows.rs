@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use beeper_verification_client::types;
-use beeper_verification_fake::{FakeServer, PeerMethod, PeerRequest};
+use beeper_verification_fake::{FakeServer, Operation, PeerMethod, PeerRequest};
 use common::{actions, client, id, poll_until, verification};
 
 #[tokio::test]
@@ -381,5 +381,8 @@ async fn two_hundred_verifications_in_parallel_keep_their_own_state() {
         assert!(ids.insert(vid), "IDs are unique");
     }
     assert_eq!(ids.len(), 200);
-    assert_eq!(server.requests_for("createVerification").len(), 200);
+    assert_eq!(
+        server.requests_for(Operation::CreateVerification).len(),
+        200
+    );
 }

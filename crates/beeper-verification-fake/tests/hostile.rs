@@ -249,6 +249,29 @@ async fn control_errors_use_the_apis_error_body() {
             assert_eq!(issue["path"][1], field, "{response:?}");
         }
     }
+    // A misspelt operation would otherwise make a fault that never matches.
+    let typo = br#"{"kind":"status","status":500,"operation":"confirmVerificationSass"}"#;
+    let response = raw(
+        &server,
+        &format!("POST /_fake/faults HTTP/1.1\r\n{json}"),
+        typo,
+    )
+    .await;
+    assert_api_error(&response, 422, "VALIDATION_ERROR");
+    let issue = &response.json()["details"]["issues"][0];
+    assert_eq!(
+        issue["path"],
+        serde_json::json!(["body", "operation"]),
+        "{issue}"
+    );
+    assert_eq!(issue["code"], "invalid_enum_value", "{issue}");
+    assert!(
+        issue["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("confirmVerificationSas")),
+        "the message lists the operations: {issue}"
+    );
+
     let response = raw(
         &server,
         &format!("PUT /_fake/session HTTP/1.1\r\n{json}"),

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use beeper_verification_client::{Error, types};
-use beeper_verification_fake::{FakeServer, Fault};
+use beeper_verification_fake::{FakeServer, Fault, Operation};
 use common::{client, id, verification};
 use serde_json::{Value, json};
 
@@ -175,7 +175,7 @@ async fn unknown_routes_and_methods_get_json_errors() {
 #[tokio::test]
 async fn a_status_fault_answers_the_next_n_requests_then_stops() {
     let server = FakeServer::start().await.expect("starts");
-    server.add_fault(Fault::status(503).on("getSetup").times(2));
+    server.add_fault(Fault::status(503).on(Operation::GetSetup).times(2));
     let client = client(&server);
     for _ in 0..2 {
         match client.get_setup().await {
@@ -244,7 +244,11 @@ async fn a_dropped_connection_is_a_transport_error() {
 #[tokio::test]
 async fn a_malformed_json_fault_does_not_decode() {
     let server = FakeServer::start().await.expect("starts");
-    server.add_fault(Fault::malformed_json().on("listVerifications").times(1));
+    server.add_fault(
+        Fault::malformed_json()
+            .on(Operation::ListVerifications)
+            .times(1),
+    );
     let result = client(&server).list_verifications().await;
     assert!(
         matches!(result, Err(Error::InvalidResponsePayload(..))),
@@ -280,7 +284,7 @@ async fn an_unknown_enum_fault_sends_a_state_the_spec_does_not_know() {
 #[tokio::test(start_paused = true)]
 async fn a_latency_fault_delays_the_response() {
     let server = FakeServer::start().await.expect("starts");
-    server.add_fault(Fault::latency(Duration::from_secs(30)).on("getSetup"));
+    server.add_fault(Fault::latency(Duration::from_secs(30)).on(Operation::GetSetup));
     let started = tokio::time::Instant::now();
     client(&server).get_setup().await.expect("200");
     assert!(
@@ -304,7 +308,7 @@ async fn every_request_is_recorded_with_method_path_headers_and_body() {
         (r.method.as_str(), r.path.as_str()),
         ("POST", "/v1/app/setup/verifications/a%2Fb/cancel")
     );
-    assert_eq!(r.operation.as_deref(), Some("cancelVerification"));
+    assert_eq!(r.operation, Some(Operation::CancelVerification));
     assert_eq!(r.header("Authorization"), Some("Bearer [redacted]"));
     assert_eq!(r.body, r#"{"code":"m.user"}"#);
     server.clear_requests();
