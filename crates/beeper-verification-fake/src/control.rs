@@ -16,8 +16,10 @@ use crate::faults::Fault;
 use crate::http::{ApiError, PathId, parse_body};
 use crate::peer::{Peer, PeerRequest};
 use crate::record::RecordedRequest;
+use crate::session::SessionState;
+use crate::shared::PeerMethod;
 use crate::shared::Shared;
-use crate::state::Refusal;
+use crate::state::{Purpose, Refusal};
 
 type AppState = State<Arc<Shared>>;
 
@@ -55,20 +57,20 @@ fn peer(shared: Arc<Shared>) -> Peer {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RequestBody {
-    purpose: Option<String>,
-    methods: Option<Vec<String>>,
+    purpose: Option<Purpose>,
+    methods: Option<Vec<PeerMethod>>,
 }
 
 async fn request(State(shared): AppState, body: Bytes) -> Result<Json<Value>, ApiError> {
     let body: RequestBody = parse_body(&body)?;
     let mut options = PeerRequest::default();
     if let Some(purpose) = body.purpose {
-        options.purpose = purpose;
+        options = options.purpose(purpose);
     }
     if let Some(methods) = body.methods {
-        options.sas = methods.iter().any(|m| m == "sas");
-        options.qr = methods.iter().any(|m| m == "qr");
+        options = options.methods(&methods);
     }
     Ok(Json(json!({ "id": peer(shared).request_with(options) })))
 }
@@ -87,6 +89,7 @@ async fn peer_qr(State(shared): AppState, PathId(id): PathId) -> Result<Json<Val
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct EndBody {
     code: Option<String>,
     reason: Option<String>,
@@ -135,8 +138,9 @@ async fn clear_requests(State(shared): AppState) -> StatusCode {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SessionBody {
-    state: String,
+    state: SessionState,
 }
 
 async fn set_session(State(shared): AppState, body: Bytes) -> Result<StatusCode, ApiError> {

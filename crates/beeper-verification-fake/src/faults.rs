@@ -41,6 +41,7 @@ pub enum FaultKind {
 /// than ignored, so a typo cannot turn a fault for one operation into a fault for all of them.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "FaultJson")]
+#[non_exhaustive]
 pub struct Fault {
     /// What goes wrong.
     pub kind: FaultKind,

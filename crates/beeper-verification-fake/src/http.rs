@@ -20,7 +20,7 @@ use crate::Operation;
 use crate::faults::{self, FaultKind};
 use crate::record::{RecordedRequest, recorded_header};
 use crate::shared::Shared;
-use crate::state::{NewVerification, Refusal, World};
+use crate::state::{NewVerification, Purpose, Refusal, World};
 
 /// The largest request body the fake reads.
 const MAX_BODY: usize = 64 * 1024;
@@ -400,16 +400,13 @@ async fn create(
     body: Bytes,
 ) -> ApiResult<wire::VerificationSessionResponse> {
     let params: wire::CreateVerificationRequest = parse_body(&body)?;
-    let purpose = params.purpose.map(|p| p.0);
-    if let Some(p) = purpose
-        .as_deref()
-        .filter(|p| !["login", "device"].contains(p))
-    {
-        return Err(invalid_field(
-            "purpose",
-            format!("purpose must be `login` or `device`, not `{p}`"),
-        ));
-    }
+    let purpose = match params.purpose {
+        Some(p) => Some(
+            p.0.parse::<Purpose>()
+                .map_err(|e| invalid_field("purpose", e.to_string()))?,
+        ),
+        None => None,
+    };
     let options = NewVerification {
         incoming: false,
         purpose,

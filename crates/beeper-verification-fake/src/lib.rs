@@ -33,6 +33,7 @@ mod operation;
 mod peer;
 mod record;
 mod sas;
+mod session;
 mod shared;
 mod state;
 
@@ -48,8 +49,9 @@ pub use names::UnknownName;
 pub use operation::Operation;
 pub use peer::{Peer, PeerRequest};
 pub use record::RecordedRequest;
-pub use shared::{AutoPeer, PeerMethod};
-pub use state::Refusal;
+pub use session::SessionState;
+pub use shared::PeerMethod;
+pub use state::{Purpose, Refusal, VerificationAction, VerificationState};
 
 /// How long a verification may take before it is cancelled with `m.timeout`, as in Matrix.
 pub const DEFAULT_VERIFICATION_TIMEOUT: Duration = Duration::from_secs(600);
@@ -72,9 +74,9 @@ pub struct FakeServer {
 pub struct FakeServerBuilder {
     port: u16,
     token: Option<String>,
-    auto_peer: Option<AutoPeer>,
+    auto_peer: Option<shared::AutoPeer>,
     verification_timeout: Duration,
-    session_state: String,
+    session_state: SessionState,
     seed: Option<u64>,
     record_size: usize,
 }
@@ -86,7 +88,7 @@ impl Default for FakeServerBuilder {
             token: None,
             auto_peer: None,
             verification_timeout: DEFAULT_VERIFICATION_TIMEOUT,
-            session_state: "needs-verification".to_owned(),
+            session_state: SessionState::NeedsVerification,
             seed: None,
             record_size: DEFAULT_RECORD_SIZE,
         }
@@ -108,7 +110,7 @@ impl FakeServerBuilder {
 
     /// Lets the other device play its side of each flow by itself, after `delay` per move.
     pub fn auto_peer(mut self, method: PeerMethod, delay: Duration) -> Self {
-        self.auto_peer = Some(AutoPeer { delay, method });
+        self.auto_peer = Some(shared::AutoPeer { delay, method });
         self
     }
 
@@ -119,9 +121,9 @@ impl FakeServerBuilder {
         self
     }
 
-    /// The session state to start in (default `needs-verification`).
-    pub fn session_state(mut self, state: impl Into<String>) -> Self {
-        self.session_state = state.into();
+    /// The session state to start in (default [`SessionState::NeedsVerification`]).
+    pub fn session_state(mut self, state: SessionState) -> Self {
+        self.session_state = state;
         self
     }
 
@@ -252,9 +254,9 @@ impl FakeServer {
         self.shared.requests().clear();
     }
 
-    /// Sets the session state (`session.state`), such as `needs-login` or `ready`.
-    pub fn set_session_state(&self, state: impl Into<String>) {
-        self.shared.world().session_state = state.into();
+    /// Sets the session state (`session.state`), such as [`SessionState::NeedsLogin`].
+    pub fn set_session_state(&self, state: SessionState) {
+        self.shared.world().session_state = state;
     }
 
     /// Stops serving and waits until the server has stopped.

@@ -6,21 +6,26 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::faults::Fault;
+use crate::names::named_enum;
 use crate::record::Record;
-use crate::state::{Refusal, State, World};
+use crate::state::{Refusal, VerificationState, World};
 
-/// Which flow the automatic peer plays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PeerMethod {
-    /// Accept this device's request, wait for it to start the emoji comparison, confirm.
-    Sas,
-    /// Accept this device's request, scan its QR code, and wait for it to confirm the scan.
-    Qr,
+named_enum! {
+    /// A verification method, as `methods` spells it: which flow the automatic peer plays, and
+    /// which methods the other device offers (`POST /_fake/peer/requests`).
+    pub enum PeerMethod("verification method") {
+        /// Emoji comparison: accept this device's request, wait for it to start the emoji
+        /// comparison, confirm.
+        Sas = "sas",
+        /// QR code: accept this device's request, scan its QR code, and wait for it to
+        /// confirm the scan.
+        Qr = "qr",
+    }
 }
 
 /// The automatic peer: plays the other side of each verification by itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AutoPeer {
+pub(crate) struct AutoPeer {
     /// How long the other device takes for each move.
     pub delay: Duration,
     /// Which flow it plays.
@@ -110,11 +115,11 @@ impl Shared {
         let mut world = self.world();
         let Ok(t) = world.get(id) else { return false };
         let moved = match (t.state, method) {
-            (State::Requested, _) if !t.incoming => world.peer_accept(id),
-            (State::Ready, PeerMethod::Qr) if t.methods.contains(&"qr") => {
+            (VerificationState::Requested, _) if !t.incoming => world.peer_accept(id),
+            (VerificationState::Ready, PeerMethod::Qr) if t.methods.contains(&"qr") => {
                 world.peer_scan_our_qr(id)
             }
-            (State::SasReady, _) if !t.peer_confirmed_sas => world.peer_confirm_sas(id),
+            (VerificationState::SasReady, _) if !t.peer_confirmed_sas => world.peer_confirm_sas(id),
             _ => return false,
         };
         moved.is_ok()

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use beeper_verification_client::types;
-use beeper_verification_fake::{FakeServer, Operation, PeerMethod, PeerRequest};
+use beeper_verification_fake::{FakeServer, Operation, PeerMethod, PeerRequest, Purpose};
 use common::{actions, client, id, poll_until, verification};
 
 #[tokio::test]
@@ -96,11 +96,11 @@ async fn the_emoji_flow_driven_by_hand() {
 async fn the_qr_flow_of_an_incoming_request() {
     let server = FakeServer::start().await.expect("starts");
     let client = client(&server);
-    let vid = server.peer().request_with(PeerRequest {
-        purpose: "login".into(),
-        sas: false,
-        qr: true,
-    });
+    let vid = server.peer().request_with(
+        PeerRequest::default()
+            .purpose(Purpose::Login)
+            .methods(&[PeerMethod::Qr]),
+    );
 
     let incoming = verification(
         client

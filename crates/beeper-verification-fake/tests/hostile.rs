@@ -226,6 +226,26 @@ async fn control_errors_use_the_apis_error_body() {
         ),
         (
             "/_fake/peer/requests".to_owned(),
+            r#"{"methods":["sass"]}"#,
+            Some("methods"),
+        ),
+        (
+            "/_fake/peer/requests".to_owned(),
+            r#"{"purpose":"fun"}"#,
+            Some("purpose"),
+        ),
+        (
+            "/_fake/peer/requests".to_owned(),
+            r#"{"method":["qr"]}"#,
+            Some("method"),
+        ),
+        (
+            "/_fake/session".to_owned(),
+            r#"{"state":"readdy"}"#,
+            Some("state"),
+        ),
+        (
+            "/_fake/peer/requests".to_owned(),
             r#"{"methods":"sas"}"#,
             Some("methods"),
         ),
@@ -236,9 +256,14 @@ async fn control_errors_use_the_apis_error_body() {
         ),
         (format!("/_fake/peer/{vid}/fail"), "\"\"", None),
     ] {
+        let method = if path == "/_fake/session" {
+            "PUT"
+        } else {
+            "POST"
+        };
         let response = raw(
             &server,
-            &format!("POST {path} HTTP/1.1\r\n{json}"),
+            &format!("{method} {path} HTTP/1.1\r\n{json}"),
             body.as_bytes(),
         )
         .await;
