@@ -139,18 +139,45 @@ async fn main() -> ExitCode {
     println!("BEEPER_ACCESS_TOKEN={}", server.token());
     match options.auto_peer {
         Some(method) => println!(
-            "automatic peer: {method:?} flow, {:?} per move",
-            options.peer_delay
+            "automatic peer: plays the {} flow, {} s per move",
+            method.human_name(),
+            options.peer_delay.as_secs_f64()
         ),
         None => println!("automatic peer: off (drive the other device under /_fake/peer/)"),
     }
+    // Listen before saying so: a Ctrl-C right after the prompt must stop it cleanly too.
+    let ctrl_c = match listen_for_ctrl_c() {
+        Ok(ctrl_c) => ctrl_c,
+        Err(e) => {
+            eprintln!("error: cannot listen for Ctrl-C: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     println!("Press Ctrl-C to stop.");
-    if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("error: cannot wait for Ctrl-C: {e}");
-    }
+    ctrl_c.await;
     server.shutdown().await;
     println!("stopped");
     ExitCode::SUCCESS
+}
+
+/// Ctrl-C (SIGINT), listened for from the moment this returns.
+fn listen_for_ctrl_c() -> std::io::Result<impl Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            interrupt.recv().await;
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                eprintln!("error: cannot wait for Ctrl-C: {e}");
+            }
+        })
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,22 @@ named_enum! {
     }
 }
 
+impl PeerMethod {
+    /// What a person calls it: `emoji comparison` or `QR code`.
+    ///
+    /// ```
+    /// use beeper_verification_fake::PeerMethod;
+    ///
+    /// assert_eq!(PeerMethod::Sas.human_name(), "emoji comparison");
+    /// ```
+    pub fn human_name(self) -> &'static str {
+        match self {
+            Self::Sas => "emoji comparison",
+            Self::Qr => "QR code",
+        }
+    }
+}
+
 /// The automatic peer: plays the other side of each verification by itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct AutoPeer {

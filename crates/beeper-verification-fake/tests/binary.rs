@@ -86,7 +86,7 @@ async fn it_prints_what_it_serves_and_stops_on_ctrl_c() {
         running
             .printed
             .iter()
-            .any(|l| l.starts_with("automatic peer: ")),
+            .any(|l| l == "automatic peer: plays the QR code flow, 0.1 s per move"),
         "{:?}",
         running.printed
     );
@@ -101,8 +101,17 @@ async fn it_prints_what_it_serves_and_stops_on_ctrl_c() {
 
 #[tokio::test]
 async fn the_token_can_come_from_the_environment() {
-    let running = start(&[], &[("BEEPER_FAKE_TOKEN", "from-the-environment")]);
+    let running = start(
+        &["--auto-peer"],
+        &[("BEEPER_FAKE_TOKEN", "from-the-environment")],
+    );
     assert_eq!(running.token, "from-the-environment");
+    let named = "automatic peer: plays the emoji comparison flow, 1 s per move";
+    assert!(
+        running.printed.iter().any(|l| l == named),
+        "{:?}",
+        running.printed
+    );
     running.interrupt();
 }
 
