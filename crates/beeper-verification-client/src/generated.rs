@@ -982,7 +982,7 @@ Known values: `requested`, `ready`, `sas_ready`, `qr_scanned`, `done`, `cancelle
 #[derive(Clone, Debug)]
 /**Client for Beeper Desktop API - device verification
 
-The device-verification part of the Beeper Desktop API: read the app's sign-in and encrypted messaging setup state, and make this device trusted by comparing emoji (SAS) or scanning a QR code with another signed-in device. Served by Beeper Desktop and Beeper Server on localhost. Every response carries the header `X-Beeper-Desktop-Version`.
+The device-verification part of the Beeper Desktop API: read the app's sign-in and encrypted messaging setup state, and make this device trusted by comparing emoji (SAS) or scanning a QR code with another signed-in device. Served by Beeper Desktop and Beeper Server on localhost. Every response carries the header `X-Beeper-Desktop-Version`, the version of the app that answered (see `components.headers`).
 
 Version: 0.1.0*/
 pub struct Client {

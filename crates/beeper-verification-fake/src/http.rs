@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -124,10 +124,24 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         ))
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), record))
         .layer(middleware::from_fn(crate::guard::loopback_host))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            desktop_version,
+        ))
         .with_state(shared)
 }
 
 // --- Middleware -----------------------------------------------------------------------------
+
+/// The header Beeper Desktop sends with every response, refusals and faults included.
+async fn desktop_version(State(shared): AppState, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(
+        HeaderName::from_static("x-beeper-desktop-version"),
+        shared.desktop_version.clone(),
+    );
+    response
+}
 
 async fn record(State(shared): AppState, request: Request, next: Next) -> Response {
     shared

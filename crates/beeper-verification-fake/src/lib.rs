@@ -56,6 +56,10 @@ pub use state::{Purpose, Refusal, VerificationAction, VerificationState};
 /// How long a verification may take before it is cancelled with `m.timeout`, as in Matrix.
 pub const DEFAULT_VERIFICATION_TIMEOUT: Duration = Duration::from_secs(600);
 
+/// The version the fake reports in the `X-Beeper-Desktop-Version` header of every response
+/// unless told otherwise ([`FakeServerBuilder::desktop_version`]).
+pub const DEFAULT_DESKTOP_VERSION: &str = "0.0.0-fake";
+
 /// How many of the latest requests the record keeps unless told otherwise
 /// ([`FakeServerBuilder::record_size`]).
 pub const DEFAULT_RECORD_SIZE: usize = 1000;
@@ -79,6 +83,7 @@ pub struct FakeServerBuilder {
     session_state: SessionState,
     seed: Option<u64>,
     record_size: usize,
+    desktop_version: String,
 }
 
 impl Default for FakeServerBuilder {
@@ -91,6 +96,7 @@ impl Default for FakeServerBuilder {
             session_state: SessionState::NeedsVerification,
             seed: None,
             record_size: DEFAULT_RECORD_SIZE,
+            desktop_version: DEFAULT_DESKTOP_VERSION.to_owned(),
         }
     }
 }
@@ -134,6 +140,10 @@ impl FakeServerBuilder {
         self
     }
 
+    /// The version the fake reports in the `X-Beeper-Desktop-Version` header of every response
+    /// unless told otherwise ([`FakeServerBuilder::desktop_version`]).
+    pub const DEFAULT_DESKTOP_VERSION: &str = "0.0.0-fake";
+
     /// How many of the latest requests the record keeps for [`FakeServer::requests`]
     /// (default [`DEFAULT_RECORD_SIZE`]); when it is full, the oldest goes. `0` turns the record
     /// off, for load tests. [`FakeServer::request_count`] counts every request either way.
@@ -145,8 +155,31 @@ impl FakeServerBuilder {
         self
     }
 
+    /// The version every response reports in its `X-Beeper-Desktop-Version` header, as Beeper
+    /// Desktop does (default [`DEFAULT_DESKTOP_VERSION`]). It must be a valid header value
+    /// (visible ASCII and spaces), or [`start`](Self::start) fails.
+    pub fn desktop_version(mut self, version: impl Into<String>) -> Self {
+        self.desktop_version = version.into();
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
+    ///
+    /// Fails if the port cannot be bound, or with [`std::io::ErrorKind::InvalidInput`] if the
+    /// [`desktop_version`](Self::desktop_version) cannot be a header value.
     pub async fn start(self) -> std::io::Result<FakeServer> {
+        let desktop_version = axum::http::HeaderValue::from_str(&self.desktop_version)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!(
+                        "the desktop version {:?} cannot be sent as a header value",
+                        self.desktop_version
+                    ),
+                )
+            })?;
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))
                 .await?;
@@ -168,6 +201,7 @@ impl FakeServerBuilder {
             self.auto_peer,
             tokio::runtime::Handle::current(),
             self.record_size,
+            desktop_version,
         ));
         let app = http::router(Arc::clone(&shared));
         let (stop, stopped) = oneshot::channel::<()>();
@@ -207,6 +241,12 @@ impl FakeServer {
     /// The access token the fake accepts.
     pub fn token(&self) -> &str {
         &self.shared.token
+    }
+
+    /// The version it reports in the `X-Beeper-Desktop-Version` header of every response.
+    pub fn desktop_version(&self) -> &str {
+        // Set from a `String`, so it is valid UTF-8.
+        self.shared.desktop_version.to_str().unwrap_or_default()
     }
 
     /// The other device, to drive by hand.

@@ -66,6 +66,23 @@ struct Options {
         value_parser = one_of::<SessionState>(SessionState::ALL.iter().map(|s| s.as_str())),
     )]
     session_state: SessionState,
+
+    /// The version to report in the X-Beeper-Desktop-Version header of every response.
+    #[arg(
+        long,
+        value_name = "VERSION",
+        default_value = beeper_verification_fake::DEFAULT_DESKTOP_VERSION,
+        value_parser = header_value,
+    )]
+    desktop_version: String,
+}
+
+/// Text that can be sent as a header value: not empty, visible ASCII and spaces.
+fn header_value(value: &str) -> Result<String, String> {
+    match axum::http::HeaderValue::from_str(value) {
+        Ok(header) if !header.is_empty() => Ok(value.to_owned()),
+        _ => Err("give visible text, such as 4.1.2; it is sent as a header value".to_owned()),
+    }
 }
 
 /// Reads one of `names` into a `T`; clap lists the names in the help and in its error.
@@ -114,7 +131,8 @@ async fn main() -> ExitCode {
         .port(options.port)
         .verification_timeout(options.timeout)
         .record_size(options.record)
-        .session_state(options.session_state);
+        .session_state(options.session_state)
+        .desktop_version(options.desktop_version);
     if let Some(token) = options.token {
         builder = builder.token(token);
     }
@@ -217,6 +235,8 @@ mod tests {
             "20",
             "--session-state",
             "needs-login",
+            "--desktop-version",
+            "4.1.2",
         ])
         .expect("valid");
         assert_eq!((parsed.port, parsed.token.as_deref()), (23373, Some("t")));
@@ -227,6 +247,7 @@ mod tests {
         );
         assert_eq!((parsed.seed, parsed.record), (Some(7), 20));
         assert_eq!(parsed.session_state, SessionState::NeedsLogin);
+        assert_eq!(parsed.desktop_version, "4.1.2");
     }
 
     #[test]
@@ -238,6 +259,10 @@ mod tests {
         );
         assert_eq!(parsed.record, beeper_verification_fake::DEFAULT_RECORD_SIZE);
         assert_eq!(parsed.session_state, SessionState::NeedsVerification);
+        assert_eq!(
+            parsed.desktop_version,
+            beeper_verification_fake::DEFAULT_DESKTOP_VERSION
+        );
         assert_eq!((parsed.auto_peer, parsed.seed), (None, None));
         assert_eq!(parse(&["--record", "off"]).map(|o| o.record).ok(), Some(0));
     }
@@ -265,6 +290,8 @@ mod tests {
             message.contains("sas") && message.contains("qr"),
             "{message}"
         );
+        let (_, message) = error(&["--desktop-version", "4\n1"]).expect("an error");
+        assert!(message.contains("header value"), "{message}");
         let (_, message) = error(&["--record", "lots"]).expect("an error");
         assert!(message.contains("off"), "{message}");
         for (flag, value) in [

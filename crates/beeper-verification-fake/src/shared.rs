@@ -58,6 +58,8 @@ pub(crate) struct Shared {
     runtime: tokio::runtime::Handle,
     /// When the server started, on tokio's clock.
     pub started: Instant,
+    /// The `X-Beeper-Desktop-Version` of every response.
+    pub desktop_version: axum::http::HeaderValue,
     /// How many requests arrived, recorded or not.
     pub received: std::sync::atomic::AtomicU64,
 }
@@ -74,6 +76,7 @@ impl Shared {
         auto_peer: Option<AutoPeer>,
         runtime: tokio::runtime::Handle,
         record_size: usize,
+        desktop_version: axum::http::HeaderValue,
     ) -> Self {
         Self {
             world: Mutex::new(world),
@@ -83,6 +86,7 @@ impl Shared {
             auto_peer,
             runtime,
             started: Instant::now(),
+            desktop_version,
             received: std::sync::atomic::AtomicU64::new(0),
         }
     }

@@ -403,3 +403,120 @@ async fn shutdown_stops_serving() {
     server.shutdown().await;
     assert!(reqwest::get(format!("{base}/v1/app/setup")).await.is_err());
 }
+
+#[tokio::test]
+async fn every_response_carries_the_desktop_version() {
+    let server = FakeServer::builder()
+        .desktop_version("4.1.2-test")
+        .start()
+        .await
+        .expect("starts");
+    assert_eq!(server.desktop_version(), "4.1.2-test");
+    let vid = server.peer().request();
+    let token = server.token().to_owned();
+    let auth = format!("authorization: Bearer {token}\r\n");
+    let json = "content-type: application/json\r\n";
+    server.add_fault(Fault::status(503).on(Operation::ListVerifications).times(1));
+    server.add_fault(Fault::malformed_json().on(Operation::GetSetup).times(1));
+    for (head, body, status) in [
+        (
+            format!("GET /v1/app/setup HTTP/1.1\r\nhost: localhost\r\n{auth}"),
+            "",
+            200,
+        ),
+        (
+            format!("GET /v1/app/setup/verifications HTTP/1.1\r\nhost: localhost\r\n{auth}"),
+            "",
+            503,
+        ),
+        (
+            format!("GET /v1/app/setup HTTP/1.1\r\nhost: localhost\r\n{auth}"),
+            "",
+            200,
+        ),
+        (
+            format!("GET /v1/app/setup/verifications/{vid} HTTP/1.1\r\nhost: localhost\r\n"),
+            "",
+            401,
+        ),
+        (
+            format!("GET /v1/app/setup/verifications/nope HTTP/1.1\r\nhost: localhost\r\n{auth}"),
+            "",
+            404,
+        ),
+        (
+            format!("DELETE /v1/app/setup HTTP/1.1\r\nhost: localhost\r\n{auth}"),
+            "",
+            405,
+        ),
+        (
+            format!(
+                "POST /v1/app/setup/verifications/{vid}/sas/confirm HTTP/1.1\r\nhost: localhost\r\n{auth}"
+            ),
+            "",
+            409,
+        ),
+        (
+            format!(
+                "POST /v1/app/setup/verifications/qr/scan HTTP/1.1\r\nhost: localhost\r\n{auth}{json}"
+            ),
+            "{}",
+            422,
+        ),
+        (
+            format!("POST /_fake/peer/requests HTTP/1.1\r\nhost: localhost\r\n{json}"),
+            "{}",
+            200,
+        ),
+        (
+            "DELETE /_fake/faults HTTP/1.1\r\nhost: localhost\r\n".to_owned(),
+            "",
+            204,
+        ),
+        (
+            "POST /_fake/faults HTTP/1.1\r\nhost: localhost\r\n".to_owned(),
+            "{}",
+            415,
+        ),
+        (
+            "GET /v1/app/setup HTTP/1.1\r\nhost: attacker.example\r\n".to_owned(),
+            "",
+            421,
+        ),
+    ] {
+        let response = common::raw(&server, &head, body.as_bytes()).await;
+        assert_eq!(response.status, status, "{head}: {response:?}");
+        assert_eq!(
+            response.header("x-beeper-desktop-version"),
+            Some("4.1.2-test"),
+            "{head}: {response:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_default_desktop_version_is_sent_and_a_bad_one_refused() {
+    let server = FakeServer::start().await.expect("starts");
+    let response = reqwest::Client::new()
+        .get(format!("{}/v1/app/setup", server.base_url()))
+        .bearer_auth(server.token())
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        response
+            .headers()
+            .get("x-beeper-desktop-version")
+            .and_then(|v| v.to_str().ok()),
+        Some(beeper_verification_fake::DEFAULT_DESKTOP_VERSION)
+    );
+    for bad in ["", "4.1\r\nset-cookie: x=y"] {
+        let error = FakeServer::builder()
+            .desktop_version(bad)
+            .start()
+            .await
+            .err()
+            .map(|e| e.kind());
+        assert_eq!(error, Some(std::io::ErrorKind::InvalidInput), "{bad:?}");
+    }
+}
