@@ -1043,7 +1043,7 @@ impl ClientHooks<RequestHooks> for &Client {}
 impl Client {
     /**Get Beeper app setup state
 
-Return the current Beeper Desktop or Beeper Server sign-in and encrypted messaging setup state. This endpoint is public before sign-in so apps can discover that sign-in is needed; after sign-in, pass a read token.
+Return the current Beeper Desktop or Beeper Server sign-in and encrypted messaging setup state. This endpoint is public before sign-in so apps can discover that sign-in is needed; after sign-in, pass a read token. So while signed out (`state: needs-login`) it answers without a token, and once signed in it answers 401 without one; a token that is sent is always checked.
 
 Sends a `GET` request to `/v1/app/setup`
 

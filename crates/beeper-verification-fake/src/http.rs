@@ -16,11 +16,11 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::Operation;
 use crate::faults::{self, FaultKind};
 use crate::record::{RecordedRequest, recorded_header};
 use crate::shared::Shared;
 use crate::state::{NewVerification, Purpose, Refusal, World};
+use crate::{Operation, SessionState};
 
 /// The largest request body the fake reads.
 const MAX_BODY: usize = 64 * 1024;
@@ -180,26 +180,29 @@ async fn record(State(shared): AppState, request: Request, next: Next) -> Respon
         .await
 }
 
+/// Lets a request through with the right bearer token. `GET /v1/app/setup` is public while
+/// signed out (`needs-login`), so that apps can discover that sign-in is needed: then it may come
+/// without a token. A token that is sent is always checked.
 async fn authenticate(State(shared): AppState, request: Request, next: Next) -> Response {
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    match given.and_then(bearer_token) {
-        Some(token) if same_secret(token, &shared.token) => next.run(request).await,
-        Some(_) => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHORIZED",
-            "Access token is invalid",
-        )
-        .into_response(),
-        None => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHORIZED",
-            "Access token is missing: send Authorization: Bearer <token>",
-        )
-        .into_response(),
-    }
+    let mut given = request.headers().get_all(header::AUTHORIZATION).iter();
+    let refused = match (given.next(), given.next()) {
+        (None, _) => {
+            let public = Operation::of(request.method().as_str(), request.uri().path())
+                == Some(Operation::GetSetup)
+                && shared.world().session_state == SessionState::NeedsLogin;
+            if public {
+                return next.run(request).await;
+            }
+            "Access token is missing: send Authorization: Bearer <token>"
+        }
+        (Some(value), None) => match value.to_str().ok().and_then(bearer_token) {
+            Some(token) if same_secret(token, &shared.token) => return next.run(request).await,
+            Some(_) => "Access token is invalid",
+            None => "The Authorization header is not `Bearer <token>`",
+        },
+        (Some(_), Some(_)) => "Send one Authorization header, not several",
+    };
+    ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", refused).into_response()
 }
 
 /// The token of an `Authorization: Bearer <token>` value. The scheme is case-insensitive and

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use beeper_verification_client::{Error, types};
-use beeper_verification_fake::{FakeServer, Fault, Operation};
+use beeper_verification_fake::{FakeServer, Fault, Operation, SessionState};
 use common::{client, id, verification};
 use serde_json::{Value, json};
 
@@ -519,4 +519,43 @@ async fn the_default_desktop_version_is_sent_and_a_bad_one_refused() {
             .map(|e| e.kind());
         assert_eq!(error, Some(std::io::ErrorKind::InvalidInput), "{bad:?}");
     }
+}
+
+#[tokio::test]
+async fn get_setup_is_public_while_signed_out_and_only_then() {
+    let server = FakeServer::builder()
+        .session_state(SessionState::NeedsLogin)
+        .start()
+        .await
+        .expect("starts");
+    let http = reqwest::Client::new();
+    let get = |path: &str, token: Option<&str>| {
+        let mut request = http.get(format!("{}{path}", server.base_url()));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let response = request.send().await.expect("answers");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let (status, session) = get("/v1/app/setup", None).await;
+    assert_eq!((status, &session["state"]), (200, &json!("needs-login")));
+    assert_eq!(get("/v1/app/setup", Some(server.token())).await.0, 200);
+    let (status, body) = get("/v1/app/setup", Some("wrong-token")).await;
+    assert_eq!(status, 401, "a token that is sent is checked: {body}");
+    assert_error_body(&body, "UNAUTHORIZED");
+    assert_eq!(
+        get("/v1/app/setup/verifications", None).await.0,
+        401,
+        "only getSetup is public"
+    );
+
+    // Signed in: the token is needed again.
+    server.set_session_state(SessionState::NeedsVerification);
+    let (status, body) = get("/v1/app/setup", None).await;
+    assert_eq!(status, 401, "{body}");
+    assert_error_body(&body, "UNAUTHORIZED");
+    assert_eq!(get("/v1/app/setup", Some(server.token())).await.0, 200);
 }
