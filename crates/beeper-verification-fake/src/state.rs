@@ -9,7 +9,7 @@
 //! `availableActions` is computed from the state, the direction and who has confirmed what. A
 //! verification not finished within the timeout becomes `cancelled` with `m.timeout`. Finished
 //! verifications stay retrievable. When one ends `done`, the session moves from
-//! `needs-verification` to `ready` and `e2ee.verified` becomes true.
+//! `needs-verification` to `ready` (and so `e2ee.verified` becomes true, see `session.rs`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -241,7 +241,6 @@ pub(crate) const OTHER_DEVICE_NAME: &str = "Beeper on the other device";
 #[derive(Debug)]
 pub(crate) struct World {
     pub session_state: SessionState,
-    pub verified: bool,
     pub verifications: BTreeMap<String, Transaction>,
     /// The most recently created verification, shown as `session.verification`.
     pub latest: Option<String>,
@@ -264,7 +263,6 @@ impl World {
     pub fn new(timeout: Duration) -> Self {
         Self {
             session_state: SessionState::NeedsVerification,
-            verified: false,
             verifications: BTreeMap::new(),
             latest: None,
             next_id: 1,
@@ -391,7 +389,6 @@ impl World {
         if let Some(t) = self.verifications.get_mut(id) {
             t.state = VerificationState::Done;
             t.error = None;
-            self.verified = true;
             if self.session_state == SessionState::NeedsVerification {
                 self.session_state = SessionState::Ready;
             }
@@ -481,30 +478,9 @@ impl World {
     // --- Wire views ------------------------------------------------------------------------
 
     pub fn session_wire(&self) -> wire::AppStateSnapshot {
-        let signed_in = self.session_state != SessionState::NeedsLogin;
         wire::AppStateSnapshot {
-            e2ee: wire::E2ee {
-                cross_signing: signed_in,
-                first_sync_done: self.session_state == SessionState::Ready,
-                has_backed_up_recovery_key: signed_in,
-                initialized: signed_in,
-                key_backup: signed_in,
-                recovery_key_generated_at: signed_in.then_some(1_700_000_000_000.0),
-                secret_storage: signed_in,
-                secrets: wire::E2eeSecrets {
-                    master_key: self.verified,
-                    megolm_backup_key: self.verified,
-                    recovery_key: self.verified,
-                    self_signing_key: self.verified,
-                    user_signing_key: self.verified,
-                },
-                verified: self.verified,
-            },
-            matrix: signed_in.then(|| wire::MatrixAccount {
-                device_id: THIS_DEVICE_ID.to_owned(),
-                homeserver: "https://matrix.beeper.com".to_owned(),
-                user_id: USER_ID.to_owned(),
-            }),
+            e2ee: self.session_state.e2ee(),
+            matrix: self.session_state.account(),
             state: wire::SessionState(self.session_state.as_str().to_owned()),
             verification: self
                 .latest
@@ -532,10 +508,6 @@ impl World {
         }
     }
 }
-
-/// This device's ID and the signed-in user, as the fake reports them.
-pub(crate) const THIS_DEVICE_ID: &str = "THISDEVICE";
-pub(crate) const USER_ID: &str = "@fake-user:beeper.com";
 
 #[cfg(test)]
 mod tests {
@@ -584,7 +556,7 @@ mod tests {
         w.peer_confirm_sas(&id).expect("peer confirms");
         assert_eq!(w.get(&id).map(|t| t.state), Ok(VerificationState::Done));
         assert!(actions(&w, &id).is_empty());
-        assert_eq!((w.session_state, w.verified), (SessionState::Ready, true));
+        assert_eq!(w.session_state, SessionState::Ready);
     }
 
     #[test]

@@ -559,3 +559,63 @@ async fn get_setup_is_public_while_signed_out_and_only_then() {
     assert_error_body(&body, "UNAUTHORIZED");
     assert_eq!(get("/v1/app/setup", Some(server.token())).await.0, 200);
 }
+
+#[tokio::test]
+async fn every_session_state_set_over_http_reports_consistent_flags() {
+    let server = FakeServer::start().await.expect("starts");
+    // Verify first, so that a state set later cannot inherit `verified` from the past.
+    let vid = server.peer().request();
+    let client = client(&server);
+    client.accept_verification(&id(&vid)).await.expect("200");
+    server.peer().scan_our_qr(&vid).expect("scans");
+    client
+        .confirm_verification_qr_scanned(&id(&vid))
+        .await
+        .expect("200");
+    for state in SessionState::ALL {
+        let body = format!(r#"{{"state":"{state}"}}"#);
+        let (status, _) = send(&server, reqwest::Method::PUT, "/_fake/session", Some(&body)).await;
+        assert_eq!(status, 204, "{state}");
+        let (_, session) = send(&server, reqwest::Method::GET, "/v1/app/setup", None).await;
+        assert_eq!(session["state"], state.as_str());
+        let e2ee = &session["e2ee"];
+        let flag = |name: &str| {
+            e2ee[name]
+                .as_bool()
+                .unwrap_or_else(|| panic!("{name}: {e2ee}"))
+        };
+        let secrets: Vec<bool> = e2ee["secrets"]
+            .as_object()
+            .map(|s| s.values().filter_map(Value::as_bool).collect())
+            .unwrap_or_default();
+        assert_eq!(secrets.len(), 5, "{e2ee}");
+        let signed_in = session.get("matrix").is_some();
+        // What one flag needs before it can be true.
+        assert!(!flag("initialized") || signed_in, "{state}: {session}");
+        assert!(
+            !flag("crossSigning") || flag("initialized"),
+            "{state}: {e2ee}"
+        );
+        assert!(!flag("verified") || flag("crossSigning"), "{state}: {e2ee}");
+        assert!(
+            secrets.iter().all(|s| !s || flag("verified")),
+            "{state}: {e2ee}"
+        );
+        assert!(
+            !flag("firstSyncDone") || secrets.iter().all(|s| *s),
+            "{state}: {e2ee}"
+        );
+        assert_eq!(
+            flag("firstSyncDone"),
+            *state == SessionState::Ready,
+            "{state}"
+        );
+        if *state == SessionState::NeedsLogin {
+            assert!(!signed_in, "no account: {session}");
+            assert!(!flag("verified") && secrets.iter().all(|s| !s), "{e2ee}");
+        }
+        if *state == SessionState::NeedsVerification {
+            assert!(flag("crossSigning") && !flag("verified"), "{e2ee}");
+        }
+    }
+}
