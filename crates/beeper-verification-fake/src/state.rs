@@ -7,8 +7,8 @@
 //! ```
 //!
 //! `availableActions` is computed from the state, the direction and who has confirmed what. A
-//! verification not finished within the timeout becomes `cancelled` with `m.timeout`. Finished
-//! verifications stay retrievable. When one ends `done`, the session moves from
+//! verification not finished within the timeout becomes `cancelled` with `m.timeout`. Ended
+//! verifications leave the list but stay retrievable by ID. When one ends `done`, the session moves from
 //! `needs-verification` to `ready` (and so `e2ee.verified` becomes true, see `session.rs`).
 
 use std::collections::BTreeMap;
@@ -497,12 +497,14 @@ impl World {
         }
     }
 
-    /// Pending and active verifications, and finished ones too (they stay retrievable).
+    /// Pending and active verifications, as the documentation says ("List pending and active
+    /// device verifications"): ended ones are left out, though they stay retrievable by ID.
     pub fn list_wire(&self) -> wire::VerificationListResponse {
         wire::VerificationListResponse {
             items: self
                 .verifications
                 .values()
+                .filter(|t| !t.state.is_ended())
                 .map(Transaction::to_wire)
                 .collect(),
         }

@@ -81,15 +81,47 @@ async fn the_emoji_flow_driven_by_hand() {
         ("ready", true)
     );
     let listed = client.list_verifications().await.expect("200").into_inner();
-    assert_eq!(
-        listed
-            .items
-            .iter()
-            .map(|v| v.state.0.as_str())
-            .collect::<Vec<_>>(),
-        ["done"],
-        "finished ones stay listed"
-    );
+    assert!(listed.items.is_empty(), "an ended one is not listed");
+}
+
+#[tokio::test]
+async fn the_list_shows_pending_and_active_verifications_only() {
+    let server = FakeServer::start().await.expect("starts");
+    let client = client(&server);
+    let peer = server.peer();
+    let pending = peer.request();
+    let active = peer.request();
+    client.accept_verification(&id(&active)).await.expect("200");
+    let cancelled = peer.request();
+    peer.cancel(&cancelled, None, None).expect("cancels");
+    let failed = peer.request();
+    peer.fail(&failed, "m.key_mismatch", "Keys did not match")
+        .expect("fails");
+    let done = peer.request();
+    client.accept_verification(&id(&done)).await.expect("200");
+    peer.scan_our_qr(&done).expect("scans");
+    client
+        .confirm_verification_qr_scanned(&id(&done))
+        .await
+        .expect("200");
+
+    let listed = client.list_verifications().await.expect("200").into_inner();
+    let ids: Vec<&str> = listed.items.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(ids, [pending.as_str(), active.as_str()]);
+    for (ended, state) in [
+        (&cancelled, "cancelled"),
+        (&failed, "error"),
+        (&done, "done"),
+    ] {
+        let v = verification(
+            client
+                .get_verification(&id(ended))
+                .await
+                .expect("an ended one stays retrievable")
+                .into_inner(),
+        );
+        assert_eq!(v.state.0, state);
+    }
 }
 
 #[tokio::test]
