@@ -2,8 +2,8 @@
 //!
 //! Nobody can run Beeper Desktop in CI. This crate serves the same 10 operations as
 //! `openapi/beeper-verification.yaml`, on 127.0.0.1, with the verification state machine behind
-//! them, a simulated other device, faults on demand, and a record of every request. Use it to
-//! test code that drives a verification, in Rust or, through the `beeper-verification-fake`
+//! them, a simulated other device, faults on demand, and a record of the latest requests. Use it
+//! to test code that drives a verification, in Rust or, through the `beeper-verification-fake`
 //! binary, in any language.
 //!
 //! ```
@@ -19,8 +19,38 @@
 //! # }
 //! ```
 //!
-//! The state machine, the automatic peer, the faults and the HTTP controls under `/_fake/` are
-//! described in the crate's README.
+//! Options, faults and the record: the code under test meets a 503 once, and the test checks
+//! what it sent.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use beeper_verification_fake::{FakeServer, Fault, Operation, PeerMethod, SessionState};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = FakeServer::builder()
+//!     .auto_peer(PeerMethod::Sas, Duration::from_millis(10))
+//!     .session_state(SessionState::NeedsVerification)
+//!     .seed(7)
+//!     .start()
+//!     .await?;
+//! server.add_fault(Fault::status(503).on(Operation::GetSetup).times(1));
+//!
+//! // The code under test:
+//! let http = reqwest::Client::new();
+//! let url = format!("{}/v1/app/setup", server.base_url());
+//! let first = http.get(&url).bearer_auth(server.token()).send().await?;
+//! let second = http.get(&url).bearer_auth(server.token()).send().await?;
+//!
+//! assert_eq!((first.status().as_u16(), second.status().as_u16()), (503, 200));
+//! assert_eq!(server.requests_for(Operation::GetSetup).len(), 2);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The state machine, the session states, the automatic peer, the faults, the record, what the
+//! fake refuses and the HTTP controls under `/_fake/` are described in the crate's README.
 
 #![warn(missing_docs)]
 
@@ -228,7 +258,8 @@ impl FakeServer {
         Self::builder().start().await
     }
 
-    /// Options: port, token, automatic peer, verification timeout.
+    /// Options: port, token, automatic peer, verification timeout, session state, seed, record
+    /// size, desktop version.
     pub fn builder() -> FakeServerBuilder {
         FakeServerBuilder::default()
     }
