@@ -310,7 +310,7 @@ fn expire_states(value: &mut Value) {
     }
 }
 
-pub(crate) async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
+async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "NOT_FOUND",
