@@ -3,7 +3,7 @@
 //! copy, so the two cannot drift apart unnoticed.)
 
 use beeper_verification::{Client, CreateVerification, VerificationState};
-use beeper_verification_fake::FakeServer;
+use beeper_verification_fake::{FakeServer, Operation};
 
 #[tokio::test]
 async fn my_screen_shows_the_emoji() {
@@ -30,5 +30,8 @@ async fn my_screen_shows_the_emoji() {
     assert_eq!(verification.sas.unwrap().emojis.split(' ').count(), 7);
 
     // And it sent what it should have.
-    assert_eq!(server.requests_for("startVerificationSas").len(), 1);
+    assert_eq!(
+        server.requests_for(Operation::StartVerificationSas).len(),
+        1
+    );
 }

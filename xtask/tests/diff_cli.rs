@@ -80,7 +80,7 @@ fn the_bearer_scheme_replaced_by_an_api_key_header_breaks() {
                 json!({ "type": "apiKey", "in": "header", "name": "X-API-Key" });
             spec["security"] = json!([{ "apiKeyAuth": [] }]);
         },
-        "BREAKING    security: required security changed from bearerAuth to apiKeyAuth (10 operations)",
+        "BREAKING    security: required security changed from bearerAuth to apiKeyAuth (9 operations)",
     );
 }
 

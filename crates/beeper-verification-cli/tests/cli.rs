@@ -4,7 +4,7 @@
 
 mod common;
 
-use beeper_verification_fake::{FakeServer, PeerMethod};
+use beeper_verification_fake::{FakeServer, Operation, PeerMethod};
 use common::{auto_fake, fake, run, run_with_input};
 
 /// Starts a verification through the binary; returns its ID.
@@ -145,7 +145,10 @@ async fn verify_shows_the_emoji_and_confirms_on_yes() {
     let verified = run_with_input(Some(&server), &["verify"], "y\n").await;
     assert_eq!(verified.code, 0, "{verified:?}");
     insta::assert_snapshot!("verify_sas_screen", verified.stdout);
-    assert_eq!(server.requests_for("confirmVerificationSas").len(), 1);
+    assert_eq!(
+        server.requests_for(Operation::ConfirmVerificationSas).len(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -154,7 +157,7 @@ async fn verify_cancels_with_m_mismatched_sas_on_no() {
     let refused = run_with_input(Some(&server), &["verify"], "n\n").await;
     assert_eq!(refused.code, 4, "{refused:?}");
     assert!(refused.stderr.contains("m.mismatched_sas"), "{refused:?}");
-    let cancel = server.requests_for("cancelVerification");
+    let cancel = server.requests_for(Operation::CancelVerification);
     assert!(
         cancel.len() == 1 && cancel[0].body.contains("m.mismatched_sas"),
         "{cancel:?}"

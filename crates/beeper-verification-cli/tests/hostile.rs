@@ -197,7 +197,7 @@ async fn no_answer_at_the_prompt_cancels_with_m_user_not_a_mismatch() {
         "{}",
         run.stderr
     );
-    let cancels = server.requests_for("cancelVerification");
+    let cancels = server.requests_for(beeper_verification_fake::Operation::CancelVerification);
     assert_eq!(cancels.len(), 1, "{cancels:?}");
     let body: Value = serde_json::from_str(&cancels[0].body).expect("JSON body");
     assert_eq!(body["code"], "m.user", "not m.mismatched_sas: {body}");

@@ -982,7 +982,7 @@ Known values: `requested`, `ready`, `sas_ready`, `qr_scanned`, `done`, `cancelle
 #[derive(Clone, Debug)]
 /**Client for Beeper Desktop API - device verification
 
-The device-verification part of the Beeper Desktop API: read the app's sign-in and encrypted messaging setup state, and make this device trusted by comparing emoji (SAS) or scanning a QR code with another signed-in device. Served by Beeper Desktop and Beeper Server on localhost. Every response carries the header `X-Beeper-Desktop-Version`.
+The device-verification part of the Beeper Desktop API: read the app's sign-in and encrypted messaging setup state, and make this device trusted by comparing emoji (SAS) or scanning a QR code with another signed-in device. Served by Beeper Desktop and Beeper Server on localhost. Every response carries the header `X-Beeper-Desktop-Version`, the version of the app that answered (see `components.headers`).
 
 Version: 0.1.0*/
 pub struct Client {
@@ -1049,7 +1049,7 @@ const _: () = {
 impl Client {
     /**Get Beeper app setup state
 
-Return the current Beeper Desktop or Beeper Server sign-in and encrypted messaging setup state. This endpoint is public before sign-in so apps can discover that sign-in is needed; after sign-in, pass a read token.
+Return the current Beeper Desktop or Beeper Server sign-in and encrypted messaging setup state. This endpoint is public before sign-in so apps can discover that sign-in is needed; after sign-in, pass a read token. So while signed out (`state: needs-login`) it answers without a token, and once signed in it answers 401 without one; a token that is sent is always checked.
 
 Sends a `GET` request to `/v1/app/setup`
 

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::body::Bytes;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -12,11 +13,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::faults::Fault;
-use crate::http::ApiError;
+use crate::http::{ApiError, PathId, parse_body};
 use crate::peer::{Peer, PeerRequest};
 use crate::record::RecordedRequest;
+use crate::session::SessionState;
+use crate::shared::PeerMethod;
 use crate::shared::Shared;
-use crate::state::Refusal;
+use crate::state::{Purpose, Refusal};
 
 type AppState = State<Arc<Shared>>;
 
@@ -25,19 +28,19 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/peer/requests", post(request))
         .route(
             "/peer/{id}/accept",
-            post(|s: AppState, Path(id): Path<String>| peer_move(s, id, |p, id| p.accept(id))),
+            post(|s: AppState, PathId(id): PathId| peer_move(s, id, |p, id| p.accept(id))),
         )
         .route(
             "/peer/{id}/sas/start",
-            post(|s: AppState, Path(id): Path<String>| peer_move(s, id, |p, id| p.start_sas(id))),
+            post(|s: AppState, PathId(id): PathId| peer_move(s, id, |p, id| p.start_sas(id))),
         )
         .route(
             "/peer/{id}/sas/confirm",
-            post(|s: AppState, Path(id): Path<String>| peer_move(s, id, |p, id| p.confirm_sas(id))),
+            post(|s: AppState, PathId(id): PathId| peer_move(s, id, |p, id| p.confirm_sas(id))),
         )
         .route(
             "/peer/{id}/qr/scan",
-            post(|s: AppState, Path(id): Path<String>| peer_move(s, id, |p, id| p.scan_our_qr(id))),
+            post(|s: AppState, PathId(id): PathId| peer_move(s, id, |p, id| p.scan_our_qr(id))),
         )
         .route("/peer/{id}/qr", get(peer_qr))
         .route("/peer/{id}/cancel", post(peer_cancel))
@@ -45,6 +48,8 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/faults", post(add_fault).delete(clear_faults))
         .route("/requests", get(requests).delete(clear_requests))
         .route("/session", axum::routing::put(set_session))
+        .method_not_allowed_fallback(crate::http::method_not_allowed)
+        .layer(axum::middleware::from_fn(crate::guard::json_controls))
 }
 
 fn peer(shared: Arc<Shared>) -> Peer {
@@ -52,22 +57,22 @@ fn peer(shared: Arc<Shared>) -> Peer {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RequestBody {
-    purpose: Option<String>,
-    methods: Option<Vec<String>>,
+    purpose: Option<Purpose>,
+    methods: Option<Vec<PeerMethod>>,
 }
 
-async fn request(State(shared): AppState, body: Option<Json<RequestBody>>) -> Json<Value> {
-    let body = body.map(|Json(b)| b).unwrap_or_default();
+async fn request(State(shared): AppState, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let body: RequestBody = parse_body(&body)?;
     let mut options = PeerRequest::default();
     if let Some(purpose) = body.purpose {
-        options.purpose = purpose;
+        options = options.purpose(purpose);
     }
     if let Some(methods) = body.methods {
-        options.sas = methods.iter().any(|m| m == "sas");
-        options.qr = methods.iter().any(|m| m == "qr");
+        options = options.methods(&methods);
     }
-    Json(json!({ "id": peer(shared).request_with(options) }))
+    Ok(Json(json!({ "id": peer(shared).request_with(options) })))
 }
 
 async fn peer_move(
@@ -79,11 +84,12 @@ async fn peer_move(
     Ok(Json(json!({ "ok": true })))
 }
 
-async fn peer_qr(State(shared): AppState, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn peer_qr(State(shared): AppState, PathId(id): PathId) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "data": peer(shared).qr_code(&id)? })))
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct EndBody {
     code: Option<String>,
     reason: Option<String>,
@@ -91,29 +97,30 @@ struct EndBody {
 
 async fn peer_cancel(
     State(shared): AppState,
-    Path(id): Path<String>,
-    body: Option<Json<EndBody>>,
+    PathId(id): PathId,
+    body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let body = body.map(|Json(b)| b).unwrap_or_default();
+    let body: EndBody = parse_body(&body)?;
     peer(shared).cancel(&id, body.code.as_deref(), body.reason.as_deref())?;
     Ok(Json(json!({ "ok": true })))
 }
 
 async fn peer_fail(
     State(shared): AppState,
-    Path(id): Path<String>,
-    body: Option<Json<EndBody>>,
+    PathId(id): PathId,
+    body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let body = body.map(|Json(b)| b).unwrap_or_default();
+    let body: EndBody = parse_body(&body)?;
     let code = body.code.as_deref().unwrap_or("m.unexpected_message");
     let reason = body.reason.as_deref().unwrap_or("The verification failed.");
     peer(shared).fail(&id, code, reason)?;
     Ok(Json(json!({ "ok": true })))
 }
 
-async fn add_fault(State(shared): AppState, Json(fault): Json<Fault>) -> StatusCode {
+async fn add_fault(State(shared): AppState, body: Bytes) -> Result<StatusCode, ApiError> {
+    let fault: Fault = parse_body(&body)?;
     shared.faults().push(fault);
-    StatusCode::NO_CONTENT
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn clear_faults(State(shared): AppState) -> StatusCode {
@@ -122,7 +129,7 @@ async fn clear_faults(State(shared): AppState) -> StatusCode {
 }
 
 async fn requests(State(shared): AppState) -> Json<Vec<RecordedRequest>> {
-    Json(shared.requests().clone())
+    Json(shared.requests().iter().cloned().collect())
 }
 
 async fn clear_requests(State(shared): AppState) -> StatusCode {
@@ -131,11 +138,13 @@ async fn clear_requests(State(shared): AppState) -> StatusCode {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SessionBody {
-    state: String,
+    state: SessionState,
 }
 
-async fn set_session(State(shared): AppState, Json(body): Json<SessionBody>) -> StatusCode {
+async fn set_session(State(shared): AppState, body: Bytes) -> Result<StatusCode, ApiError> {
+    let body: SessionBody = parse_body(&body)?;
     shared.world().session_state = body.state;
-    StatusCode::NO_CONTENT
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -6,24 +6,23 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::Operation;
+
 /// What goes wrong.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FaultKind {
     /// Every matching response is delayed by this much (it does not use up `times`).
     Latency {
         /// The delay, in milliseconds.
-        #[serde(rename = "ms")]
         millis: u64,
     },
     /// Answer with this status and the API's error body instead of the real response;
     /// `Retry-After` is sent when given (as whole seconds).
     Status {
-        /// The HTTP status.
+        /// The HTTP status, an error status from 400 to 599 (anything else answers 500).
         status: u16,
         /// The `Retry-After` header, in seconds.
-        #[serde(default, rename = "retryAfter")]
         retry_after: Option<u64>,
     },
     /// Close the connection in the middle of the response.
@@ -35,17 +34,114 @@ pub enum FaultKind {
 }
 
 /// One fault rule: what goes wrong, for which operation, how many times.
+///
+/// Over HTTP (`POST /_fake/faults`) it is one flat JSON object, such as
+/// `{"kind": "status", "status": 429, "retryAfter": 2, "operation": "listVerifications",
+/// "times": 1}`. A field that the kind does not use, or that does not exist, is refused rather
+/// than ignored, so a typo cannot turn a fault for one operation into a fault for all of them.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "FaultJson")]
+#[non_exhaustive]
 pub struct Fault {
     /// What goes wrong.
-    #[serde(flatten)]
     pub kind: FaultKind,
-    /// The operationId it applies to (such as `getVerification`), or `None` for every one.
-    #[serde(default)]
-    pub operation: Option<String>,
+    /// The operation it applies to, or `None` for every one.
+    pub operation: Option<Operation>,
     /// How many responses it affects before it stops, or `None` for every one until cleared.
-    #[serde(default)]
     pub times: Option<u32>,
+}
+
+/// A fault as the HTTP control reads it: every field of every kind, side by side.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct FaultJson {
+    kind: KindName,
+    ms: Option<u64>,
+    status: Option<u16>,
+    retry_after: Option<u64>,
+    operation: Option<Operation>,
+    times: Option<u32>,
+}
+
+/// The `kind` of a fault, as JSON spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum KindName {
+    Latency,
+    Status,
+    DropConnection,
+    MalformedJson,
+    UnknownEnum,
+}
+
+/// Why a fault's JSON does not describe a fault. Its message starts as serde's own do
+/// ("missing field `ms`"), so the 422's `details.issues[].path` names the field.
+#[derive(Debug, thiserror::Error)]
+enum FaultJsonError {
+    #[error("missing field `{field}`: a {kind} fault needs it")]
+    Missing {
+        field: &'static str,
+        kind: &'static str,
+    },
+    #[error("unknown field `{field}`: a {kind} fault does not use it")]
+    NotUsed {
+        field: &'static str,
+        kind: &'static str,
+    },
+    #[error("invalid value for field `status`: {0} is not an error status (400 to 599)")]
+    NotAnErrorStatus(u16),
+}
+
+impl TryFrom<FaultJson> for Fault {
+    type Error = FaultJsonError;
+
+    fn try_from(json: FaultJson) -> Result<Self, FaultJsonError> {
+        let (kind_name, uses): (&'static str, &[&'static str]) = match json.kind {
+            KindName::Latency => ("latency", &["ms"]),
+            KindName::Status => ("status", &["status", "retryAfter"]),
+            KindName::DropConnection => ("drop_connection", &[]),
+            KindName::MalformedJson => ("malformed_json", &[]),
+            KindName::UnknownEnum => ("unknown_enum", &[]),
+        };
+        let given = [
+            ("ms", json.ms.is_some()),
+            ("status", json.status.is_some()),
+            ("retryAfter", json.retry_after.is_some()),
+        ];
+        if let Some((field, _)) = given.iter().find(|(f, on)| *on && !uses.contains(f)) {
+            return Err(FaultJsonError::NotUsed {
+                field,
+                kind: kind_name,
+            });
+        }
+        let missing = |field| FaultJsonError::Missing {
+            field,
+            kind: kind_name,
+        };
+        let kind = match json.kind {
+            KindName::Latency => FaultKind::Latency {
+                millis: json.ms.ok_or_else(|| missing("ms"))?,
+            },
+            KindName::Status => {
+                let status = json.status.ok_or_else(|| missing("status"))?;
+                if !(400..=599).contains(&status) {
+                    return Err(FaultJsonError::NotAnErrorStatus(status));
+                }
+                FaultKind::Status {
+                    status,
+                    retry_after: json.retry_after,
+                }
+            }
+            KindName::DropConnection => FaultKind::DropConnection,
+            KindName::MalformedJson => FaultKind::MalformedJson,
+            KindName::UnknownEnum => FaultKind::UnknownEnum,
+        };
+        Ok(Self {
+            kind,
+            operation: json.operation,
+            times: json.times,
+        })
+    }
 }
 
 impl Fault {
@@ -95,9 +191,17 @@ impl Fault {
         Self::new(FaultKind::UnknownEnum)
     }
 
-    /// Only for this operation (its operationId, such as `getVerification`).
-    pub fn on(mut self, operation: impl Into<String>) -> Self {
-        self.operation = Some(operation.into());
+    /// Only for this operation.
+    ///
+    /// ```
+    /// use beeper_verification_fake::{Fault, Operation};
+    ///
+    /// // The next two `GET .../verifications/{id}` answer 503; everything else is served.
+    /// let fault = Fault::status(503).on(Operation::GetVerification).times(2);
+    /// # let _ = fault;
+    /// ```
+    pub fn on(mut self, operation: Operation) -> Self {
+        self.operation = Some(operation);
         self
     }
 
@@ -107,9 +211,8 @@ impl Fault {
         self
     }
 
-    fn matches(&self, operation: Option<&str>) -> bool {
+    fn matches(&self, operation: Option<Operation>) -> bool {
         self.operation
-            .as_deref()
             .is_none_or(|wanted| Some(wanted) == operation)
             && self.times.is_none_or(|n| n > 0)
     }
@@ -124,11 +227,13 @@ pub(crate) struct Verdict {
 
 /// Finds the faults for a request and uses them up: every matching latency adds up, and the
 /// first matching other fault applies.
-pub(crate) fn take(rules: &mut Vec<Fault>, operation: Option<&str>) -> Verdict {
+pub(crate) fn take(rules: &mut Vec<Fault>, operation: Option<Operation>) -> Verdict {
     let mut verdict = Verdict::default();
     for rule in rules.iter_mut().filter(|r| r.matches(operation)) {
         match &rule.kind {
-            FaultKind::Latency { millis } => verdict.delay += Duration::from_millis(*millis),
+            FaultKind::Latency { millis } => {
+                verdict.delay = verdict.delay.saturating_add(Duration::from_millis(*millis));
+            }
             other if verdict.fault.is_none() => {
                 verdict.fault = Some(other.clone());
                 if let Some(n) = &mut rule.times {
@@ -150,7 +255,7 @@ mod tests {
     fn a_counted_fault_is_used_up_and_removed() {
         let mut rules = vec![Fault::status(503).times(2)];
         assert_eq!(
-            take(&mut rules, Some("getSetup")).fault,
+            take(&mut rules, Some(Operation::GetSetup)).fault,
             Some(FaultKind::Status {
                 status: 503,
                 retry_after: None
@@ -164,13 +269,13 @@ mod tests {
     #[test]
     fn a_fault_for_one_operation_leaves_the_others_alone() {
         let mut rules = vec![
-            Fault::malformed_json().on("getVerification"),
+            Fault::malformed_json().on(Operation::GetVerification),
             Fault::latency(Duration::from_millis(5)),
         ];
-        let other = take(&mut rules, Some("getSetup"));
+        let other = take(&mut rules, Some(Operation::GetSetup));
         assert_eq!((other.fault, other.delay), (None, Duration::from_millis(5)));
         assert_eq!(
-            take(&mut rules, Some("getVerification")).fault,
+            take(&mut rules, Some(Operation::GetVerification)).fault,
             Some(FaultKind::MalformedJson)
         );
     }
@@ -182,7 +287,7 @@ mod tests {
         assert_eq!(
             fault,
             Fault::rate_limited(Duration::from_secs(2))
-                .on("listVerifications")
+                .on(Operation::ListVerifications)
                 .times(1)
         );
         let fault: Fault = serde_json::from_str(r#"{"kind":"latency","ms":250}"#).expect("parses");

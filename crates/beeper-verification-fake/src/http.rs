@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,9 +17,10 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::faults::{self, FaultKind};
-use crate::record::{RecordedRequest, operation_of};
+use crate::record::{RecordedRequest, recorded_header};
 use crate::shared::Shared;
-use crate::state::{NewVerification, Refusal, World};
+use crate::state::{NewVerification, Purpose, Refusal, World};
+use crate::{Operation, SessionState};
 
 /// The largest request body the fake reads.
 const MAX_BODY: usize = 64 * 1024;
@@ -121,18 +123,31 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             apply_faults,
         ))
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), record))
+        .layer(middleware::from_fn(crate::guard::loopback_host))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            desktop_version,
+        ))
         .with_state(shared)
 }
 
 // --- Middleware -----------------------------------------------------------------------------
 
+/// The header Beeper Desktop sends with every response, refusals and faults included.
+async fn desktop_version(State(shared): AppState, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(
+        HeaderName::from_static("x-beeper-desktop-version"),
+        shared.desktop_version.clone(),
+    );
+    response
+}
+
 async fn record(State(shared): AppState, request: Request, next: Next) -> Response {
     shared
         .received
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    if !shared.record {
-        return next.run(request).await;
-    }
+    // Read the body here even when nothing is recorded, so that one limit holds for all.
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
         return ApiError::new(
@@ -142,20 +157,20 @@ async fn record(State(shared): AppState, request: Request, next: Next) -> Respon
         )
         .into_response();
     };
+    if !shared.requests().is_on() {
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+    }
     let path = parts.uri.path().to_owned();
     let recorded = RecordedRequest {
         method: parts.method.to_string(),
-        operation: operation_of(parts.method.as_str(), &path).map(str::to_owned),
+        operation: Operation::of(parts.method.as_str(), &path),
         path,
         headers: parts
             .headers
             .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(n, v)| recorded_header(n.as_str(), v.as_bytes()))
             .collect(),
         body: String::from_utf8_lossy(&bytes).into_owned(),
         at: shared.started.elapsed(),
@@ -165,30 +180,53 @@ async fn record(State(shared): AppState, request: Request, next: Next) -> Respon
         .await
 }
 
+/// Lets a request through with the right bearer token. `GET /v1/app/setup` is public while
+/// signed out (`needs-login`), so that apps can discover that sign-in is needed: then it may come
+/// without a token. A token that is sent is always checked.
 async fn authenticate(State(shared): AppState, request: Request, next: Next) -> Response {
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    match given.and_then(|v| v.strip_prefix("Bearer ")) {
-        Some(token) if token == shared.token => next.run(request).await,
-        Some(_) => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHORIZED",
-            "Access token is invalid",
-        )
-        .into_response(),
-        None => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHORIZED",
-            "Access token is missing: send Authorization: Bearer <token>",
-        )
-        .into_response(),
-    }
+    let mut given = request.headers().get_all(header::AUTHORIZATION).iter();
+    let refused = match (given.next(), given.next()) {
+        (None, _) => {
+            let public = Operation::of(request.method().as_str(), request.uri().path())
+                == Some(Operation::GetSetup)
+                && shared.world().session_state == SessionState::NeedsLogin;
+            if public {
+                return next.run(request).await;
+            }
+            "Access token is missing: send Authorization: Bearer <token>"
+        }
+        (Some(value), None) => match value.to_str().ok().and_then(bearer_token) {
+            Some(token) if same_secret(token, &shared.token) => return next.run(request).await,
+            Some(_) => "Access token is invalid",
+            None => "The Authorization header is not `Bearer <token>`",
+        },
+        (Some(_), Some(_)) => "Send one Authorization header, not several",
+    };
+    ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", refused).into_response()
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme is case-insensitive and
+/// followed by one or more spaces (RFC 9110, section 11.4); the token itself is one word.
+fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, rest) = authorization.split_once(' ')?;
+    let token = rest.trim_start_matches(' ');
+    let one_word = !token.is_empty() && !token.contains([' ', '\t', ',']);
+    (scheme.eq_ignore_ascii_case("bearer") && one_word).then_some(token)
+}
+
+/// Compares a presented token with the real one in time that does not depend on where they
+/// first differ, so that the token cannot be guessed a character at a time.
+fn same_secret(given: &str, secret: &str) -> bool {
+    given.len() == secret.len()
+        && given
+            .bytes()
+            .zip(secret.bytes())
+            .fold(0u8, |differ, (a, b)| differ | (a ^ b))
+            == 0
 }
 
 async fn apply_faults(State(shared): AppState, request: Request, next: Next) -> Response {
-    let operation = operation_of(request.method().as_str(), request.uri().path());
+    let operation = Operation::of(request.method().as_str(), request.uri().path());
     if request.uri().path().starts_with("/_fake") {
         return next.run(request).await;
     }
@@ -202,8 +240,15 @@ async fn apply_faults(State(shared): AppState, request: Request, next: Next) -> 
             status,
             retry_after,
         }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let message = format!("fault injected: {status}");
+            let (status, message) = match StatusCode::from_u16(status) {
+                Ok(s) if s.is_client_error() || s.is_server_error() => {
+                    (s, format!("fault injected: {s}"))
+                }
+                _ => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("fault injected: 500 ({status} is not an error status)"),
+                ),
+            };
             let mut response = ApiError::new(status, "FAULT_INJECTED", message).into_response();
             if let Some(seconds) = retry_after {
                 response
@@ -273,7 +318,7 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
     )
 }
 
-async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
+pub(crate) async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "METHOD_NOT_ALLOWED",
@@ -281,12 +326,32 @@ async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
     )
 }
 
-// --- Request bodies -------------------------------------------------------------------------
+// --- Request paths and bodies ---------------------------------------------------------------
+
+/// The ID in a request path, or a 400 with the API's error body when it cannot be read (a
+/// percent-encoding that does not decode to UTF-8).
+#[derive(Debug)]
+pub(crate) struct PathId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(id)) => Ok(Self(id)),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                e.body_text(),
+            )),
+        }
+    }
+}
 
 /// Parses a JSON body. An empty body reads as `{}`, so an optional body may be left out and a
 /// required one left out names its missing fields. A malformed or incomplete body is a 422
 /// whose `details.issues` names the field.
-fn parse_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+pub(crate) fn parse_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     let text: &[u8] = if bytes.is_empty() { b"{}" } else { bytes };
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
@@ -298,12 +363,19 @@ fn parse_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
             serde_path_to_error::Segment::Enum { variant } => Some(json!(variant)),
             serde_path_to_error::Segment::Unknown => None,
         }));
-        let code = if inner.starts_with("missing field") {
-            // "missing field `data` at line 1 column 2": the field is the missing one.
-            if let Some(field) = inner.split('`').nth(1) {
-                path.push(json!(field));
-            }
+        // "missing field `data` at line 1 column 2": the field is the one named.
+        let named = |prefix: &str| inner.strip_prefix(prefix)?.split('`').nth(1);
+        let code = if let Some(field) = named("missing field ") {
+            path.push(json!(field));
             "missing_field"
+        } else if let Some(field) = named("unknown field ") {
+            path.push(json!(field));
+            "unrecognized_keys"
+        } else if let Some(field) = named("invalid value for field ") {
+            path.push(json!(field));
+            "invalid_value"
+        } else if inner.starts_with("unknown variant") {
+            "invalid_enum_value"
         } else if e.inner().is_data() {
             "invalid_type"
         } else {
@@ -345,16 +417,13 @@ async fn create(
     body: Bytes,
 ) -> ApiResult<wire::VerificationSessionResponse> {
     let params: wire::CreateVerificationRequest = parse_body(&body)?;
-    let purpose = params.purpose.map(|p| p.0);
-    if let Some(p) = purpose
-        .as_deref()
-        .filter(|p| !["login", "device"].contains(p))
-    {
-        return Err(invalid_field(
-            "purpose",
-            format!("purpose must be `login` or `device`, not `{p}`"),
-        ));
-    }
+    let purpose = match params.purpose {
+        Some(p) => Some(
+            p.0.parse::<Purpose>()
+                .map_err(|e| invalid_field("purpose", e.to_string()))?,
+        ),
+        None => None,
+    };
     let options = NewVerification {
         incoming: false,
         purpose,
@@ -368,7 +437,7 @@ async fn create(
 
 async fn retrieve(
     State(shared): AppState,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> ApiResult<wire::VerificationSessionResponse> {
     let world = shared.world();
     world.get(&id)?;
@@ -387,14 +456,14 @@ fn act(
 
 async fn accept(
     State(shared): AppState,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> ApiResult<wire::VerificationSessionResponse> {
     act(&shared, &id, |w| w.accept(&id))
 }
 
 async fn cancel(
     State(shared): AppState,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> ApiResult<wire::VerificationSessionResponse> {
     let params: wire::CancelVerificationRequest = parse_body(&body)?;
@@ -403,21 +472,21 @@ async fn cancel(
 
 async fn start_sas(
     State(shared): AppState,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> ApiResult<wire::VerificationSessionResponse> {
     act(&shared, &id, |w| w.start_sas(&id))
 }
 
 async fn confirm_sas(
     State(shared): AppState,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> ApiResult<wire::VerificationSessionResponse> {
     act(&shared, &id, |w| w.confirm_sas(&id))
 }
 
 async fn confirm_qr_scanned(
     State(shared): AppState,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> ApiResult<wire::VerificationSessionResponse> {
     act(&shared, &id, |w| w.confirm_qr_scanned(&id))
 }
@@ -430,4 +499,27 @@ async fn scan_qr(
     let id = shared.world().scan_peer_qr(&params.data)?;
     shared.changed(&id);
     Ok(Json(shared.world().response(&id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bearer_token, same_secret};
+
+    #[test]
+    fn the_bearer_scheme_is_any_case_and_the_token_one_word() {
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("BEARER  abc"), Some("abc"));
+        for value in [
+            "Bearer",
+            "Bearer ",
+            "Basic abc",
+            "Bearerabc",
+            "Bearer a b",
+            "Bearer a,b",
+        ] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
+        }
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abd", "abc") && !same_secret("ab", "abc"));
+    }
 }

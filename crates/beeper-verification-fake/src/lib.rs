@@ -2,8 +2,8 @@
 //!
 //! Nobody can run Beeper Desktop in CI. This crate serves the same 10 operations as
 //! `openapi/beeper-verification.yaml`, on 127.0.0.1, with the verification state machine behind
-//! them, a simulated other device, faults on demand, and a record of every request. Use it to
-//! test code that drives a verification, in Rust or, through the `beeper-verification-fake`
+//! them, a simulated other device, faults on demand, and a record of the latest requests. Use it
+//! to test code that drives a verification, in Rust or, through the `beeper-verification-fake`
 //! binary, in any language.
 //!
 //! ```
@@ -19,17 +19,51 @@
 //! # }
 //! ```
 //!
-//! The state machine, the automatic peer, the faults and the HTTP controls under `/_fake/` are
-//! described in the crate's README.
+//! Options, faults and the record: the code under test meets a 503 once, and the test checks
+//! what it sent.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use beeper_verification_fake::{FakeServer, Fault, Operation, PeerMethod, SessionState};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = FakeServer::builder()
+//!     .auto_peer(PeerMethod::Sas, Duration::from_millis(10))
+//!     .session_state(SessionState::NeedsVerification)
+//!     .seed(7)
+//!     .start()
+//!     .await?;
+//! server.add_fault(Fault::status(503).on(Operation::GetSetup).times(1));
+//!
+//! // The code under test:
+//! let http = reqwest::Client::new();
+//! let url = format!("{}/v1/app/setup", server.base_url());
+//! let first = http.get(&url).bearer_auth(server.token()).send().await?;
+//! let second = http.get(&url).bearer_auth(server.token()).send().await?;
+//!
+//! assert_eq!((first.status().as_u16(), second.status().as_u16()), (503, 200));
+//! assert_eq!(server.requests_for(Operation::GetSetup).len(), 2);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The state machine, the session states, the automatic peer, the faults, the record, what the
+//! fake refuses and the HTTP controls under `/_fake/` are described in the crate's README.
 
 #![warn(missing_docs)]
 
 mod control;
 mod faults;
+mod guard;
 mod http;
+mod names;
+mod operation;
 mod peer;
 mod record;
 mod sas;
+mod session;
 mod shared;
 mod state;
 
@@ -41,13 +75,24 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::{Fault, FaultKind};
+pub use names::UnknownName;
+pub use operation::Operation;
 pub use peer::{Peer, PeerRequest};
 pub use record::RecordedRequest;
-pub use shared::{AutoPeer, PeerMethod};
-pub use state::Refusal;
+pub use session::SessionState;
+pub use shared::PeerMethod;
+pub use state::{Purpose, Refusal, VerificationAction, VerificationState};
 
 /// How long a verification may take before it is cancelled with `m.timeout`, as in Matrix.
 pub const DEFAULT_VERIFICATION_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// The version the fake reports in the `X-Beeper-Desktop-Version` header of every response
+/// unless told otherwise ([`FakeServerBuilder::desktop_version`]).
+pub const DEFAULT_DESKTOP_VERSION: &str = "0.0.0-fake";
+
+/// How many of the latest requests the record keeps unless told otherwise
+/// ([`FakeServerBuilder::record_size`]).
+pub const DEFAULT_RECORD_SIZE: usize = 1000;
 
 /// A running fake server. It stops when dropped or on [`shutdown`](Self::shutdown).
 #[derive(Debug)]
@@ -63,11 +108,12 @@ pub struct FakeServer {
 pub struct FakeServerBuilder {
     port: u16,
     token: Option<String>,
-    auto_peer: Option<AutoPeer>,
+    auto_peer: Option<shared::AutoPeer>,
     verification_timeout: Duration,
-    session_state: String,
+    session_state: SessionState,
     seed: Option<u64>,
-    record: bool,
+    record_size: usize,
+    desktop_version: String,
 }
 
 impl Default for FakeServerBuilder {
@@ -77,9 +123,10 @@ impl Default for FakeServerBuilder {
             token: None,
             auto_peer: None,
             verification_timeout: DEFAULT_VERIFICATION_TIMEOUT,
-            session_state: "needs-verification".to_owned(),
+            session_state: SessionState::NeedsVerification,
             seed: None,
-            record: true,
+            record_size: DEFAULT_RECORD_SIZE,
+            desktop_version: DEFAULT_DESKTOP_VERSION.to_owned(),
         }
     }
 }
@@ -99,7 +146,7 @@ impl FakeServerBuilder {
 
     /// Lets the other device play its side of each flow by itself, after `delay` per move.
     pub fn auto_peer(mut self, method: PeerMethod, delay: Duration) -> Self {
-        self.auto_peer = Some(AutoPeer { delay, method });
+        self.auto_peer = Some(shared::AutoPeer { delay, method });
         self
     }
 
@@ -110,9 +157,9 @@ impl FakeServerBuilder {
         self
     }
 
-    /// The session state to start in (default `needs-verification`).
-    pub fn session_state(mut self, state: impl Into<String>) -> Self {
-        self.session_state = state.into();
+    /// The session state to start in (default [`SessionState::NeedsVerification`]).
+    pub fn session_state(mut self, state: SessionState) -> Self {
+        self.session_state = state;
         self
     }
 
@@ -123,15 +170,46 @@ impl FakeServerBuilder {
         self
     }
 
-    /// Whether to keep every request in full for [`FakeServer::requests`] (default true). Turn
-    /// it off for load tests; [`FakeServer::request_count`] still counts.
-    pub fn record_requests(mut self, record: bool) -> Self {
-        self.record = record;
+    /// The version the fake reports in the `X-Beeper-Desktop-Version` header of every response
+    /// unless told otherwise ([`FakeServerBuilder::desktop_version`]).
+    pub const DEFAULT_DESKTOP_VERSION: &str = "0.0.0-fake";
+
+    /// How many of the latest requests the record keeps for [`FakeServer::requests`]
+    /// (default [`DEFAULT_RECORD_SIZE`]); when it is full, the oldest goes. `0` turns the record
+    /// off, for load tests. [`FakeServer::request_count`] counts every request either way.
+    ///
+    /// Each request is kept whole, its body included (up to 64 KiB), so the record can grow to
+    /// about `size` × 64 KiB under a flood of large requests.
+    pub fn record_size(mut self, size: usize) -> Self {
+        self.record_size = size;
+        self
+    }
+
+    /// The version every response reports in its `X-Beeper-Desktop-Version` header, as Beeper
+    /// Desktop does (default [`DEFAULT_DESKTOP_VERSION`]). It must be a valid header value
+    /// (visible ASCII and spaces), or [`start`](Self::start) fails.
+    pub fn desktop_version(mut self, version: impl Into<String>) -> Self {
+        self.desktop_version = version.into();
         self
     }
 
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
+    ///
+    /// Fails if the port cannot be bound, or with [`std::io::ErrorKind::InvalidInput`] if the
+    /// [`desktop_version`](Self::desktop_version) cannot be a header value.
     pub async fn start(self) -> std::io::Result<FakeServer> {
+        let desktop_version = axum::http::HeaderValue::from_str(&self.desktop_version)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!(
+                        "the desktop version {:?} cannot be sent as a header value",
+                        self.desktop_version
+                    ),
+                )
+            })?;
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))
                 .await?;
@@ -152,7 +230,8 @@ impl FakeServerBuilder {
             token,
             self.auto_peer,
             tokio::runtime::Handle::current(),
-            self.record,
+            self.record_size,
+            desktop_version,
         ));
         let app = http::router(Arc::clone(&shared));
         let (stop, stopped) = oneshot::channel::<()>();
@@ -179,7 +258,8 @@ impl FakeServer {
         Self::builder().start().await
     }
 
-    /// Options: port, token, automatic peer, verification timeout.
+    /// Options: port, token, automatic peer, verification timeout, session state, seed, record
+    /// size, desktop version.
     pub fn builder() -> FakeServerBuilder {
         FakeServerBuilder::default()
     }
@@ -192,6 +272,12 @@ impl FakeServer {
     /// The access token the fake accepts.
     pub fn token(&self) -> &str {
         &self.shared.token
+    }
+
+    /// The version it reports in the `X-Beeper-Desktop-Version` header of every response.
+    pub fn desktop_version(&self) -> &str {
+        // Set from a `String`, so it is valid UTF-8.
+        self.shared.desktop_version.to_str().unwrap_or_default()
     }
 
     /// The other device, to drive by hand.
@@ -211,17 +297,18 @@ impl FakeServer {
         self.shared.faults().clear();
     }
 
-    /// Every request received so far, oldest first.
+    /// The requests received so far, oldest first: the latest
+    /// [`record_size`](FakeServerBuilder::record_size) of them.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.requests().clone()
+        self.shared.requests().iter().cloned().collect()
     }
 
-    /// The requests received so far for one operation (its operationId, such as `getVerification`).
-    pub fn requests_for(&self, operation: &str) -> Vec<RecordedRequest> {
+    /// The recorded requests for one operation, oldest first.
+    pub fn requests_for(&self, operation: Operation) -> Vec<RecordedRequest> {
         self.shared
             .requests()
             .iter()
-            .filter(|r| r.operation.as_deref() == Some(operation))
+            .filter(|r| r.operation == Some(operation))
             .cloned()
             .collect()
     }
@@ -238,9 +325,9 @@ impl FakeServer {
         self.shared.requests().clear();
     }
 
-    /// Sets the session state (`session.state`), such as `needs-login` or `ready`.
-    pub fn set_session_state(&self, state: impl Into<String>) {
-        self.shared.world().session_state = state.into();
+    /// Sets the session state (`session.state`), such as [`SessionState::NeedsLogin`].
+    pub fn set_session_state(&self, state: SessionState) {
+        self.shared.world().session_state = state;
     }
 
     /// Stops serving and waits until the server has stopped.

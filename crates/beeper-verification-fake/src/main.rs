@@ -2,101 +2,145 @@
 //! CLI's demo, other languages' SDKs and schema testers.
 
 use std::process::ExitCode;
+use std::str::FromStr;
 use std::time::Duration;
 
-use beeper_verification_fake::{FakeServer, PeerMethod};
+use beeper_verification_fake::{FakeServer, PeerMethod, SessionState, UnknownName};
+use clap::Parser;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 
-const USAGE: &str = "\
-usage: beeper-verification-fake [options]
-
-Serves a fake of the Beeper Desktop API's device-verification endpoints on 127.0.0.1.
-
-options:
-  --port PORT            port to listen on (default: any free port)
-  --token TOKEN          access token clients must send (default: a random one)
-  --auto-peer [sas|qr]   let the other device play its side of each flow (default flow: sas)
-  --peer-delay SECS      how long the other device takes per move (default 1)
-  --timeout SECS         cancel a verification with m.timeout after this long (default 600)
-  -h, --help             show this message";
-
+/// Serves a fake of the Beeper Desktop API's device-verification endpoints on 127.0.0.1.
+///
+/// It prints the base URL and the access token to use, and stops on Ctrl-C. The other device
+/// can be driven under /_fake/peer/, or play by itself with --auto-peer.
+#[derive(Debug, Parser)]
+#[command(name = "beeper-verification-fake", version)]
 struct Options {
+    /// Port to listen on (0: any free port).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
     port: u16,
+
+    /// Access token clients must send (default: a random one). From the environment, it stays
+    /// out of the process list.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "BEEPER_FAKE_TOKEN",
+        hide_env_values = true
+    )]
     token: Option<String>,
+
+    /// Let the other device play its side of each flow by itself: the emoji comparison (sas,
+    /// the default) or the QR code (qr).
+    #[arg(
+        long,
+        value_name = "FLOW",
+        num_args = 0..=1,
+        default_missing_value = "sas",
+        value_parser = one_of::<PeerMethod>(PeerMethod::ALL.iter().map(|m| m.as_str())),
+    )]
     auto_peer: Option<PeerMethod>,
+
+    /// How long the other device takes per move, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "1", value_parser = seconds)]
     peer_delay: Duration,
+
+    /// Cancel a verification with m.timeout after this many seconds.
+    #[arg(long, value_name = "SECS", default_value = "600", value_parser = seconds)]
     timeout: Duration,
+
+    /// Draw verification IDs, and so the emoji and QR codes, from this seed: the same on every
+    /// run (default: random).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+
+    /// How many of the latest requests to keep for GET /_fake/requests (0 or off: none).
+    #[arg(long, value_name = "N|off", default_value = "1000", value_parser = record_size)]
+    record: usize,
+
+    /// The session state to start in.
+    #[arg(
+        long,
+        value_name = "STATE",
+        default_value = "needs-verification",
+        value_parser = one_of::<SessionState>(SessionState::ALL.iter().map(|s| s.as_str())),
+    )]
+    session_state: SessionState,
+
+    /// The version to report in the X-Beeper-Desktop-Version header of every response.
+    #[arg(
+        long,
+        value_name = "VERSION",
+        default_value = beeper_verification_fake::DEFAULT_DESKTOP_VERSION,
+        value_parser = header_value,
+    )]
+    desktop_version: String,
 }
 
-fn seconds(value: Option<String>, flag: &str) -> Result<Duration, String> {
-    let value = value.ok_or_else(|| format!("{flag} needs a number of seconds"))?;
-    value
+/// Text that can be sent as a header value: not empty, visible ASCII and spaces.
+fn header_value(value: &str) -> Result<String, String> {
+    match axum::http::HeaderValue::from_str(value) {
+        Ok(header) if !header.is_empty() => Ok(value.to_owned()),
+        _ => Err("give visible text, such as 4.1.2; it is sent as a header value".to_owned()),
+    }
+}
+
+/// Reads one of `names` into a `T`; clap lists the names in the help and in its error.
+fn one_of<T>(names: impl Iterator<Item = &'static str>) -> impl TypedValueParser<Value = T>
+where
+    T: FromStr<Err = UnknownName> + Clone + Send + Sync + 'static,
+{
+    PossibleValuesParser::new(names.collect::<Vec<_>>()).try_map(|name| name.parse::<T>())
+}
+
+/// The longest duration an option takes: a year. Longer ones are typos, or attempts to reach
+/// past what the clock can represent.
+const MAX_SECONDS: u64 = 365 * 24 * 60 * 60;
+
+/// A number of seconds from 0 to a year, such as `0.5`.
+fn seconds(value: &str) -> Result<Duration, String> {
+    let not_seconds = || format!("`{value}` is not a number of seconds");
+    let number = value
         .parse::<f64>()
         .ok()
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-        .ok_or_else(|| format!("{flag}: `{value}` is not a number of seconds"))
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .ok_or_else(not_seconds)?;
+    if number > MAX_SECONDS as f64 {
+        return Err(format!(
+            "{value} seconds is out of range; give 0 to {MAX_SECONDS} (a year)"
+        ));
+    }
+    Duration::try_from_secs_f64(number).map_err(|_| not_seconds())
 }
 
-fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, String> {
-    let mut options = Options {
-        port: 0,
-        token: None,
-        auto_peer: None,
-        peer_delay: Duration::from_secs(1),
-        timeout: beeper_verification_fake::DEFAULT_VERIFICATION_TIMEOUT,
-    };
-    let mut args = args.into_iter().peekable();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--port" => {
-                let value = args.next().ok_or("--port needs a port number")?;
-                options.port = value
-                    .parse()
-                    .map_err(|_| format!("--port: `{value}` is not a port number"))?;
-            }
-            "--token" => options.token = Some(args.next().ok_or("--token needs a value")?),
-            "--auto-peer" => {
-                options.auto_peer = Some(match args.peek().map(String::as_str) {
-                    Some("qr") => {
-                        args.next();
-                        PeerMethod::Qr
-                    }
-                    Some("sas") => {
-                        args.next();
-                        PeerMethod::Sas
-                    }
-                    _ => PeerMethod::Sas,
-                });
-            }
-            "--peer-delay" => options.peer_delay = seconds(args.next(), "--peer-delay")?,
-            "--timeout" => options.timeout = seconds(args.next(), "--timeout")?,
-            other => return Err(format!("unknown argument `{other}`")),
-        }
+/// A number of requests, or `off` for none.
+fn record_size(value: &str) -> Result<usize, String> {
+    if value.eq_ignore_ascii_case("off") {
+        return Ok(0);
     }
-    Ok(Some(options))
+    value
+        .parse()
+        .map_err(|_| format!("`{value}` is neither a number of requests nor `off`"))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = match parse(std::env::args().skip(1)) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("error: {e}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    // Usage errors exit with status 2, --help and --version with 0.
+    let options = Options::parse();
     let mut builder = FakeServer::builder()
         .port(options.port)
-        .verification_timeout(options.timeout);
+        .verification_timeout(options.timeout)
+        .record_size(options.record)
+        .session_state(options.session_state)
+        .desktop_version(options.desktop_version);
     if let Some(token) = options.token {
         builder = builder.token(token);
     }
     if let Some(method) = options.auto_peer {
         builder = builder.auto_peer(method, options.peer_delay);
+    }
+    if let Some(seed) = options.seed {
+        builder = builder.seed(seed);
     }
     let server = match builder.start().await {
         Ok(server) => server,
@@ -113,31 +157,68 @@ async fn main() -> ExitCode {
     println!("BEEPER_ACCESS_TOKEN={}", server.token());
     match options.auto_peer {
         Some(method) => println!(
-            "automatic peer: {method:?} flow, {:?} per move",
-            options.peer_delay
+            "automatic peer: plays the {} flow, {} s per move",
+            method.human_name(),
+            options.peer_delay.as_secs_f64()
         ),
         None => println!("automatic peer: off (drive the other device under /_fake/peer/)"),
     }
+    // Listen before saying so: a Ctrl-C right after the prompt must stop it cleanly too.
+    let ctrl_c = match listen_for_ctrl_c() {
+        Ok(ctrl_c) => ctrl_c,
+        Err(e) => {
+            eprintln!("error: cannot listen for Ctrl-C: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     println!("Press Ctrl-C to stop.");
-    if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("error: cannot wait for Ctrl-C: {e}");
-    }
+    ctrl_c.await;
     server.shutdown().await;
     println!("stopped");
     ExitCode::SUCCESS
 }
 
+/// Ctrl-C (SIGINT), listened for from the moment this returns.
+fn listen_for_ctrl_c() -> std::io::Result<impl Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            interrupt.recv().await;
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                eprintln!("error: cannot wait for Ctrl-C: {e}");
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+    use clap::error::ErrorKind;
+
     use super::*;
 
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| (*s).to_owned()).collect()
+    fn parse(args: &[&str]) -> Result<Options, clap::Error> {
+        Options::try_parse_from(
+            std::iter::once("beeper-verification-fake").chain(args.iter().copied()),
+        )
+    }
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Options::command().debug_assert();
     }
 
     #[test]
     fn every_option_parses() {
-        let parsed = parse(args(&[
+        let parsed = parse(&[
             "--port",
             "23373",
             "--token",
@@ -148,9 +229,15 @@ mod tests {
             "0.5",
             "--timeout",
             "30",
-        ]))
-        .ok()
-        .flatten()
+            "--seed",
+            "7",
+            "--record",
+            "20",
+            "--session-state",
+            "needs-login",
+            "--desktop-version",
+            "4.1.2",
+        ])
         .expect("valid");
         assert_eq!((parsed.port, parsed.token.as_deref()), (23373, Some("t")));
         assert_eq!(parsed.auto_peer, Some(PeerMethod::Qr));
@@ -158,27 +245,76 @@ mod tests {
             (parsed.peer_delay, parsed.timeout),
             (Duration::from_millis(500), Duration::from_secs(30))
         );
+        assert_eq!((parsed.seed, parsed.record), (Some(7), 20));
+        assert_eq!(parsed.session_state, SessionState::NeedsLogin);
+        assert_eq!(parsed.desktop_version, "4.1.2");
+    }
+
+    #[test]
+    fn the_defaults_are_the_librarys() {
+        let parsed = parse(&[]).expect("valid");
+        assert_eq!(
+            parsed.timeout,
+            beeper_verification_fake::DEFAULT_VERIFICATION_TIMEOUT
+        );
+        assert_eq!(parsed.record, beeper_verification_fake::DEFAULT_RECORD_SIZE);
+        assert_eq!(parsed.session_state, SessionState::NeedsVerification);
+        assert_eq!(
+            parsed.desktop_version,
+            beeper_verification_fake::DEFAULT_DESKTOP_VERSION
+        );
+        assert_eq!((parsed.auto_peer, parsed.seed), (None, None));
+        assert_eq!(parse(&["--record", "off"]).map(|o| o.record).ok(), Some(0));
     }
 
     #[test]
     fn auto_peer_defaults_to_the_emoji_flow() {
-        let parsed = parse(args(&["--auto-peer", "--port", "1"]))
-            .ok()
-            .flatten()
-            .expect("valid");
+        let parsed = parse(&["--auto-peer", "--port", "1"]).expect("valid");
         assert_eq!((parsed.auto_peer, parsed.port), (Some(PeerMethod::Sas), 1));
     }
 
     #[test]
     fn bad_arguments_say_what_is_wrong() {
-        assert_eq!(
-            parse(args(&["--port", "x"])).err().as_deref(),
-            Some("--port: `x` is not a port number")
+        let error = |args: &[&str]| parse(args).err().map(|e| (e.kind(), e.to_string()));
+        let (kind, message) = error(&["--port", "x"]).expect("an error");
+        assert_eq!(kind, ErrorKind::ValueValidation, "{message}");
+        let (kind, _) = error(&["--nope"]).expect("an error");
+        assert_eq!(kind, ErrorKind::UnknownArgument);
+        let (_, message) = error(&["--session-state", "redy"]).expect("an error");
+        assert!(
+            message.contains("needs-verification"),
+            "lists the states: {message}"
         );
-        assert_eq!(
-            parse(args(&["--nope"])).err().as_deref(),
-            Some("unknown argument `--nope`")
+        let (_, message) = error(&["--auto-peer", "emoji"]).expect("an error");
+        assert!(
+            message.contains("sas") && message.contains("qr"),
+            "{message}"
         );
-        assert!(parse(args(&["--help"])).is_ok_and(|o| o.is_none()));
+        let (_, message) = error(&["--desktop-version", "4\n1"]).expect("an error");
+        assert!(message.contains("header value"), "{message}");
+        let (_, message) = error(&["--record", "lots"]).expect("an error");
+        assert!(message.contains("off"), "{message}");
+        for (flag, value) in [
+            ("--timeout", "1.8e19"),
+            ("--timeout", "31536000.5"),
+            ("--peer-delay", "1e300"),
+        ] {
+            let (_, message) = error(&[flag, value]).expect("an error");
+            assert!(
+                message.contains("out of range"),
+                "{flag} {value}: {message}"
+            );
+        }
+        for value in ["-1", "nan", "inf", "ten"] {
+            let (_, message) = error(&[&format!("--timeout={value}")]).expect("an error");
+            assert!(
+                message.contains("not a number of seconds"),
+                "{value}: {message}"
+            );
+        }
+        assert_eq!(
+            parse(&["--help"]).err().map(|e| e.kind()),
+            Some(ErrorKind::DisplayHelp)
+        );
     }
 }

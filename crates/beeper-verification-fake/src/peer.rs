@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
+use crate::PeerMethod;
 use crate::shared::Shared;
-use crate::state::{NewVerification, Refusal, State};
+use crate::state::{NewVerification, Purpose, Refusal, VerificationState};
 
 /// The simulated other device. Each move applies at once and answers with a [`Refusal`] when
 /// it does not fit the verification's state.
@@ -15,11 +16,22 @@ pub struct Peer {
     pub(crate) shared: Arc<Shared>,
 }
 
-/// Options of a request the other device sends to this one.
+/// Options of a request the other device sends to this one, for
+/// [`Peer::request_with`]: build one from [`PeerRequest::default`].
+///
+/// ```
+/// use beeper_verification_fake::{PeerMethod, PeerRequest, Purpose};
+///
+/// let request = PeerRequest::default()
+///     .purpose(Purpose::Login)
+///     .methods(&[PeerMethod::Qr]);
+/// assert!(request.qr && !request.sas);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PeerRequest {
-    /// `login` or `device` (default `device`).
-    pub purpose: String,
+    /// Why the other device asks (default [`Purpose::Device`]).
+    pub purpose: Purpose,
     /// Whether the emoji comparison is offered (default true).
     pub sas: bool,
     /// Whether QR codes are offered (default true).
@@ -29,10 +41,25 @@ pub struct PeerRequest {
 impl Default for PeerRequest {
     fn default() -> Self {
         Self {
-            purpose: "device".to_owned(),
+            purpose: Purpose::Device,
             sas: true,
             qr: true,
         }
+    }
+}
+
+impl PeerRequest {
+    /// Why the other device asks.
+    pub fn purpose(mut self, purpose: Purpose) -> Self {
+        self.purpose = purpose;
+        self
+    }
+
+    /// Offers exactly these methods (by default both).
+    pub fn methods(mut self, methods: &[PeerMethod]) -> Self {
+        self.sas = methods.contains(&PeerMethod::Sas);
+        self.qr = methods.contains(&PeerMethod::Qr);
+        self
     }
 }
 
@@ -98,13 +125,15 @@ impl Peer {
     ) -> Result<(), Refusal> {
         let code = code.unwrap_or("m.user");
         let reason = reason.unwrap_or("Cancelled on the other device.");
-        self.shared
-            .act(id, |w| w.peer_end(id, State::Cancelled, code, reason))
+        self.shared.act(id, |w| {
+            w.peer_end(id, VerificationState::Cancelled, code, reason)
+        })
     }
 
     /// The verification fails: `error` with this code and reason.
     pub fn fail(&self, id: &str, code: &str, reason: &str) -> Result<(), Refusal> {
-        self.shared
-            .act(id, |w| w.peer_end(id, State::Error, code, reason))
+        self.shared.act(id, |w| {
+            w.peer_end(id, VerificationState::Error, code, reason)
+        })
     }
 }

@@ -1,9 +1,12 @@
-//! Every request the fake receives is recorded, so tests can assert what a client sent and how
-//! often.
+//! The latest requests the fake received are recorded, so tests can assert what a client sent
+//! and how often. The record is a ring buffer: when it is full, the oldest request goes.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use serde::Serialize;
+
+use crate::Operation;
 
 /// One request as the fake received it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -13,9 +16,12 @@ pub struct RecordedRequest {
     pub method: String,
     /// The path as sent (percent-encoding kept), without the query.
     pub path: String,
-    /// The API operation it addressed (its operationId), if any.
-    pub operation: Option<String>,
-    /// The headers, names in lower case, in the order received.
+    /// The API operation it addressed, if any (`None` for the fake's own controls and for
+    /// routes the API does not have). Serialized as its operationId.
+    pub operation: Option<Operation>,
+    /// The headers, names in lower case, in the order received. The credentials of
+    /// `authorization` and `proxy-authorization` (after the scheme) and the whole of `cookie`
+    /// read `[redacted]`: a test can check that a token was sent, not which one.
     pub headers: Vec<(String, String)>,
     /// The body, as text.
     pub body: String,
@@ -39,45 +45,59 @@ impl RecordedRequest {
     }
 }
 
-/// The operationId of an API request, from its method and path.
-pub(crate) fn operation_of(method: &str, path: &str) -> Option<&'static str> {
-    let rest = path.strip_prefix("/v1/app/setup")?;
-    let segments: Vec<&str> = rest.split('/').skip(1).collect();
-    Some(match (method, segments.as_slice()) {
-        ("GET", []) => "getSetup",
-        ("GET", ["verifications"]) => "listVerifications",
-        ("POST", ["verifications"]) => "createVerification",
-        ("POST", ["verifications", "qr", "scan"]) => "scanVerificationQr",
-        ("GET", ["verifications", _]) => "getVerification",
-        ("POST", ["verifications", _, "accept"]) => "acceptVerification",
-        ("POST", ["verifications", _, "cancel"]) => "cancelVerification",
-        ("POST", ["verifications", _, "qr", "confirm-scanned"]) => "confirmVerificationQrScanned",
-        ("POST", ["verifications", _, "sas", "start"]) => "startVerificationSas",
-        ("POST", ["verifications", _, "sas", "confirm"]) => "confirmVerificationSas",
-        _ => return None,
-    })
+/// The latest requests, at most `size` of them.
+#[derive(Debug)]
+pub(crate) struct Record {
+    size: usize,
+    // Not allocated up front: the size may be far larger than any test ever fills.
+    requests: VecDeque<RecordedRequest>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::operation_of;
-
-    #[test]
-    fn operations_are_named_by_their_operation_id() {
-        assert_eq!(operation_of("GET", "/v1/app/setup"), Some("getSetup"));
-        assert_eq!(
-            operation_of("POST", "/v1/app/setup/verifications/qr/scan"),
-            Some("scanVerificationQr")
-        );
-        assert_eq!(
-            operation_of("GET", "/v1/app/setup/verifications/qr"),
-            Some("getVerification")
-        );
-        assert_eq!(
-            operation_of("POST", "/v1/app/setup/verifications/a%2Fb/sas/confirm"),
-            Some("confirmVerificationSas")
-        );
-        assert_eq!(operation_of("DELETE", "/v1/app/setup"), None);
-        assert_eq!(operation_of("GET", "/_fake/requests"), None);
+impl Record {
+    pub fn new(size: usize) -> Self {
+        Self {
+            size,
+            requests: VecDeque::new(),
+        }
     }
+
+    /// Keeps `request`, dropping the oldest one if the record is full.
+    pub fn push(&mut self, request: RecordedRequest) {
+        if self.size == 0 {
+            return;
+        }
+        if self.requests.len() >= self.size {
+            self.requests.pop_front();
+        }
+        self.requests.push_back(request);
+    }
+
+    /// Whether requests are kept at all.
+    pub fn is_on(&self) -> bool {
+        self.size > 0
+    }
+
+    /// The requests kept, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &RecordedRequest> {
+        self.requests.iter()
+    }
+
+    pub fn clear(&mut self) {
+        self.requests.clear();
+    }
+}
+
+/// A header as the record keeps it: secrets replaced by `[redacted]`.
+pub(crate) fn recorded_header(name: &str, value: &[u8]) -> (String, String) {
+    const REDACTED: &str = "[redacted]";
+    let value = String::from_utf8_lossy(value);
+    let kept = match name {
+        "authorization" | "proxy-authorization" => match value.split_once(' ') {
+            Some((scheme, _)) => format!("{scheme} {REDACTED}"),
+            None => REDACTED.to_owned(),
+        },
+        "cookie" => REDACTED.to_owned(),
+        _ => value.into_owned(),
+    };
+    (name.to_owned(), kept)
 }

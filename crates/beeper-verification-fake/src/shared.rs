@@ -6,21 +6,42 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::faults::Fault;
-use crate::record::RecordedRequest;
-use crate::state::{Refusal, State, World};
+use crate::names::named_enum;
+use crate::record::Record;
+use crate::state::{Refusal, VerificationState, World};
 
-/// Which flow the automatic peer plays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PeerMethod {
-    /// Accept this device's request, wait for it to start the emoji comparison, confirm.
-    Sas,
-    /// Accept this device's request, scan its QR code, and wait for it to confirm the scan.
-    Qr,
+named_enum! {
+    /// A verification method, as `methods` spells it: which flow the automatic peer plays, and
+    /// which methods the other device offers (`POST /_fake/peer/requests`).
+    pub enum PeerMethod("verification method") {
+        /// Emoji comparison: accept this device's request, wait for it to start the emoji
+        /// comparison, confirm.
+        Sas = "sas",
+        /// QR code: accept this device's request, scan its QR code, and wait for it to
+        /// confirm the scan.
+        Qr = "qr",
+    }
+}
+
+impl PeerMethod {
+    /// What a person calls it: `emoji comparison` or `QR code`.
+    ///
+    /// ```
+    /// use beeper_verification_fake::PeerMethod;
+    ///
+    /// assert_eq!(PeerMethod::Sas.human_name(), "emoji comparison");
+    /// ```
+    pub fn human_name(self) -> &'static str {
+        match self {
+            Self::Sas => "emoji comparison",
+            Self::Qr => "QR code",
+        }
+    }
 }
 
 /// The automatic peer: plays the other side of each verification by itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AutoPeer {
+pub(crate) struct AutoPeer {
     /// How long the other device takes for each move.
     pub delay: Duration,
     /// Which flow it plays.
@@ -31,14 +52,14 @@ pub struct AutoPeer {
 pub(crate) struct Shared {
     world: Mutex<World>,
     faults: Mutex<Vec<Fault>>,
-    requests: Mutex<Vec<RecordedRequest>>,
+    requests: Mutex<Record>,
     pub token: String,
     pub auto_peer: Option<AutoPeer>,
     runtime: tokio::runtime::Handle,
     /// When the server started, on tokio's clock.
     pub started: Instant,
-    /// Whether requests are kept in full (method, path, headers, body).
-    pub record: bool,
+    /// The `X-Beeper-Desktop-Version` of every response.
+    pub desktop_version: axum::http::HeaderValue,
     /// How many requests arrived, recorded or not.
     pub received: std::sync::atomic::AtomicU64,
 }
@@ -54,17 +75,18 @@ impl Shared {
         token: String,
         auto_peer: Option<AutoPeer>,
         runtime: tokio::runtime::Handle,
-        record: bool,
+        record_size: usize,
+        desktop_version: axum::http::HeaderValue,
     ) -> Self {
         Self {
             world: Mutex::new(world),
             faults: Mutex::default(),
-            requests: Mutex::default(),
+            requests: Mutex::new(Record::new(record_size)),
             token,
             auto_peer,
             runtime,
             started: Instant::now(),
-            record,
+            desktop_version,
             received: std::sync::atomic::AtomicU64::new(0),
         }
     }
@@ -80,7 +102,7 @@ impl Shared {
         lock(&self.faults)
     }
 
-    pub fn requests(&self) -> MutexGuard<'_, Vec<RecordedRequest>> {
+    pub fn requests(&self) -> MutexGuard<'_, Record> {
         lock(&self.requests)
     }
 
@@ -113,11 +135,11 @@ impl Shared {
         let mut world = self.world();
         let Ok(t) = world.get(id) else { return false };
         let moved = match (t.state, method) {
-            (State::Requested, _) if !t.incoming => world.peer_accept(id),
-            (State::Ready, PeerMethod::Qr) if t.methods.contains(&"qr") => {
+            (VerificationState::Requested, _) if !t.incoming => world.peer_accept(id),
+            (VerificationState::Ready, PeerMethod::Qr) if t.methods.contains(&"qr") => {
                 world.peer_scan_our_qr(id)
             }
-            (State::SasReady, _) if !t.peer_confirmed_sas => world.peer_confirm_sas(id),
+            (VerificationState::SasReady, _) if !t.peer_confirmed_sas => world.peer_confirm_sas(id),
             _ => return false,
         };
         moved.is_ok()

@@ -7,9 +7,9 @@
 //! ```
 //!
 //! `availableActions` is computed from the state, the direction and who has confirmed what. A
-//! verification not finished within the timeout becomes `cancelled` with `m.timeout`. Finished
-//! verifications stay retrievable. When one ends `done`, the session moves from
-//! `needs-verification` to `ready` and `e2ee.verified` becomes true.
+//! verification not finished within the timeout becomes `cancelled` with `m.timeout`. Ended
+//! verifications leave the list but stay retrievable by ID. When one ends `done`, the session moves from
+//! `needs-verification` to `ready` (and so `e2ee.verified` becomes true, see `session.rs`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -17,87 +17,96 @@ use std::time::Duration;
 use beeper_verification_client::types as wire;
 use tokio::time::Instant;
 
+use crate::names::named_enum;
 use crate::sas;
+use crate::session::SessionState;
 
-/// A live or finished verification state, as the wire spells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum State {
-    Requested,
-    Ready,
-    SasReady,
-    QrScanned,
-    Done,
-    Cancelled,
-    Error,
+named_enum! {
+    /// A verification's `state`: live (`requested`, `ready`, `sas_ready`, `qr_scanned`) or
+    /// ended (`done`, `cancelled`, `error`).
+    pub enum VerificationState("verification state") {
+        /// One device asked the other to verify.
+        Requested = "requested",
+        /// Both devices are ready; a method can start.
+        Ready = "ready",
+        /// The emoji (and numbers) are shown on both devices.
+        SasReady = "sas_ready",
+        /// The other device scanned this device's QR code.
+        QrScanned = "qr_scanned",
+        /// Verified.
+        Done = "done",
+        /// Cancelled by either device, or timed out.
+        Cancelled = "cancelled",
+        /// Failed.
+        Error = "error",
+    }
 }
 
-impl State {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Requested => "requested",
-            Self::Ready => "ready",
-            Self::SasReady => "sas_ready",
-            Self::QrScanned => "qr_scanned",
-            Self::Done => "done",
-            Self::Cancelled => "cancelled",
-            Self::Error => "error",
-        }
-    }
-
-    pub fn is_terminal(self) -> bool {
+impl VerificationState {
+    /// Whether the verification has ended: `done`, `cancelled` or `error`.
+    pub fn is_ended(self) -> bool {
         matches!(self, Self::Done | Self::Cancelled | Self::Error)
     }
 }
 
-/// An action a device can take, as the wire spells it in `availableActions`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Action {
-    Accept,
-    Cancel,
-    QrConfirmScanned,
-    SasStart,
-    SasConfirm,
+named_enum! {
+    /// An action this device can take on a verification, as `availableActions` spells it.
+    pub enum VerificationAction("verification action") {
+        /// Accept an incoming request (`POST .../accept`).
+        Accept = "accept",
+        /// Cancel (`POST .../cancel`).
+        Cancel = "cancel",
+        /// Confirm that the other device scanned this device's code
+        /// (`POST .../qr/confirm-scanned`).
+        QrConfirmScanned = "qr.confirmScanned",
+        /// Start the emoji comparison (`POST .../sas/start`).
+        SasStart = "sas.start",
+        /// Confirm that the emoji match (`POST .../sas/confirm`).
+        SasConfirm = "sas.confirm",
+    }
 }
 
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Accept => "accept",
-            Self::Cancel => "cancel",
-            Self::QrConfirmScanned => "qr.confirmScanned",
-            Self::SasStart => "sas.start",
-            Self::SasConfirm => "sas.confirm",
-        }
+named_enum! {
+    /// Why a verification exists, its `purpose`.
+    pub enum Purpose("purpose") {
+        /// Verifying to finish signing in.
+        Login = "login",
+        /// Verifying this device.
+        Device = "device",
     }
 }
 
 /// Why an action was refused, for the HTTP layer to turn into a status and error body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Refusal {
     /// No verification has this ID.
     #[error("no verification with ID {0:?}")]
     NotFound(String),
     /// The action is not in the verification's `availableActions`.
-    #[error("cannot {action}: verification {id} is {state}; allowed now: [{}]", allowed.join(", "))]
+    #[error(
+        "cannot {action}: verification {id} is {state}; allowed now: [{}]",
+        list(allowed)
+    )]
     NotAvailable {
         /// The verification.
         id: String,
         /// What was attempted.
-        action: &'static str,
+        action: VerificationAction,
         /// Its state.
-        state: &'static str,
+        state: VerificationState,
         /// Its available actions.
-        allowed: Vec<&'static str>,
+        allowed: Vec<VerificationAction>,
     },
     /// The other device's move does not fit the verification's state.
     #[error("the other device cannot {action}: verification {id} is {state}; {why}")]
     PeerMoveRefused {
         /// The verification.
         id: String,
-        /// The other device's move.
+        /// The other device's move, in words.
         action: &'static str,
         /// Its state.
-        state: &'static str,
+        state: VerificationState,
         /// Why not.
         why: &'static str,
     },
@@ -106,51 +115,65 @@ pub enum Refusal {
     UnknownQr,
 }
 
+/// `accept, cancel`: actions as a message lists them.
+fn list(actions: &[VerificationAction]) -> String {
+    let names: Vec<&str> = actions.iter().map(|a| a.as_str()).collect();
+    names.join(", ")
+}
+
 /// One verification transaction.
 #[derive(Debug, Clone)]
 pub(crate) struct Transaction {
     pub id: String,
     pub incoming: bool,
-    pub purpose: String,
+    pub purpose: Purpose,
     pub methods: Vec<&'static str>,
-    pub state: State,
+    pub state: VerificationState,
     pub error: Option<(String, String)>,
     pub other_user_id: Option<String>,
     pub we_confirmed_sas: bool,
     pub peer_confirmed_sas: bool,
-    pub deadline: Instant,
+    /// When it is cancelled with `m.timeout`; `None` when the timeout reaches past what the
+    /// clock can represent (never).
+    pub deadline: Option<Instant>,
 }
 
 impl Transaction {
     /// What this device may do now.
-    pub fn available(&self) -> Vec<Action> {
+    pub fn available(&self) -> Vec<VerificationAction> {
         let mut actions = Vec::new();
         match self.state {
-            State::Requested if self.incoming => actions.push(Action::Accept),
-            State::Ready if self.methods.contains(&"sas") => actions.push(Action::SasStart),
-            State::SasReady if !self.we_confirmed_sas => actions.push(Action::SasConfirm),
-            State::QrScanned => actions.push(Action::QrConfirmScanned),
+            VerificationState::Requested if self.incoming => {
+                actions.push(VerificationAction::Accept)
+            }
+            VerificationState::Ready if self.methods.contains(&"sas") => {
+                actions.push(VerificationAction::SasStart)
+            }
+            VerificationState::SasReady if !self.we_confirmed_sas => {
+                actions.push(VerificationAction::SasConfirm)
+            }
+            VerificationState::QrScanned => actions.push(VerificationAction::QrConfirmScanned),
             _ => {}
         }
-        if !self.state.is_terminal() {
-            actions.push(Action::Cancel);
+        if !self.state.is_ended() {
+            actions.push(VerificationAction::Cancel);
         }
         actions
     }
 
-    fn require(&self, action: Action) -> Result<(), Refusal> {
+    fn require(&self, action: VerificationAction) -> Result<(), Refusal> {
         if self.available().contains(&action) {
             return Ok(());
         }
         Err(Refusal::NotAvailable {
             id: self.id.clone(),
-            action: action.as_str(),
-            state: self.state.as_str(),
-            allowed: self.available().iter().map(|a| a.as_str()).collect(),
+            action,
+            state: self.state,
+            allowed: self.available(),
         })
     }
 
-    fn end(&mut self, state: State, code: &str, reason: &str) {
+    fn end(&mut self, state: VerificationState, code: &str, reason: &str) {
         self.state = state;
         self.error = Some((code.to_owned(), reason.to_owned()));
     }
@@ -159,7 +182,9 @@ impl Transaction {
         let shows_qr = self.methods.contains(&"qr")
             && matches!(
                 self.state,
-                State::Ready | State::QrScanned | State::SasReady
+                VerificationState::Ready
+                    | VerificationState::QrScanned
+                    | VerificationState::SasReady
             );
         wire::Verification {
             id: self.id.clone(),
@@ -181,7 +206,7 @@ impl Transaction {
                 .iter()
                 .map(|m| wire::VerificationMethod((*m).to_owned()))
                 .collect(),
-            purpose: wire::VerificationPurpose(self.purpose.clone()),
+            purpose: wire::VerificationPurpose(self.purpose.as_str().to_owned()),
             state: wire::VerificationState(self.state.as_str().to_owned()),
             error: self
                 .error
@@ -198,8 +223,8 @@ impl Transaction {
             qr: shows_qr.then(|| wire::VerificationQr {
                 data: sas::our_qr(&self.id),
             }),
-            sas: (self.state == State::SasReady
-                || (self.state == State::Done && self.we_confirmed_sas))
+            sas: (self.state == VerificationState::SasReady
+                || (self.state == VerificationState::Done && self.we_confirmed_sas))
                 .then(|| wire::VerificationSas {
                     emojis: sas::emojis(&self.id),
                     decimals: Some(sas::decimals(&self.id)),
@@ -215,8 +240,7 @@ pub(crate) const OTHER_DEVICE_NAME: &str = "Beeper on the other device";
 /// Everything the fake knows: the session and every verification.
 #[derive(Debug)]
 pub(crate) struct World {
-    pub session_state: String,
-    pub verified: bool,
+    pub session_state: SessionState,
     pub verifications: BTreeMap<String, Transaction>,
     /// The most recently created verification, shown as `session.verification`.
     pub latest: Option<String>,
@@ -230,7 +254,7 @@ pub(crate) struct World {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NewVerification {
     pub incoming: bool,
-    pub purpose: Option<String>,
+    pub purpose: Option<Purpose>,
     pub user_id: Option<String>,
     pub methods: Option<Vec<&'static str>>,
 }
@@ -238,8 +262,7 @@ pub(crate) struct NewVerification {
 impl World {
     pub fn new(timeout: Duration) -> Self {
         Self {
-            session_state: "needs-verification".to_owned(),
-            verified: false,
+            session_state: SessionState::NeedsVerification,
             verifications: BTreeMap::new(),
             latest: None,
             next_id: 1,
@@ -256,9 +279,9 @@ impl World {
     /// Cancels every live verification past its deadline with `m.timeout`.
     pub fn expire(&mut self, now: Instant) {
         for t in self.verifications.values_mut() {
-            if !t.state.is_terminal() && now >= t.deadline {
+            if !t.state.is_ended() && t.deadline.is_some_and(|deadline| now >= deadline) {
                 t.end(
-                    State::Cancelled,
+                    VerificationState::Cancelled,
                     "m.timeout",
                     "The verification was not completed in time.",
                 );
@@ -272,14 +295,14 @@ impl World {
         let transaction = Transaction {
             id: id.clone(),
             incoming: options.incoming,
-            purpose: options.purpose.unwrap_or_else(|| "device".to_owned()),
+            purpose: options.purpose.unwrap_or(Purpose::Device),
             methods: options.methods.unwrap_or_else(|| vec!["qr", "sas"]),
-            state: State::Requested,
+            state: VerificationState::Requested,
             error: None,
             other_user_id: options.user_id,
             we_confirmed_sas: false,
             peer_confirmed_sas: false,
-            deadline: now + self.timeout,
+            deadline: now.checked_add(self.timeout),
         };
         self.verifications.insert(id.clone(), transaction);
         self.latest = Some(id.clone());
@@ -302,21 +325,21 @@ impl World {
 
     pub fn accept(&mut self, id: &str) -> Result<(), Refusal> {
         let t = self.get_mut(id)?;
-        t.require(Action::Accept)?;
-        t.state = State::Ready;
+        t.require(VerificationAction::Accept)?;
+        t.state = VerificationState::Ready;
         Ok(())
     }
 
     pub fn start_sas(&mut self, id: &str) -> Result<(), Refusal> {
         let t = self.get_mut(id)?;
-        t.require(Action::SasStart)?;
-        t.state = State::SasReady;
+        t.require(VerificationAction::SasStart)?;
+        t.state = VerificationState::SasReady;
         Ok(())
     }
 
     pub fn confirm_sas(&mut self, id: &str) -> Result<(), Refusal> {
         let t = self.get_mut(id)?;
-        t.require(Action::SasConfirm)?;
+        t.require(VerificationAction::SasConfirm)?;
         t.we_confirmed_sas = true;
         let both = t.peer_confirmed_sas;
         if both {
@@ -327,7 +350,7 @@ impl World {
 
     pub fn confirm_qr_scanned(&mut self, id: &str) -> Result<(), Refusal> {
         let t = self.get_mut(id)?;
-        t.require(Action::QrConfirmScanned)?;
+        t.require(VerificationAction::QrConfirmScanned)?;
         self.finish(id);
         Ok(())
     }
@@ -338,7 +361,9 @@ impl World {
             .verifications
             .values()
             .find(|t| {
-                t.state == State::Ready && t.methods.contains(&"qr") && sas::peer_qr(&t.id) == data
+                t.state == VerificationState::Ready
+                    && t.methods.contains(&"qr")
+                    && sas::peer_qr(&t.id) == data
             })
             .map(|t| t.id.clone())
             .ok_or(Refusal::UnknownQr)?;
@@ -353,20 +378,19 @@ impl World {
         reason: Option<String>,
     ) -> Result<(), Refusal> {
         let t = self.get_mut(id)?;
-        t.require(Action::Cancel)?;
+        t.require(VerificationAction::Cancel)?;
         let code = code.unwrap_or_else(|| "m.user".to_owned());
         let reason = reason.unwrap_or_else(|| "Cancelled on this device.".to_owned());
-        t.end(State::Cancelled, &code, &reason);
+        t.end(VerificationState::Cancelled, &code, &reason);
         Ok(())
     }
 
     fn finish(&mut self, id: &str) {
         if let Some(t) = self.verifications.get_mut(id) {
-            t.state = State::Done;
+            t.state = VerificationState::Done;
             t.error = None;
-            self.verified = true;
-            if self.session_state == "needs-verification" {
-                self.session_state = "ready".to_owned();
+            if self.session_state == SessionState::NeedsVerification {
+                self.session_state = SessionState::Ready;
             }
         }
     }
@@ -377,7 +401,7 @@ impl World {
         &mut self,
         id: &str,
         what: &'static str,
-        allowed: &[State],
+        allowed: &[VerificationState],
     ) -> Result<&mut Transaction, Refusal> {
         let t = self.get_mut(id)?;
         if allowed.contains(&t.state) {
@@ -386,34 +410,38 @@ impl World {
             Err(Refusal::PeerMoveRefused {
                 id: t.id.clone(),
                 action: what,
-                state: t.state.as_str(),
+                state: t.state,
                 why: "that move does not fit this state",
             })
         }
     }
 
     pub fn peer_accept(&mut self, id: &str) -> Result<(), Refusal> {
-        let t = self.live(id, "accept", &[State::Requested])?;
+        let t = self.live(id, "accept", &[VerificationState::Requested])?;
         if t.incoming {
             return Err(Refusal::PeerMoveRefused {
                 id: t.id.clone(),
                 action: "accept",
-                state: t.state.as_str(),
+                state: t.state,
                 why: "it sent this request itself; this device accepts it",
             });
         }
-        t.state = State::Ready;
+        t.state = VerificationState::Ready;
         Ok(())
     }
 
     pub fn peer_start_sas(&mut self, id: &str) -> Result<(), Refusal> {
-        self.live(id, "start the emoji comparison", &[State::Ready])?
-            .state = State::SasReady;
+        self.live(
+            id,
+            "start the emoji comparison",
+            &[VerificationState::Ready],
+        )?
+        .state = VerificationState::SasReady;
         Ok(())
     }
 
     pub fn peer_confirm_sas(&mut self, id: &str) -> Result<(), Refusal> {
-        let t = self.live(id, "confirm the emoji", &[State::SasReady])?;
+        let t = self.live(id, "confirm the emoji", &[VerificationState::SasReady])?;
         t.peer_confirmed_sas = true;
         if t.we_confirmed_sas {
             self.finish(id);
@@ -422,23 +450,24 @@ impl World {
     }
 
     pub fn peer_scan_our_qr(&mut self, id: &str) -> Result<(), Refusal> {
-        self.live(id, "scan the QR code", &[State::Ready])?.state = State::QrScanned;
+        self.live(id, "scan the QR code", &[VerificationState::Ready])?
+            .state = VerificationState::QrScanned;
         Ok(())
     }
 
     pub fn peer_end(
         &mut self,
         id: &str,
-        state: State,
+        state: VerificationState,
         code: &str,
         reason: &str,
     ) -> Result<(), Refusal> {
         let t = self.get_mut(id)?;
-        if t.state.is_terminal() {
+        if t.state.is_ended() {
             return Err(Refusal::PeerMoveRefused {
                 id: t.id.clone(),
                 action: "end it",
-                state: t.state.as_str(),
+                state: t.state,
                 why: "it has already ended",
             });
         }
@@ -449,31 +478,10 @@ impl World {
     // --- Wire views ------------------------------------------------------------------------
 
     pub fn session_wire(&self) -> wire::AppStateSnapshot {
-        let signed_in = self.session_state != "needs-login";
         wire::AppStateSnapshot {
-            e2ee: wire::E2ee {
-                cross_signing: signed_in,
-                first_sync_done: self.session_state == "ready",
-                has_backed_up_recovery_key: signed_in,
-                initialized: signed_in,
-                key_backup: signed_in,
-                recovery_key_generated_at: signed_in.then_some(1_700_000_000_000.0),
-                secret_storage: signed_in,
-                secrets: wire::E2eeSecrets {
-                    master_key: self.verified,
-                    megolm_backup_key: self.verified,
-                    recovery_key: self.verified,
-                    self_signing_key: self.verified,
-                    user_signing_key: self.verified,
-                },
-                verified: self.verified,
-            },
-            matrix: signed_in.then(|| wire::MatrixAccount {
-                device_id: THIS_DEVICE_ID.to_owned(),
-                homeserver: "https://matrix.beeper.com".to_owned(),
-                user_id: USER_ID.to_owned(),
-            }),
-            state: wire::SessionState(self.session_state.clone()),
+            e2ee: self.session_state.e2ee(),
+            matrix: self.session_state.account(),
+            state: wire::SessionState(self.session_state.as_str().to_owned()),
             verification: self
                 .latest
                 .as_deref()
@@ -489,21 +497,19 @@ impl World {
         }
     }
 
-    /// Pending and active verifications, and finished ones too (they stay retrievable).
+    /// Pending and active verifications, as the documentation says ("List pending and active
+    /// device verifications"): ended ones are left out, though they stay retrievable by ID.
     pub fn list_wire(&self) -> wire::VerificationListResponse {
         wire::VerificationListResponse {
             items: self
                 .verifications
                 .values()
+                .filter(|t| !t.state.is_ended())
                 .map(Transaction::to_wire)
                 .collect(),
         }
     }
 }
-
-/// This device's ID and the signed-in user, as the fake reports them.
-pub(crate) const THIS_DEVICE_ID: &str = "THISDEVICE";
-pub(crate) const USER_ID: &str = "@fake-user:beeper.com";
 
 #[cfg(test)]
 mod tests {
@@ -527,7 +533,7 @@ mod tests {
         assert!(matches!(
             w.accept(&id),
             Err(Refusal::NotAvailable {
-                state: "requested",
+                state: VerificationState::Requested,
                 ..
             })
         ));
@@ -548,11 +554,11 @@ mod tests {
         assert_eq!(sas.emojis.split(' ').count(), 7);
         w.confirm_sas(&id).expect("we confirm");
         assert_eq!(actions(&w, &id), ["cancel"], "waiting for the other device");
-        assert_eq!(w.session_state, "needs-verification");
+        assert_eq!(w.session_state, SessionState::NeedsVerification);
         w.peer_confirm_sas(&id).expect("peer confirms");
-        assert_eq!(w.get(&id).map(|t| t.state), Ok(State::Done));
+        assert_eq!(w.get(&id).map(|t| t.state), Ok(VerificationState::Done));
         assert!(actions(&w, &id).is_empty());
-        assert_eq!((w.session_state.as_str(), w.verified), ("ready", true));
+        assert_eq!(w.session_state, SessionState::Ready);
     }
 
     #[test]
@@ -570,7 +576,7 @@ mod tests {
         w.peer_scan_our_qr(&id).expect("scan");
         assert_eq!(actions(&w, &id), ["qr.confirmScanned", "cancel"]);
         w.confirm_qr_scanned(&id).expect("confirm");
-        assert_eq!(w.get(&id).map(|t| t.state), Ok(State::Done));
+        assert_eq!(w.get(&id).map(|t| t.state), Ok(VerificationState::Done));
     }
 
     #[test]
@@ -580,7 +586,7 @@ mod tests {
         w.peer_accept(&id).expect("accept");
         assert_eq!(w.scan_peer_qr("garbage"), Err(Refusal::UnknownQr));
         assert_eq!(w.scan_peer_qr(&sas::peer_qr(&id)), Ok(id.clone()));
-        assert_eq!(w.get(&id).map(|t| t.state), Ok(State::Done));
+        assert_eq!(w.get(&id).map(|t| t.state), Ok(VerificationState::Done));
     }
 
     #[test]
@@ -590,7 +596,7 @@ mod tests {
         w.cancel(&id, Some("m.mismatched_sas".into()), None)
             .expect("cancel");
         let t = w.get(&id).expect("kept");
-        assert_eq!(t.state, State::Cancelled);
+        assert_eq!(t.state, VerificationState::Cancelled);
         assert_eq!(
             t.error.as_ref().map(|e| e.0.as_str()),
             Some("m.mismatched_sas")
@@ -598,7 +604,7 @@ mod tests {
         assert!(matches!(
             w.cancel(&id, None, None),
             Err(Refusal::NotAvailable {
-                state: "cancelled",
+                state: VerificationState::Cancelled,
                 ..
             })
         ));
@@ -609,12 +615,27 @@ mod tests {
         let (mut w, now) = world();
         let id = w.create(NewVerification::default(), now);
         w.expire(now + Duration::from_secs(599));
-        assert_eq!(w.get(&id).map(|t| t.state), Ok(State::Requested));
+        assert_eq!(
+            w.get(&id).map(|t| t.state),
+            Ok(VerificationState::Requested)
+        );
         w.expire(now + Duration::from_secs(600));
         let t = w.get(&id).expect("kept");
         assert_eq!(
             (t.state, t.error.as_ref().map(|e| e.0.as_str())),
-            (State::Cancelled, Some("m.timeout"))
+            (VerificationState::Cancelled, Some("m.timeout"))
+        );
+    }
+
+    #[test]
+    fn a_timeout_past_the_end_of_the_clock_never_expires() {
+        let now = Instant::now();
+        let mut w = World::new(Duration::MAX);
+        let id = w.create(NewVerification::default(), now);
+        w.expire(now + Duration::from_secs(100 * 365 * 24 * 3600));
+        assert_eq!(
+            w.get(&id).map(|t| t.state),
+            Ok(VerificationState::Requested)
         );
     }
 

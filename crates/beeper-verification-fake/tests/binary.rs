@@ -1,50 +1,179 @@
 //! The `beeper-verification-fake` program: it prints the base URL and token it serves, serves
 //! them, and stops cleanly on Ctrl-C (SIGINT).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Lines};
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+/// The program, started with `args`, once it has said what it serves.
+struct Running {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+    base_url: String,
+    token: String,
+    printed: Vec<String>,
+}
+
+fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_beeper-verification-fake"))
+        .args(args)
+        .env_remove("BEEPER_FAKE_TOKEN")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the program starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut printed = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("a line");
+        let done = line.starts_with("Press Ctrl-C");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let value = |key: &str| {
+        printed
+            .iter()
+            .find_map(|l| l.strip_prefix(key))
+            .expect("printed")
+            .to_owned()
+    };
+    Running {
+        base_url: value("BEEPER_BASE_URL="),
+        token: value("BEEPER_ACCESS_TOKEN="),
+        child,
+        lines,
+        printed,
+    }
+}
+
+impl Running {
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new()
+            .request(method, format!("{}{path}", self.base_url))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/json")
+    }
+
+    /// Interrupts it as Ctrl-C would, and returns what it printed after.
+    fn interrupt(mut self) -> Vec<String> {
+        let interrupted = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(interrupted.success());
+        let status = self.child.wait().expect("it exits");
+        assert!(status.success(), "a clean stop: {status:?}");
+        self.lines.map_while(Result::ok).collect()
+    }
+}
 
 #[tokio::test]
 async fn it_prints_what_it_serves_and_stops_on_ctrl_c() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_beeper-verification-fake"))
-        .args([
+    let running = start(
+        &[
             "--token",
             "binary-test-token",
             "--auto-peer",
             "qr",
             "--peer-delay",
             "0.1",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the program starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut base_url = None;
-    for line in lines.by_ref() {
-        let line = line.expect("a line");
-        if let Some(url) = line.strip_prefix("BEEPER_BASE_URL=") {
-            base_url = Some(url.to_owned());
-        }
-        if line.starts_with("Press Ctrl-C") {
-            break;
-        }
-    }
-    let base_url = base_url.expect("the base URL was printed");
-    let response = reqwest::Client::new()
-        .get(format!("{base_url}/v1/app/setup"))
-        .bearer_auth("binary-test-token")
+        ],
+        &[],
+    );
+    assert_eq!(running.token, "binary-test-token");
+    assert!(
+        running
+            .printed
+            .iter()
+            .any(|l| l == "automatic peer: plays the QR code flow, 0.1 s per move"),
+        "{:?}",
+        running.printed
+    );
+    let response = running
+        .request(reqwest::Method::GET, "/v1/app/setup")
         .send()
         .await
         .expect("it serves");
     assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(running.interrupt(), ["stopped"]);
+}
 
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(interrupted.success());
-    let status = child.wait().expect("it exits");
-    assert!(status.success(), "a clean stop: {status:?}");
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    assert_eq!(rest, ["stopped"]);
+#[tokio::test]
+async fn the_token_can_come_from_the_environment() {
+    let running = start(
+        &["--auto-peer"],
+        &[("BEEPER_FAKE_TOKEN", "from-the-environment")],
+    );
+    assert_eq!(running.token, "from-the-environment");
+    let named = "automatic peer: plays the emoji comparison flow, 1 s per move";
+    assert!(
+        running.printed.iter().any(|l| l == named),
+        "{:?}",
+        running.printed
+    );
+    running.interrupt();
+}
+
+#[tokio::test]
+async fn seed_record_and_session_state_are_options() {
+    let args = [
+        "--seed",
+        "42",
+        "--record",
+        "off",
+        "--session-state",
+        "needs-first-sync",
+    ];
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let running = start(&args, &[]);
+        let session: serde_json::Value = running
+            .request(reqwest::Method::GET, "/v1/app/setup")
+            .send()
+            .await
+            .expect("it serves")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(session["state"], "needs-first-sync");
+        let created: serde_json::Value = running
+            .request(reqwest::Method::POST, "/v1/app/setup/verifications")
+            .body("{}")
+            .send()
+            .await
+            .expect("it serves")
+            .json()
+            .await
+            .expect("JSON");
+        ids.push(created["verification"]["id"].as_str().map(str::to_owned));
+        let recorded: serde_json::Value = running
+            .request(reqwest::Method::GET, "/_fake/requests")
+            .send()
+            .await
+            .expect("it serves")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(recorded, serde_json::json!([]), "the record is off");
+        running.interrupt();
+    }
+    assert!(ids[0].is_some());
+    assert_eq!(ids[0], ids[1], "the same seed, the same IDs");
+}
+
+#[test]
+fn a_duration_out_of_range_is_refused_at_startup() {
+    let output = Command::new(env!("CARGO_BIN_EXE_beeper-verification-fake"))
+        .args(["--timeout", "1.8e19"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("the program runs");
+    assert_eq!(output.status.code(), Some(2), "a usage error: {output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--timeout") && stderr.contains("out of range"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "it never served");
 }

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use beeper_verification_client::types;
-use beeper_verification_fake::{FakeServer, PeerMethod, PeerRequest};
+use beeper_verification_fake::{FakeServer, Operation, PeerMethod, PeerRequest, Purpose};
 use common::{actions, client, id, poll_until, verification};
 
 #[tokio::test]
@@ -81,26 +81,58 @@ async fn the_emoji_flow_driven_by_hand() {
         ("ready", true)
     );
     let listed = client.list_verifications().await.expect("200").into_inner();
-    assert_eq!(
-        listed
-            .items
-            .iter()
-            .map(|v| v.state.0.as_str())
-            .collect::<Vec<_>>(),
-        ["done"],
-        "finished ones stay listed"
-    );
+    assert!(listed.items.is_empty(), "an ended one is not listed");
+}
+
+#[tokio::test]
+async fn the_list_shows_pending_and_active_verifications_only() {
+    let server = FakeServer::start().await.expect("starts");
+    let client = client(&server);
+    let peer = server.peer();
+    let pending = peer.request();
+    let active = peer.request();
+    client.accept_verification(&id(&active)).await.expect("200");
+    let cancelled = peer.request();
+    peer.cancel(&cancelled, None, None).expect("cancels");
+    let failed = peer.request();
+    peer.fail(&failed, "m.key_mismatch", "Keys did not match")
+        .expect("fails");
+    let done = peer.request();
+    client.accept_verification(&id(&done)).await.expect("200");
+    peer.scan_our_qr(&done).expect("scans");
+    client
+        .confirm_verification_qr_scanned(&id(&done))
+        .await
+        .expect("200");
+
+    let listed = client.list_verifications().await.expect("200").into_inner();
+    let ids: Vec<&str> = listed.items.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(ids, [pending.as_str(), active.as_str()]);
+    for (ended, state) in [
+        (&cancelled, "cancelled"),
+        (&failed, "error"),
+        (&done, "done"),
+    ] {
+        let v = verification(
+            client
+                .get_verification(&id(ended))
+                .await
+                .expect("an ended one stays retrievable")
+                .into_inner(),
+        );
+        assert_eq!(v.state.0, state);
+    }
 }
 
 #[tokio::test]
 async fn the_qr_flow_of_an_incoming_request() {
     let server = FakeServer::start().await.expect("starts");
     let client = client(&server);
-    let vid = server.peer().request_with(PeerRequest {
-        purpose: "login".into(),
-        sas: false,
-        qr: true,
-    });
+    let vid = server.peer().request_with(
+        PeerRequest::default()
+            .purpose(Purpose::Login)
+            .methods(&[PeerMethod::Qr]),
+    );
 
     let incoming = verification(
         client
@@ -381,5 +413,8 @@ async fn two_hundred_verifications_in_parallel_keep_their_own_state() {
         assert!(ids.insert(vid), "IDs are unique");
     }
     assert_eq!(ids.len(), 200);
-    assert_eq!(server.requests_for("createVerification").len(), 200);
+    assert_eq!(
+        server.requests_for(Operation::CreateVerification).len(),
+        200
+    );
 }

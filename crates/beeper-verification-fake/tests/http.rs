@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use beeper_verification_client::{Error, types};
-use beeper_verification_fake::{FakeServer, Fault};
+use beeper_verification_fake::{FakeServer, Fault, Operation, SessionState};
 use common::{client, id, verification};
 use serde_json::{Value, json};
 
@@ -18,11 +18,11 @@ async fn send(
 ) -> (u16, Value) {
     let mut request = reqwest::Client::new()
         .request(method, format!("{}{path}", server.base_url()))
-        .bearer_auth(server.token());
+        .bearer_auth(server.token())
+        // The controls that change something need it, even without a body.
+        .header("content-type", "application/json");
     if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_owned());
+        request = request.body(body.to_owned());
     }
     let response = request.send().await.expect("the fake answers");
     let status = response.status().as_u16();
@@ -175,7 +175,7 @@ async fn unknown_routes_and_methods_get_json_errors() {
 #[tokio::test]
 async fn a_status_fault_answers_the_next_n_requests_then_stops() {
     let server = FakeServer::start().await.expect("starts");
-    server.add_fault(Fault::status(503).on("getSetup").times(2));
+    server.add_fault(Fault::status(503).on(Operation::GetSetup).times(2));
     let client = client(&server);
     for _ in 0..2 {
         match client.get_setup().await {
@@ -188,6 +188,19 @@ async fn a_status_fault_answers_the_next_n_requests_then_stops() {
         .list_verifications()
         .await
         .expect("other operations were never affected");
+}
+
+#[tokio::test]
+async fn a_status_fault_that_is_no_error_status_answers_500_and_says_so() {
+    let server = FakeServer::start().await.expect("starts");
+    for status in [101, 200, 304, 1000] {
+        server.add_fault(Fault::status(status).times(1));
+        let (answered, body) = send(&server, reqwest::Method::GET, "/v1/app/setup", None).await;
+        assert_eq!(answered, 500, "{status}");
+        assert_error_body(&body, "FAULT_INJECTED");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.contains(&status.to_string()), "{message}");
+    }
 }
 
 #[tokio::test]
@@ -231,7 +244,11 @@ async fn a_dropped_connection_is_a_transport_error() {
 #[tokio::test]
 async fn a_malformed_json_fault_does_not_decode() {
     let server = FakeServer::start().await.expect("starts");
-    server.add_fault(Fault::malformed_json().on("listVerifications").times(1));
+    server.add_fault(
+        Fault::malformed_json()
+            .on(Operation::ListVerifications)
+            .times(1),
+    );
     let result = client(&server).list_verifications().await;
     assert!(
         matches!(result, Err(Error::InvalidResponsePayload(..))),
@@ -267,7 +284,7 @@ async fn an_unknown_enum_fault_sends_a_state_the_spec_does_not_know() {
 #[tokio::test(start_paused = true)]
 async fn a_latency_fault_delays_the_response() {
     let server = FakeServer::start().await.expect("starts");
-    server.add_fault(Fault::latency(Duration::from_secs(30)).on("getSetup"));
+    server.add_fault(Fault::latency(Duration::from_secs(30)).on(Operation::GetSetup));
     let started = tokio::time::Instant::now();
     client(&server).get_setup().await.expect("200");
     assert!(
@@ -291,11 +308,8 @@ async fn every_request_is_recorded_with_method_path_headers_and_body() {
         (r.method.as_str(), r.path.as_str()),
         ("POST", "/v1/app/setup/verifications/a%2Fb/cancel")
     );
-    assert_eq!(r.operation.as_deref(), Some("cancelVerification"));
-    assert_eq!(
-        r.header("Authorization"),
-        Some(format!("Bearer {}", server.token()).as_str())
-    );
+    assert_eq!(r.operation, Some(Operation::CancelVerification));
+    assert_eq!(r.header("Authorization"), Some("Bearer [redacted]"));
     assert_eq!(r.body, r#"{"code":"m.user"}"#);
     server.clear_requests();
     assert!(server.requests().is_empty());
@@ -388,4 +402,220 @@ async fn shutdown_stops_serving() {
     let base = server.base_url().to_owned();
     server.shutdown().await;
     assert!(reqwest::get(format!("{base}/v1/app/setup")).await.is_err());
+}
+
+#[tokio::test]
+async fn every_response_carries_the_desktop_version() {
+    let server = FakeServer::builder()
+        .desktop_version("4.1.2-test")
+        .start()
+        .await
+        .expect("starts");
+    assert_eq!(server.desktop_version(), "4.1.2-test");
+    let vid = server.peer().request();
+    let token = server.token().to_owned();
+    let auth = format!("authorization: Bearer {token}\r\n");
+    let json = "content-type: application/json\r\n";
+    server.add_fault(Fault::status(503).on(Operation::ListVerifications).times(1));
+    server.add_fault(Fault::malformed_json().on(Operation::GetSetup).times(1));
+    for (head, body, status) in [
+        (
+            format!("GET /v1/app/setup HTTP/1.1\r\nhost: localhost\r\n{auth}"),
+            "",
+            200,
+        ),
+        (
+            format!("GET /v1/app/setup/verifications HTTP/1.1\r\nhost: localhost\r\n{auth}"),
+            "",
+            503,
+        ),
+        (
+            format!("GET /v1/app/setup HTTP/1.1\r\nhost: localhost\r\n{auth}"),
+            "",
+            200,
+        ),
+        (
+            format!("GET /v1/app/setup/verifications/{vid} HTTP/1.1\r\nhost: localhost\r\n"),
+            "",
+            401,
+        ),
+        (
+            format!("GET /v1/app/setup/verifications/nope HTTP/1.1\r\nhost: localhost\r\n{auth}"),
+            "",
+            404,
+        ),
+        (
+            format!("DELETE /v1/app/setup HTTP/1.1\r\nhost: localhost\r\n{auth}"),
+            "",
+            405,
+        ),
+        (
+            format!(
+                "POST /v1/app/setup/verifications/{vid}/sas/confirm HTTP/1.1\r\nhost: localhost\r\n{auth}"
+            ),
+            "",
+            409,
+        ),
+        (
+            format!(
+                "POST /v1/app/setup/verifications/qr/scan HTTP/1.1\r\nhost: localhost\r\n{auth}{json}"
+            ),
+            "{}",
+            422,
+        ),
+        (
+            format!("POST /_fake/peer/requests HTTP/1.1\r\nhost: localhost\r\n{json}"),
+            "{}",
+            200,
+        ),
+        (
+            "DELETE /_fake/faults HTTP/1.1\r\nhost: localhost\r\n".to_owned(),
+            "",
+            204,
+        ),
+        (
+            "POST /_fake/faults HTTP/1.1\r\nhost: localhost\r\n".to_owned(),
+            "{}",
+            415,
+        ),
+        (
+            "GET /v1/app/setup HTTP/1.1\r\nhost: attacker.example\r\n".to_owned(),
+            "",
+            421,
+        ),
+    ] {
+        let response = common::raw(&server, &head, body.as_bytes()).await;
+        assert_eq!(response.status, status, "{head}: {response:?}");
+        assert_eq!(
+            response.header("x-beeper-desktop-version"),
+            Some("4.1.2-test"),
+            "{head}: {response:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_default_desktop_version_is_sent_and_a_bad_one_refused() {
+    let server = FakeServer::start().await.expect("starts");
+    let response = reqwest::Client::new()
+        .get(format!("{}/v1/app/setup", server.base_url()))
+        .bearer_auth(server.token())
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        response
+            .headers()
+            .get("x-beeper-desktop-version")
+            .and_then(|v| v.to_str().ok()),
+        Some(beeper_verification_fake::DEFAULT_DESKTOP_VERSION)
+    );
+    for bad in ["", "4.1\r\nset-cookie: x=y"] {
+        let error = FakeServer::builder()
+            .desktop_version(bad)
+            .start()
+            .await
+            .err()
+            .map(|e| e.kind());
+        assert_eq!(error, Some(std::io::ErrorKind::InvalidInput), "{bad:?}");
+    }
+}
+
+#[tokio::test]
+async fn get_setup_is_public_while_signed_out_and_only_then() {
+    let server = FakeServer::builder()
+        .session_state(SessionState::NeedsLogin)
+        .start()
+        .await
+        .expect("starts");
+    let http = reqwest::Client::new();
+    let get = |path: &str, token: Option<&str>| {
+        let mut request = http.get(format!("{}{path}", server.base_url()));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let response = request.send().await.expect("answers");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let (status, session) = get("/v1/app/setup", None).await;
+    assert_eq!((status, &session["state"]), (200, &json!("needs-login")));
+    assert_eq!(get("/v1/app/setup", Some(server.token())).await.0, 200);
+    let (status, body) = get("/v1/app/setup", Some("wrong-token")).await;
+    assert_eq!(status, 401, "a token that is sent is checked: {body}");
+    assert_error_body(&body, "UNAUTHORIZED");
+    assert_eq!(
+        get("/v1/app/setup/verifications", None).await.0,
+        401,
+        "only getSetup is public"
+    );
+
+    // Signed in: the token is needed again.
+    server.set_session_state(SessionState::NeedsVerification);
+    let (status, body) = get("/v1/app/setup", None).await;
+    assert_eq!(status, 401, "{body}");
+    assert_error_body(&body, "UNAUTHORIZED");
+    assert_eq!(get("/v1/app/setup", Some(server.token())).await.0, 200);
+}
+
+#[tokio::test]
+async fn every_session_state_set_over_http_reports_consistent_flags() {
+    let server = FakeServer::start().await.expect("starts");
+    // Verify first, so that a state set later cannot inherit `verified` from the past.
+    let vid = server.peer().request();
+    let client = client(&server);
+    client.accept_verification(&id(&vid)).await.expect("200");
+    server.peer().scan_our_qr(&vid).expect("scans");
+    client
+        .confirm_verification_qr_scanned(&id(&vid))
+        .await
+        .expect("200");
+    for state in SessionState::ALL {
+        let body = format!(r#"{{"state":"{state}"}}"#);
+        let (status, _) = send(&server, reqwest::Method::PUT, "/_fake/session", Some(&body)).await;
+        assert_eq!(status, 204, "{state}");
+        let (_, session) = send(&server, reqwest::Method::GET, "/v1/app/setup", None).await;
+        assert_eq!(session["state"], state.as_str());
+        let e2ee = &session["e2ee"];
+        let flag = |name: &str| {
+            e2ee[name]
+                .as_bool()
+                .unwrap_or_else(|| panic!("{name}: {e2ee}"))
+        };
+        let secrets: Vec<bool> = e2ee["secrets"]
+            .as_object()
+            .map(|s| s.values().filter_map(Value::as_bool).collect())
+            .unwrap_or_default();
+        assert_eq!(secrets.len(), 5, "{e2ee}");
+        let signed_in = session.get("matrix").is_some();
+        // What one flag needs before it can be true.
+        assert!(!flag("initialized") || signed_in, "{state}: {session}");
+        assert!(
+            !flag("crossSigning") || flag("initialized"),
+            "{state}: {e2ee}"
+        );
+        assert!(!flag("verified") || flag("crossSigning"), "{state}: {e2ee}");
+        assert!(
+            secrets.iter().all(|s| !s || flag("verified")),
+            "{state}: {e2ee}"
+        );
+        assert!(
+            !flag("firstSyncDone") || secrets.iter().all(|s| *s),
+            "{state}: {e2ee}"
+        );
+        assert_eq!(
+            flag("firstSyncDone"),
+            *state == SessionState::Ready,
+            "{state}"
+        );
+        if *state == SessionState::NeedsLogin {
+            assert!(!signed_in, "no account: {session}");
+            assert!(!flag("verified") && secrets.iter().all(|s| !s), "{e2ee}");
+        }
+        if *state == SessionState::NeedsVerification {
+            assert!(flag("crossSigning") && !flag("verified"), "{e2ee}");
+        }
+    }
 }

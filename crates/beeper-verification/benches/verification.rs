@@ -240,7 +240,7 @@ fn waiting() {
             .expect("runtime");
         let (mut latencies, requests, waited) = rt.block_on(async move {
             let server = FakeServer::builder()
-                .record_requests(false)
+                .record_size(0)
                 .start()
                 .await
                 .expect("fake");
@@ -354,7 +354,7 @@ fn many_waiters(counts: &[usize]) {
     for &n in counts {
         let rt = runtime();
         rt.block_on(async move {
-            let server = FakeServer::builder().record_requests(false).start().await.expect("fake");
+            let server = FakeServer::builder().record_size(0).start().await.expect("fake");
             let port: u16 = server.base_url().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0);
             let client = Client::builder().base_url(server.base_url()).access_token(server.token()).build().expect("client");
             let mut ids = Vec::with_capacity(n);

@@ -3,12 +3,12 @@
 use std::time::Duration;
 
 use beeper_verification::Client;
-use beeper_verification_fake::{FakeServer, Fault};
+use beeper_verification_fake::{FakeServer, Fault, Operation};
 
 #[tokio::test(start_paused = true)]
 async fn requests_beyond_the_limit_wait_their_turn() {
     let server = FakeServer::start().await.expect("starts");
-    server.add_fault(Fault::latency(Duration::from_secs(1)).on("getSetup"));
+    server.add_fault(Fault::latency(Duration::from_secs(1)).on(Operation::GetSetup));
     let client = Client::builder()
         .base_url(server.base_url())
         .access_token(server.token())
@@ -27,7 +27,7 @@ async fn requests_beyond_the_limit_wait_their_turn() {
     }
     // Two arrive at once; the next two when those answered a second later; then the last two.
     let arrivals: Vec<u64> = server
-        .requests_for("getSetup")
+        .requests_for(Operation::GetSetup)
         .iter()
         .map(|r| r.at.as_secs())
         .collect();

@@ -7,7 +7,7 @@ use beeper_verification::{
     Action, CancelVerification, Client, Error, SessionState, VerificationState, VerifyOptions,
     WaitOptions,
 };
-use beeper_verification_fake::{FakeServer, Fault, PeerMethod};
+use beeper_verification_fake::{FakeServer, Fault, Operation, PeerMethod};
 use futures_util::StreamExt;
 
 /// A client of the fake. The per-attempt timeout is long, so that the paused clock jumping
@@ -44,7 +44,10 @@ async fn the_guided_emoji_flow_verifies_the_device() {
     assert_eq!(shown, Some(7), "the caller was shown the seven emoji");
     assert_eq!(session.state, SessionState::Ready);
     assert!(session.e2ee.verified);
-    assert_eq!(server.requests_for("confirmVerificationSas").len(), 1);
+    assert_eq!(
+        server.requests_for(Operation::ConfirmVerificationSas).len(),
+        1
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -56,9 +59,11 @@ async fn the_guided_emoji_flow_accepts_an_incoming_request() {
         .verify_with_sas(VerifyOptions::default(), |_| async { true })
         .await
         .expect("verified");
-    assert_eq!(server.requests_for("acceptVerification").len(), 1);
+    assert_eq!(server.requests_for(Operation::AcceptVerification).len(), 1);
     assert!(
-        server.requests_for("createVerification").is_empty(),
+        server
+            .requests_for(Operation::CreateVerification)
+            .is_empty(),
         "the live request was used"
     );
     let v = client.verification(&incoming).refresh().await.expect("200");
@@ -81,10 +86,12 @@ async fn a_mismatch_cancels_with_m_mismatched_sas() {
         Some(VerificationState::Cancelled)
     );
     assert!(
-        server.requests_for("confirmVerificationSas").is_empty(),
+        server
+            .requests_for(Operation::ConfirmVerificationSas)
+            .is_empty(),
         "nothing was confirmed"
     );
-    let cancel = server.requests_for("cancelVerification");
+    let cancel = server.requests_for(Operation::CancelVerification);
     assert!(
         cancel.len() == 1 && cancel[0].body.contains(r#""code":"m.mismatched_sas""#),
         "{cancel:?}"
@@ -104,7 +111,12 @@ async fn the_guided_qr_flow_shows_our_code_and_confirms_the_scan() {
         .expect("verified");
     assert!(shown.is_some_and(|data| data.starts_with("BEEPER-FAKE-QR:")));
     assert_eq!(session.state, SessionState::Ready);
-    assert_eq!(server.requests_for("confirmVerificationQrScanned").len(), 1);
+    assert_eq!(
+        server
+            .requests_for(Operation::ConfirmVerificationQrScanned)
+            .len(),
+        1
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -125,7 +137,7 @@ async fn the_guided_qr_flow_takes_the_other_devices_code() {
         .expect("verified");
     assert_eq!(session.state, SessionState::Ready);
     assert_eq!(
-        server.requests_for("createVerification").len(),
+        server.requests_for(Operation::CreateVerification).len(),
         1,
         "the flow resumed the verification"
     );
@@ -134,7 +146,7 @@ async fn the_guided_qr_flow_takes_the_other_devices_code() {
 #[tokio::test(start_paused = true)]
 async fn the_flow_returns_at_once_when_the_session_is_ready() {
     let server = FakeServer::builder()
-        .session_state("ready")
+        .session_state(beeper_verification_fake::SessionState::Ready)
         .start()
         .await
         .expect("starts");
@@ -143,7 +155,11 @@ async fn the_flow_returns_at_once_when_the_session_is_ready() {
         .await
         .expect("ready");
     assert!(session.is_ready());
-    assert!(server.requests_for("createVerification").is_empty());
+    assert!(
+        server
+            .requests_for(Operation::CreateVerification)
+            .is_empty()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -214,13 +230,17 @@ async fn faults_during_a_wait_do_not_end_it() {
         .verification
         .expect("v")
         .id;
-    server.add_fault(Fault::status(503).on("getVerification").times(2));
+    server.add_fault(Fault::status(503).on(Operation::GetVerification).times(2));
     server.add_fault(
         Fault::rate_limited(Duration::from_secs(3))
-            .on("getVerification")
+            .on(Operation::GetVerification)
             .times(1),
     );
-    server.add_fault(Fault::drop_connection().on("getVerification").times(1));
+    server.add_fault(
+        Fault::drop_connection()
+            .on(Operation::GetVerification)
+            .times(1),
+    );
     let peer = server.peer();
     let accept_id = id.clone();
     tokio::spawn(async move {
@@ -234,7 +254,7 @@ async fn faults_during_a_wait_do_not_end_it() {
         .expect("waited through the faults");
     assert_eq!(ready.state, VerificationState::Ready);
     assert!(
-        server.requests_for("getVerification").len() >= 5,
+        server.requests_for(Operation::GetVerification).len() >= 5,
         "the faulted polls were made"
     );
 }
@@ -260,7 +280,7 @@ async fn unauthorized_and_not_found_end_a_wait_at_once() {
         .expect_err("401");
     assert_eq!(err.status(), Some(401));
     assert_eq!(
-        server.requests_for("getVerification").len(),
+        server.requests_for(Operation::GetVerification).len(),
         2,
         "one poll each"
     );
@@ -289,7 +309,10 @@ async fn a_wait_that_runs_out_says_how_long_how_often_and_what_it_saw() {
             // 250 ms doubling to 2 s, shortened by up to a quarter: 12 to 18 polls in 20 s.
             assert!((12..=18).contains(&polls), "{polls}");
             assert_eq!(last_seen, format!("verification {id} in state requested"));
-            assert_eq!(server.requests_for("getVerification").len() as u32, polls);
+            assert_eq!(
+                server.requests_for(Operation::GetVerification).len() as u32,
+                polls
+            );
         }
         other => panic!("expected WaitTimedOut, got {other:?}"),
     }
@@ -318,7 +341,7 @@ async fn the_backoff_resets_when_the_verification_changes() {
     // After 30 s without a change the delay has grown to its 2 s maximum.
     tokio::time::sleep(Duration::from_secs(30)).await;
     client.verifications().accept(&id).await.expect("accepted");
-    let accepted_at = server.requests_for("acceptVerification")[0].at;
+    let accepted_at = server.requests_for(Operation::AcceptVerification)[0].at;
     assert_eq!(
         seen.recv().await.map(Result::ok),
         Some(Some(VerificationState::Ready))
@@ -327,7 +350,7 @@ async fn the_backoff_resets_when_the_verification_changes() {
     watcher.abort();
 
     let polls: Vec<Duration> = server
-        .requests_for("getVerification")
+        .requests_for(Operation::GetVerification)
         .iter()
         .map(|r| r.at)
         .collect();
@@ -427,7 +450,11 @@ async fn an_action_the_state_does_not_allow_is_refused_without_sending_it() {
             .contains("it is requested; allowed now: cancel"),
         "{err}"
     );
-    assert!(server.requests_for("confirmVerificationSas").is_empty());
+    assert!(
+        server
+            .requests_for(Operation::ConfirmVerificationSas)
+            .is_empty()
+    );
     let cancelled = client
         .verification(&id)
         .cancel(CancelVerification::by_user("changed my mind"))
