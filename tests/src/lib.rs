@@ -5,3 +5,8 @@
 #[cfg(doctest)]
 #[doc = include_str!("../../crates/beeper-verification-fake/README.md")]
 struct FakeReadme;
+
+/// The workspace's README, where a newcomer starts: its Rust examples compile.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct WorkspaceReadme;

@@ -4,8 +4,8 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use beeper_verification::{
-    CancelVerification, Client, CreateVerification, Purpose, SasAnswer, Verification,
-    VerificationState, VerifyOptions, WaitOptions,
+    CancelCode, CancelVerification, Client, CreateVerification, Purpose, SasAnswer, Verification,
+    VerificationState, WaitOptions,
 };
 use beeper_verification_fake::{FakeServer, PeerMethod};
 use serde::Serialize;
@@ -35,6 +35,8 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         quiet: global.quiet,
     };
     let api = client.verifications();
+    // What one action prints: the verification as the server answered it.
+    let acted = |done: &str, v: &Verification| out.print(v, || render::after(done, v));
     match cli.command {
         Command::Status => {
             let session = client.session().await?;
@@ -47,63 +49,39 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             })?;
         }
         Command::Show { id } => {
-            let response = api.retrieve(&id).await?;
-            out.print(&response, || {
-                response
-                    .verification
-                    .as_ref()
-                    .map_or_else(String::new, render::verification)
-            })?;
+            let verification = client.verification(id).get().await?;
+            out.print(&verification, || render::verification(&verification))?;
         }
         Command::Start { purpose, user_id } => {
             let params = CreateVerification {
                 purpose: purpose.map(to_purpose),
-                user_id,
+                user_id: user_id.map(Into::into),
             };
-            let response = api.create(params).await?;
-            out.print(&response, || {
-                render::after("Started", response.verification.as_ref())
-            })?;
+            acted("Started", &api.create(params).await?)?;
         }
-        Command::Accept { id } => {
-            let response = api.accept(&id).await?;
-            out.print(&response, || {
-                render::after("Accepted", response.verification.as_ref())
-            })?;
-        }
+        Command::Accept { id } => acted("Accepted", &client.verification(id).accept().await?)?,
         Command::Cancel { id, code, reason } => {
-            let response = api.cancel(&id, CancelVerification { code, reason }).await?;
-            out.print(&response, || {
-                render::after("Cancelled", response.verification.as_ref())
-            })?;
+            let cancel = CancelVerification {
+                code: code.map(CancelCode::from),
+                reason,
+            };
+            acted("Cancelled", &client.verification(id).cancel(cancel).await?)?;
         }
-        Command::Sas(SasCommand::Start { id }) => {
-            let response = api.sas().start(&id).await?;
-            out.print(&response, || {
-                render::after(
-                    "Started the emoji comparison of",
-                    response.verification.as_ref(),
-                )
-            })?;
-        }
-        Command::Sas(SasCommand::Confirm { id }) => {
-            let response = api.sas().confirm(&id).await?;
-            out.print(&response, || {
-                render::after("Confirmed the emoji of", response.verification.as_ref())
-            })?;
-        }
+        Command::Sas(SasCommand::Start { id }) => acted(
+            "Started the emoji comparison of",
+            &client.verification(id).start_sas().await?,
+        )?,
+        Command::Sas(SasCommand::Confirm { id }) => acted(
+            "Confirmed the emoji of",
+            &client.verification(id).confirm_sas().await?,
+        )?,
         Command::Qr(QrCommand::Scan { data }) => {
-            let response = api.qr().scan(data).await?;
-            out.print(&response, || {
-                render::after("Scanned the QR code of", response.verification.as_ref())
-            })?;
+            acted("Scanned the QR code of", &api.scan_qr(data).await?)?;
         }
-        Command::Qr(QrCommand::Confirm { id }) => {
-            let response = api.qr().confirm_scanned(&id).await?;
-            out.print(&response, || {
-                render::after("Confirmed the QR scan of", response.verification.as_ref())
-            })?;
-        }
+        Command::Qr(QrCommand::Confirm { id }) => acted(
+            "Confirmed the QR scan of",
+            &client.verification(id).confirm_qr_scanned().await?,
+        )?,
         Command::Wait {
             id,
             until,
@@ -227,7 +205,7 @@ async fn verify(
     auto_yes: bool,
     out: &Output,
 ) -> Result<(), Failure> {
-    let options = VerifyOptions {
+    let options = CreateVerification {
         purpose: args.purpose.map(to_purpose),
         user_id: None,
     };

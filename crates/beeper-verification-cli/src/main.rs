@@ -247,29 +247,47 @@ fn report(failure: &Failure) -> (u8, String) {
             );
         }
     };
-    // The error's text carries what the server said: one line, made safe.
-    let text = clean(&error.to_string()).into_owned();
+    // The error and its causes, as one line: what the server said is in it, made safe.
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    let text = clean(&text);
+    let code = match error {
+        Error::Config(_) => exit::USAGE,
+        Error::WaitTimedOut { .. } => exit::WAIT_TIMED_OUT,
+        Error::VerificationEnded { .. } => exit::ENDED,
+        _ => exit::API,
+    };
+    match hint(error) {
+        Some(hint) => (code, format!("error: {text}\nhint: {hint}")),
+        None => (code, format!("error: {text}")),
+    }
+}
+
+/// What to do next, in this program's terms (its flags and commands) where they differ from
+/// the SDK's.
+fn hint(error: &Error) -> Option<&'static str> {
     match error {
-        Error::Config(ConfigError::MissingToken) => (
-            exit::USAGE,
-            "error: no access token\n\
-             hint: set BEEPER_ACCESS_TOKEN or pass --token; create one in Beeper Desktop under Settings → Developers"
-                .to_owned(),
+        Error::Config(ConfigError::MissingToken) => Some(
+            "set BEEPER_ACCESS_TOKEN or pass --token; create one in Beeper Desktop under Settings → Developers",
         ),
-        Error::Config(_) => (exit::USAGE, format!("error: {text}")),
-        Error::WaitTimedOut { .. } => (
-            exit::WAIT_TIMED_OUT,
-            format!("error: {text}\nhint: raise --max-wait, or check the other device"),
-        ),
-        Error::VerificationEnded { .. } => (
-            exit::ENDED,
-            format!("error: {text}\nhint: run `beeper-verify verify` to start again"),
-        ),
-        Error::Connect { .. } => (
-            exit::API,
-            format!("error: {text}\nhint: start Beeper Desktop and enable its API, or pass --base-url"),
-        ),
-        _ => (exit::API, format!("error: {text}")),
+        Error::Config(ConfigError::InsecureHttp { .. }) => {
+            Some("use an https base URL, or Beeper Desktop on this machine")
+        }
+        Error::Api(e) if e.status == 401 => {
+            Some("check the access token: set BEEPER_ACCESS_TOKEN or pass --token")
+        }
+        Error::WaitTimedOut { .. } => Some("raise --max-wait, or check the other device"),
+        Error::VerificationEnded { .. } => Some("run `beeper-verify verify` to start again"),
+        Error::Connect { .. } => {
+            Some("start Beeper Desktop and enable its API, or pass --base-url")
+        }
+        Error::Timeout { .. } => Some("the server may be busy: try again, or raise --timeout"),
+        _ => error.hint(),
     }
 }
 

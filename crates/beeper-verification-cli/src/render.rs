@@ -114,12 +114,12 @@ pub(crate) fn verification(v: &Verification) -> String {
             out,
             "  Stopped:    {} ({})",
             clean(&error.reason),
-            clean(&error.code)
+            clean(error.code.as_str())
         );
     }
     if let Some(sas) = &v.sas {
         let _ = writeln!(out, "  Compare:");
-        for line in sas.to_string().lines() {
+        for line in sas_layout(sas).lines() {
             let _ = writeln!(out, "{}", format!("  {line}").trim_end());
         }
     }
@@ -151,21 +151,73 @@ pub(crate) fn list(items: &[Verification]) -> String {
 }
 
 /// The line after a single action.
-pub(crate) fn after(done: &str, verification: Option<&Verification>) -> String {
-    match verification {
-        Some(v) => format!(
-            "{done} verification {}: now {} (next: {}).\n",
-            clean(&v.id),
-            clean(v.state.as_str()),
-            join(&v.available_actions)
-        ),
-        None => format!("{done} the verification.\n"),
+pub(crate) fn after(done: &str, v: &Verification) -> String {
+    format!(
+        "{done} verification {}: now {} (next: {}).\n",
+        clean(&v.id),
+        clean(v.state.as_str()),
+        join(&v.available_actions)
+    )
+}
+
+/// The emoji in a row with their names under them, and the numbers below, indented:
+///
+/// ```text
+///   🐶        🐱        🦁        🐎        🦄        🐷        🐘
+///   Dog       Cat       Lion      Horse     Unicorn   Pig       Elephant
+///
+///   1234  5678  9012
+/// ```
+///
+/// Text the SDK could not read as seven emoji (or three numbers) is shown as the server sent
+/// it, cleaned, so the person can still compare it.
+fn sas_layout(sas: &Sas) -> String {
+    let mut out = String::new();
+    match &sas.emojis {
+        Some(emojis) => {
+            let width = emojis
+                .iter()
+                .map(|e| e.description.map_or(1, str::len))
+                .max()
+                .unwrap_or(1)
+                + 2;
+            let mut symbols = String::from(" ");
+            let mut names = String::from(" ");
+            for emoji in emojis {
+                // An emoji takes two terminal columns.
+                let _ = write!(
+                    symbols,
+                    " {}{}",
+                    clean(&emoji.symbol),
+                    " ".repeat(width.saturating_sub(2))
+                );
+                let _ = write!(names, " {:<width$}", emoji.description.unwrap_or("?"));
+            }
+            let _ = writeln!(out, "{}", symbols.trim_end());
+            let _ = writeln!(out, "{}", names.trim_end());
+        }
+        None => {
+            let _ = writeln!(out, "  {}", clean(sas.emojis_text.trim()));
+        }
     }
+    match (sas.decimals, &sas.decimals_text) {
+        (Some([a, b, c]), _) => {
+            let _ = write!(out, "\n  {a}  {b}  {c}\n");
+        }
+        (None, Some(raw)) => {
+            let _ = write!(out, "\n  {}\n", clean(raw.trim()));
+        }
+        (None, None) => {}
+    }
+    out
 }
 
 /// The emoji comparison screen of `verify`.
 pub(crate) fn sas_screen(sas: &Sas) -> String {
-    format!("\nCompare these with the emoji on your other device:\n\n{sas}\n")
+    format!(
+        "\nCompare these with the emoji on your other device:\n\n{}\n",
+        sas_layout(sas)
+    )
 }
 
 /// The end of `verify`.
@@ -174,4 +226,34 @@ pub(crate) fn verified(session: &Session) -> String {
     out.push_str(meaning(&session.state).0);
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_emoji_layout_puts_names_under_emoji() {
+        let sas: Sas = serde_json::from_value(serde_json::json!({
+            "emojis": "🐶 🐱 🦁 🐎 🦄 🐷 🫠",
+            "decimals": "1234 5678 9012"
+        }))
+        .expect("a sas");
+        // Every column is as wide as the longest name plus two; an emoji takes two columns.
+        assert_eq!(
+            sas_layout(&sas),
+            "  🐶        🐱        🦁        🐎        🦄        🐷        🫠\n  \
+             Dog       Cat       Lion      Horse     Unicorn   Pig       ?\n\n  \
+             1234  5678  9012\n"
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_seven_emoji_is_shown_as_sent() {
+        let sas: Sas = serde_json::from_value(serde_json::json!({
+            "emojis": "dog cat\u{1b}[2J", "decimals": "12 34"
+        }))
+        .expect("a sas");
+        assert_eq!(sas_layout(&sas), "  dog cat\\u{1b}[2J\n\n  12 34\n");
+    }
 }

@@ -11,10 +11,7 @@ use common::{auto_fake, fake, run, run_with_input};
 async fn start(server: &FakeServer) -> String {
     let started = run(Some(server), &["--json", "start"]).await;
     assert_eq!(started.code, 0, "{started:?}");
-    started.json()["verification"]["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned()
+    started.json()["id"].as_str().expect("an id").to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -53,12 +50,12 @@ async fn every_single_call_command_in_text_and_json() {
     assert_eq!(shown.code, 0);
     insta::assert_snapshot!("show_sas_ready", shown.stdout);
     let shown = run(Some(&server), &["--json", "show", &id]).await.json();
-    assert_eq!(shown["verification"]["availableActions"][0], "sas.confirm");
+    assert_eq!(shown["availableActions"][0], "sas.confirm");
 
     let confirmed = run(Some(&server), &["--json", "sas", "confirm", &id])
         .await
         .json();
-    assert_eq!(confirmed["verification"]["state"], "sas_ready");
+    assert_eq!(confirmed["state"], "sas_ready");
 
     let incoming = server.peer().request();
     let accepted = run(Some(&server), &["accept", &incoming]).await;
@@ -72,7 +69,7 @@ async fn every_single_call_command_in_text_and_json() {
     let qr_confirmed = run(Some(&server), &["--json", "qr", "confirm", &incoming])
         .await
         .json();
-    assert_eq!(qr_confirmed["verification"]["state"], "done");
+    assert_eq!(qr_confirmed["state"], "done");
 
     let other = start(&server).await;
     server.peer().accept(&other).expect("accepts");
@@ -89,7 +86,7 @@ async fn every_single_call_command_in_text_and_json() {
     )
     .await
     .json();
-    assert_eq!(cancelled["verification"]["error"]["reason"], "not now");
+    assert_eq!(cancelled["error"]["reason"], "not now");
     let cancelled = run(Some(&server), &["cancel", &start(&server).await]).await;
     assert!(cancelled.stdout.contains("now cancelled"), "{cancelled:?}");
 }
@@ -248,7 +245,8 @@ async fn a_missing_token_names_the_variable_and_where_to_create_one() {
     assert_eq!(missing.code, 2, "{missing:?}");
     assert_eq!(
         missing.stderr,
-        "error: no access token\nhint: set BEEPER_ACCESS_TOKEN or pass --token; create one in Beeper Desktop under Settings → Developers\n"
+        "error: no access token: none was given, and BEEPER_ACCESS_TOKEN is not set\n\
+         hint: set BEEPER_ACCESS_TOKEN or pass --token; create one in Beeper Desktop under Settings → Developers\n"
     );
 }
 

@@ -121,7 +121,7 @@ async fn no_control_character_from_the_server_reaches_the_terminal() {
     let json = run_against(&server, &["--json", "show", "x"]).await;
     assert_eq!(json.code, 0, "{json:?}");
     assert!(!json.stdout.contains('\u{1b}'));
-    assert_eq!(json.json()["verification"]["otherDevice"]["name"], HOSTILE);
+    assert_eq!(json.json()["otherDevice"]["name"], HOSTILE);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -158,7 +158,7 @@ impl RequestHooks {
     }
 }
 
-/// Executes each request with the response body capped (see [`RequestHooks::limit_body`]).
+/// Executes each request with the response body capped (see `RequestHooks::limit_body`).
 impl ClientHooks<RequestHooks> for Client {
     async fn exec(
         &self,

@@ -128,7 +128,7 @@ fn per_call() {
         let url = format!("{base}/v1/app/setup/verifications/abc");
         let id: wire::GetVerificationVerificationId = "abc".parse().expect("id");
 
-        let wrapper_call = || async { wrapper.verifications().retrieve("abc").await.map(|_| ()).map_err(|e| e.to_string()) };
+        let wrapper_call = || async { wrapper.verification("abc").get().await.map(|_| ()).map_err(|e| e.to_string()) };
         let generated_call = || async { generated.get_verification(&id).await.map(ResponseValue::into_inner).map(|_| ()).map_err(|e| e.to_string()) };
         let plain_call = || async {
             let response = plain.get(&url).send().await.map_err(|e| e.to_string())?;
@@ -265,7 +265,7 @@ fn waiting() {
                     .create(Default::default())
                     .await
                     .expect("created");
-                let id = created.verification.expect("the new verification").id;
+                let id = created.id;
                 let change_after = Duration::from_millis(rng.u64(0..10_000));
                 let started = tokio::time::Instant::now();
                 let peer = server.peer();
@@ -360,7 +360,7 @@ fn many_waiters(counts: &[usize]) {
             let mut ids = Vec::with_capacity(n);
             for _ in 0..n {
                 let created = client.verifications().create(Default::default()).await.expect("created");
-                ids.push(created.verification.expect("the new verification").id);
+                ids.push(created.id);
             }
             let memory_before = proc_status_mib("VmRSS:").unwrap_or(0.0);
             let peak_connections = Arc::new(AtomicUsize::new(0));

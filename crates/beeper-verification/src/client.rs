@@ -42,14 +42,17 @@ pub const ENV_BASE_URL: &str = "BEEPER_BASE_URL";
 /// `0.5 s · 2ⁿ` (at most 8 s, less up to a quarter at random) before retry `n`, or exactly as
 /// long as the server's `Retry-After` or `retry-after-ms` says when that is at most 60 s.
 ///
-/// - **Reads** (`session`, `list`, `retrieve`) are retried on connection failures, timeouts,
-///   408, 429 and 5xx.
-/// - **Actions** (`create`, `accept`, `cancel`, `sas().start`, `sas().confirm`, `qr().scan`,
-///   `qr().confirm_scanned`) are not known to be idempotent, and the API takes no idempotency
-///   key, so they are retried only when the request provably never reached the server (the
-///   connection could not be made) or the server answered 429. They are never retried after a
-///   timeout, a dropped connection or a 5xx, where the action may already have happened: the
-///   error is returned, and [`Error::is_retryable`] tells the caller a retry may help.
+/// - **Reads** (`session`, `list`, `get`) are retried on connection failures, timeouts, 408,
+///   429 and 5xx.
+/// - **Actions** (`create`, `scan_qr`, and a handle's `accept`, `cancel`, `start_sas`,
+///   `confirm_sas`, `confirm_qr_scanned`) are not known to be idempotent, and the API takes no
+///   idempotency key, so they are retried only when the request provably never reached the
+///   server (the connection could not be made), the server answered 429, or it said
+///   `x-should-retry: true`. They are never retried after a timeout, a dropped connection or a
+///   5xx, where the action may already have happened: the error is returned, and
+///   [`Error::is_retryable`] tells the caller a retry may help.
+///
+/// `x-should-retry: false` from the server stops any retry, as in the official SDKs.
 ///
 /// # Security
 ///
@@ -162,13 +165,13 @@ impl Client {
     pub async fn session(&self) -> Result<Session, Error> {
         let op = Operation::read("getSetup", "/v1/app/setup".to_owned());
         let session = self
-            .call(op, |c| async move { c.get_setup().await })
+            .call(&op, |c| async move { c.get_setup().await })
             .await?;
         Ok(session.into())
     }
 
-    /// The verification endpoints: list, create, retrieve, accept, cancel, and the QR and SAS
-    /// steps.
+    /// The verification endpoints that are not about one verification: `list`, `create`, and
+    /// `scan_qr`. For one verification, use [`Client::verification`].
     pub fn verifications(&self) -> VerificationsApi<'_> {
         VerificationsApi::new(self)
     }
@@ -594,7 +597,11 @@ mod tests {
             matches!(err, Error::Config(ConfigError::InsecureHttp { ref host }) if host == "example.com"),
             "{err:?}"
         );
-        assert!(err.to_string().contains("allow_insecure_http"), "{err}");
+        assert!(
+            err.hint()
+                .is_some_and(|h| h.contains("allow_insecure_http")),
+            "{err}"
+        );
     }
 
     #[test]

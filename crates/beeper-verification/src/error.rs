@@ -1,14 +1,49 @@
 //! The one error type of this crate. It exposes no type of the HTTP stack or of the generated
-//! client, so upgrading either never changes it.
+//! client, so upgrading either never changes it: what went wrong underneath is reachable through
+//! [`std::error::Error::source`] as a boxed error.
 
 use std::time::Duration;
 
-use crate::{Action, CancelInfo, Verification, VerificationState};
+use crate::{Action, CancelInfo, Session, Verification, VerificationId, VerificationState};
+
+/// A boxed error from underneath: the HTTP stack, or a JSON decoder.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What can go wrong when talking to the Beeper Desktop API.
 ///
-/// Every variant says which request failed (method and path) where there was one, and the
-/// message says what to do next. The access token never appears in it.
+/// Every variant says which request failed (method and path) where there was one. The message
+/// says what happened; [`source`](std::error::Error::source) leads to the cause underneath
+/// (a connection error, a JSON error), and [`hint`](Error::hint) says what to do next. The
+/// access token never appears in any of them.
+///
+/// ```no_run
+/// use beeper_verification::Client;
+///
+/// #[tokio::main]
+/// async fn main() -> std::process::ExitCode {
+///     match run().await {
+///         Ok(()) => std::process::ExitCode::SUCCESS,
+///         Err(error) => {
+///             eprintln!("error: {error}");
+///             let mut cause = std::error::Error::source(&error);
+///             while let Some(inner) = cause {
+///                 eprintln!("  caused by: {inner}");
+///                 cause = inner.source();
+///             }
+///             if let Some(hint) = error.hint() {
+///                 eprintln!("hint: {hint}");
+///             }
+///             std::process::ExitCode::FAILURE
+///         }
+///     }
+/// }
+///
+/// async fn run() -> Result<(), beeper_verification::Error> {
+///     let client = Client::from_env()?;
+///     println!("{}", client.session().await?.state);
+///     Ok(())
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -16,11 +51,33 @@ pub enum Error {
     #[error("{}", .0)]
     Api(Box<ApiError>),
 
+    /// The server refused an action (409): the verification does not allow it in its current
+    /// state. The state and the actions it allows are those the server sent with the refusal,
+    /// so deciding what to do next costs no request.
+    #[error(
+        "cannot {action} verification {id}{}",
+        refused_because(state.as_ref(), available.as_deref())
+    )]
+    ActionNotAvailable {
+        /// The verification.
+        id: VerificationId,
+        /// The action that was refused.
+        action: Action,
+        /// The verification's state, when the server said (`details.state`).
+        state: Option<VerificationState>,
+        /// What it allows now, when the server said (`details.availableActions`).
+        available: Option<Vec<Action>>,
+        /// The server's error body.
+        #[source]
+        error: Box<ApiError>,
+    },
+
     /// The server answered, but the body is not the JSON this request expects: a malformed
     /// body, an error page from something in between, or a status the API does not document.
+    /// [`source`](std::error::Error::source) is the decoding error, when there was one.
     #[error(
-        "{method} {path}: HTTP {status} with a body that is not the expected JSON ({reason}); \
-         it starts with: {body_start:?}"
+        "{method} {path}: HTTP {status} with a body that is not the expected JSON; it starts \
+         with: {body_start:?}"
     )]
     InvalidResponse {
         /// The request's HTTP method.
@@ -29,14 +86,15 @@ pub enum Error {
         path: String,
         /// The HTTP status.
         status: u16,
-        /// Why the body was rejected.
-        reason: String,
         /// The first bytes of the body, as text (at most 200 characters).
         body_start: String,
         /// How long the server asked the client to wait, from `Retry-After` or `retry-after-ms`.
         retry_after: Option<Duration>,
         /// Whether the server said to retry (`x-should-retry: true`) or not (`false`).
         should_retry: Option<bool>,
+        /// Why the body was rejected.
+        #[source]
+        source: BoxError,
     },
 
     /// The response body held more than the client allows
@@ -63,7 +121,7 @@ pub enum Error {
     /// none: a redirect could carry an action's body to another origin.
     #[error(
         "{method} {path}: the server redirected{} to {}; the API never redirects, so it was not \
-         followed (is the base URL right?)",
+         followed",
         status.map(|s| format!(" with HTTP {s}")).unwrap_or_default(),
         location.as_deref().map_or_else(|| "nowhere".to_owned(), |l| format!("{l:?}"))
     )]
@@ -81,8 +139,8 @@ pub enum Error {
 
     /// No connection could be made, so the request never reached the server.
     #[error(
-        "{method} {path}: cannot connect to the Beeper Desktop API at {base_url} ({reason}); \
-         is Beeper Desktop running with its API enabled, and is the base URL right?"
+        "{method} {path}: cannot connect to the Beeper Desktop API at {base_url}{}",
+        if *timed_out { " (no connection within the connect timeout)" } else { "" }
     )]
     Connect {
         /// The request's HTTP method.
@@ -91,13 +149,16 @@ pub enum Error {
         path: String,
         /// The base URL the client was configured with.
         base_url: String,
+        /// Whether the connect timeout ran out (rather than the connection being refused).
+        timed_out: bool,
         /// What the connection attempt reported.
-        reason: String,
+        #[source]
+        source: BoxError,
     },
 
     /// The request did not complete within the configured timeout; it may have reached the
     /// server.
-    #[error("{method} {path}: no response within {timeout:?}; the server may be busy or stuck")]
+    #[error("{method} {path}: no response within {timeout:?}")]
     Timeout {
         /// The request's HTTP method.
         method: &'static str,
@@ -105,51 +166,36 @@ pub enum Error {
         path: String,
         /// The per-attempt timeout that ran out.
         timeout: Duration,
+        /// What the HTTP stack reported.
+        #[source]
+        source: BoxError,
     },
 
     /// The connection failed after it was made (reset, closed early, unreadable body); the
     /// request may have reached the server.
-    #[error("{method} {path}: the connection failed during the request ({reason})")]
+    #[error("{method} {path}: the connection failed during the request")]
     Transport {
         /// The request's HTTP method.
         method: &'static str,
         /// The request's path.
         path: String,
         /// What the HTTP stack reported.
-        reason: String,
+        #[source]
+        source: BoxError,
     },
 
     /// A verification ID was rejected before any request was sent.
-    #[error(
-        "invalid verification ID {}: {reason}; pass the `id` of a verification the API returned",
-        shown_id(id)
-    )]
+    #[error("invalid verification ID {}: {reason}", shown_id(id))]
     InvalidId {
-        /// The ID as given (the message shows it escaped).
+        /// The ID as given (the message shows it escaped, and cut when long).
         id: String,
         /// Why it was rejected.
         reason: &'static str,
     },
 
     /// The client could not be built from its configuration.
-    #[error("invalid client configuration: {0}")]
+    #[error(transparent)]
     Config(#[from] ConfigError),
-
-    /// The verification does not allow this action in its current state; nothing was sent.
-    #[error(
-        "cannot {action} verification {id}: it is {state}; allowed now: {}",
-        join(available)
-    )]
-    ActionNotAvailable {
-        /// The verification.
-        id: String,
-        /// The action that was asked for.
-        action: Action,
-        /// The verification's state.
-        state: VerificationState,
-        /// What it allows now.
-        available: Vec<Action>,
-    },
 
     /// The verification ended (`done`, `cancelled` or `error`) in a way the caller was not
     /// waiting for: the other device cancelled, it timed out, the emoji did not match.
@@ -161,9 +207,12 @@ pub enum Error {
         expected: String,
     },
 
-    /// Waiting ran out of time (`max_wait`).
+    /// Waiting ran out of time (`max_wait`). It carries what it saw last, typed, and the error
+    /// of the last poll when that failed (also its [`source`](std::error::Error::source)).
     #[error(
-        "gave up waiting for {expected} after {waited:?} and {polls} polls; last seen: {last_seen}"
+        "gave up waiting for {expected} after {} and {polls} polls{}",
+        crate::wait::human_duration(*waited),
+        last_seen(last_verification.as_deref(), last_session.as_deref())
     )]
     WaitTimedOut {
         /// What the caller was waiting for.
@@ -172,8 +221,13 @@ pub enum Error {
         waited: Duration,
         /// How many times it asked the server.
         polls: u32,
-        /// The last state seen, or the last error when nothing was seen.
-        last_seen: String,
+        /// The last copy of the verification it saw, when it watched one.
+        last_verification: Option<Box<Verification>>,
+        /// The last session it saw, when it watched the session.
+        last_session: Option<Box<Session>>,
+        /// The error of the last poll, when that poll failed.
+        #[source]
+        last_error: Option<Box<Error>>,
     },
 }
 
@@ -198,6 +252,17 @@ fn join(actions: &[Action]) -> String {
         .join(", ")
 }
 
+fn refused_because(state: Option<&VerificationState>, available: Option<&[Action]>) -> String {
+    match (state, available) {
+        (Some(state), Some(available)) => {
+            format!(": it is {state}; allowed now: {}", join(available))
+        }
+        (Some(state), None) => format!(": it is {state}"),
+        (None, Some(available)) => format!("; allowed now: {}", join(available)),
+        (None, None) => ": the server refused it in the current state".to_owned(),
+    }
+}
+
 fn ended(verification: &Verification, expected: &str) -> String {
     let mut text = format!(
         "verification {} ended {} while waiting for {expected}",
@@ -209,8 +274,17 @@ fn ended(verification: &Verification, expected: &str) -> String {
     text
 }
 
+fn last_seen(verification: Option<&Verification>, session: Option<&Session>) -> String {
+    match (verification, session) {
+        (Some(v), _) => format!("; last seen: verification {} in state {}", v.id, v.state),
+        (None, Some(s)) => format!("; last seen: session state {}", s.state),
+        (None, None) => String::new(),
+    }
+}
+
 /// The API's error body `{message, code, details}` with the request and status it answered.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{method} {path}: HTTP {status} {code}: {message}")]
 #[non_exhaustive]
 pub struct ApiError {
     /// The request's HTTP method.
@@ -231,42 +305,12 @@ pub struct ApiError {
     pub should_retry: Option<bool>,
 }
 
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Self {
-            method,
-            path,
-            status,
-            code,
-            message,
-            ..
-        } = self;
-        write!(f, "{method} {path}: HTTP {status} {code}: {message}")?;
-        match status {
-            401 => write!(
-                f,
-                " (check the access token: set BEEPER_ACCESS_TOKEN or pass one)"
-            ),
-            403 => write!(f, " (the access token lacks the scope this call needs)"),
-            404 => write!(
-                f,
-                " (no such verification; it may have ended, list them again)"
-            ),
-            429 => write!(f, " (rate limited; retry later)"),
-            _ => Ok(()),
-        }
-    }
-}
-
 /// Why a [`Client`](crate::Client) could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// No access token was given.
-    #[error(
-        "no access token: set BEEPER_ACCESS_TOKEN or call ClientBuilder::access_token; create one \
-         in Beeper Desktop under Settings → Developers (Approved connections)"
-    )]
+    #[error("no access token: none was given, and BEEPER_ACCESS_TOKEN is not set")]
     MissingToken,
     /// The access token cannot be sent in an HTTP header (it contains a line break or another
     /// control character). The token itself is not shown.
@@ -282,8 +326,7 @@ pub enum ConfigError {
     },
     /// Plain `http` to a host that is not this machine would send the token in clear text.
     #[error(
-        "refusing to send the access token over plain http to {host}, which is not this machine; \
-         use https, or call ClientBuilder::allow_insecure_http(true) if the network is trusted"
+        "refusing to send the access token over plain http to {host}, which is not this machine"
     )]
     InsecureHttp {
         /// The host of the base URL.
@@ -307,17 +350,19 @@ impl Error {
             method,
             path,
             status: 200,
-            reason: "the response has no `verification`".to_owned(),
             body_start: String::new(),
             retry_after: None,
             should_retry: None,
+            source: "the response has no `verification`".into(),
         }
     }
 
-    /// The HTTP status of the response, when there was one.
+    /// The HTTP status of the response, when one arrived; `None` when none did (a connection
+    /// failure, a timeout, an ID refused before sending).
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Api(e) => Some(e.status),
+            Self::ActionNotAvailable { error, .. } => Some(error.status),
             Self::InvalidResponse { status, .. } | Self::ResponseTooLarge { status, .. } => {
                 Some(*status)
             }
@@ -330,6 +375,7 @@ impl Error {
     pub(crate) fn server_says_retry(&self) -> Option<bool> {
         match self {
             Self::Api(e) => e.should_retry,
+            Self::ActionNotAvailable { error, .. } => error.should_retry,
             Self::InvalidResponse { should_retry, .. } => *should_retry,
             _ => None,
         }
@@ -352,11 +398,11 @@ impl Error {
             Self::Api(_) | Self::InvalidResponse { .. } => self
                 .status()
                 .is_some_and(|s| s == 408 || s == 429 || s >= 500),
-            Self::ResponseTooLarge { .. }
+            Self::ActionNotAvailable { .. }
+            | Self::ResponseTooLarge { .. }
             | Self::Redirect { .. }
             | Self::InvalidId { .. }
             | Self::Config(_)
-            | Self::ActionNotAvailable { .. }
             | Self::VerificationEnded { .. }
             | Self::WaitTimedOut { .. } => false,
         }
@@ -367,9 +413,65 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::Api(e) => e.retry_after,
+            Self::ActionNotAvailable { error, .. } => error.retry_after,
             Self::InvalidResponse { retry_after, .. } => *retry_after,
             _ => None,
         }
+    }
+
+    /// What to do about it, in a sentence, when there is something to do.
+    ///
+    /// ```
+    /// # use beeper_verification::{Client, ConfigError, Error};
+    /// let error = Client::builder().build().unwrap_err();
+    /// assert_eq!(
+    ///     error.hint(),
+    ///     Some("set BEEPER_ACCESS_TOKEN or call ClientBuilder::access_token; create a token in Beeper Desktop under Settings → Developers")
+    /// );
+    /// ```
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::Api(e) | Self::ActionNotAvailable { error: e, .. } => match e.status {
+                401 => {
+                    "check the access token: set BEEPER_ACCESS_TOKEN or call ClientBuilder::access_token"
+                }
+                403 => {
+                    "the access token lacks the scope this call needs; actions need a token with write access"
+                }
+                404 => "no such verification: it may have ended; list the verifications again",
+                409 => "the verification moved on: get it again and act on its next_step()",
+                429 => "the server is rate limiting: wait before trying again",
+                _ => return None,
+            },
+            Self::Connect { .. } => {
+                "is Beeper Desktop running with its API enabled, and is the base URL right?"
+            }
+            Self::Timeout { .. } => {
+                "the server may be busy or stuck: try again, or raise ClientBuilder::timeout"
+            }
+            Self::Redirect { .. } => "check the base URL: the API never redirects",
+            Self::ResponseTooLarge { .. } => {
+                "the server sent far more than this API does; check the base URL, or raise ClientBuilder::max_response_bytes"
+            }
+            Self::InvalidResponse { .. } => {
+                "check the base URL: something other than the Beeper Desktop API may have answered"
+            }
+            Self::InvalidId { .. } => "pass the `id` of a verification the API returned",
+            Self::Config(ConfigError::MissingToken) => {
+                "set BEEPER_ACCESS_TOKEN or call ClientBuilder::access_token; create a token in Beeper Desktop under Settings → Developers"
+            }
+            Self::Config(ConfigError::InsecureHttp { .. }) => {
+                "use https, or call ClientBuilder::allow_insecure_http(true) if the network is trusted"
+            }
+            Self::Config(ConfigError::TlsNotEnabled { .. }) => {
+                "enable this crate's `rustls` feature, or pass a reqwest::Client of your own"
+            }
+            Self::VerificationEnded { .. } => "start a new verification",
+            Self::WaitTimedOut { .. } => {
+                "check the other device, or wait longer (WaitOptions::max_wait)"
+            }
+            Self::Transport { .. } | Self::Config(_) => return None,
+        })
     }
 
     /// The verification as it ended, for [`Error::VerificationEnded`].
@@ -388,8 +490,39 @@ impl Error {
     /// The API's error body, when the server sent one.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
-            Self::Api(e) => Some(e),
+            Self::Api(e) | Self::ActionNotAvailable { error: e, .. } => Some(e),
             _ => None,
         }
+    }
+}
+
+/// The refusal of `action` (a 409), with the state and allowed actions from its `details`.
+pub(crate) fn action_not_available(
+    id: VerificationId,
+    action: Action,
+    error: Box<ApiError>,
+) -> Error {
+    use serde_json::Value;
+    let details = error.details.as_ref();
+    let state = details
+        .and_then(|d| d.get("state"))
+        .and_then(Value::as_str)
+        .map(VerificationState::from);
+    let available = details
+        .and_then(|d| d.get("availableActions"))
+        .and_then(Value::as_array)
+        .map(|actions| {
+            actions
+                .iter()
+                .filter_map(Value::as_str)
+                .map(Action::from)
+                .collect()
+        });
+    Error::ActionNotAvailable {
+        id,
+        action,
+        state,
+        available,
+        error,
     }
 }

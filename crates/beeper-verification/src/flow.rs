@@ -1,25 +1,17 @@
 //! Whole flows, as the official CLI drives them, built from steps that are each usable alone:
 //! watching the session, waiting for an incoming request, starting or resuming a verification,
-//! and the guided emoji and QR flows.
+//! and the guided emoji and QR flows. Every decision of the guided flows is
+//! [`Verification::next_step`], so they and a UI of your own cannot disagree.
 
 use std::future::Future;
 
 use futures_util::Stream;
 
-use crate::wait::{self, Poller};
+use crate::wait::Poller;
 use crate::{
-    Action, CancelVerification, Client, CreateVerification, Direction, Error, Purpose, Qr, Sas,
-    Session, SessionState, Verification, VerificationHandle, VerificationState,
+    CancelVerification, Client, CreateVerification, Direction, Error, NextStep, Qr, Sas, Session,
+    SessionState, Verification, VerificationHandle,
 };
-
-/// Options of a guided flow: what to start when no verification is live.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct VerifyOptions {
-    /// Why the verification is started (the server's default when `None`).
-    pub purpose: Option<Purpose>,
-    /// The Beeper user to verify (the signed-in user when `None`).
-    pub user_id: Option<String>,
-}
 
 /// What the person said about the emoji, for [`Client::verify_with_sas`]. A `bool` converts:
 /// `true` is [`Match`](Self::Match), `false` is [`Mismatch`](Self::Mismatch).
@@ -50,14 +42,26 @@ fn same_session(a: &Session, b: &Session) -> bool {
     a.state == b.state
         && a.e2ee.verified == b.e2ee.verified
         && match (&a.verification, &b.verification) {
-            (Some(x), Some(y)) => x.id == y.id && wait::same_verification(x, y),
+            (Some(x), Some(y)) => x.id == y.id && crate::model::same_to_a_person(x, y),
             (None, None) => true,
             _ => false,
         }
 }
 
-fn describe_session(session: &Session) -> String {
-    format!("session state {}", session.state)
+/// Waits until the verification's next step is no longer `step`, and returns it.
+async fn next_change(handle: &VerificationHandle, step: &NextStep) -> Result<Verification, Error> {
+    let step = step.clone();
+    handle
+        .wait_until(move |v: &Verification| v.next_step() != step)
+        .await
+}
+
+/// The error that ends a flow whose verification ended without being verified.
+fn ended(verification: Verification, expected: &str) -> Error {
+    Error::VerificationEnded {
+        verification: Box::new(verification),
+        expected: expected.to_owned(),
+    }
 }
 
 impl Client {
@@ -74,22 +78,15 @@ impl Client {
             "the session to change".to_owned(),
             fetch,
             same_session,
-            describe_session,
         );
-        wait::until_end(poller, |_| false)
+        crate::wait::until_end(poller, |_| false)
     }
 
     /// Polls the session until its state is `state`, such as [`SessionState::Ready`] after a
     /// verification.
     pub async fn wait_for_session(&self, state: SessionState) -> Result<Session, Error> {
         let expected = format!("session state {state}");
-        let mut poller = Poller::new(
-            self.inner.wait,
-            expected,
-            || self.session(),
-            same_session,
-            describe_session,
-        );
+        let mut poller = Poller::new(self.inner.wait, expected, || self.session(), same_session);
         loop {
             let session = poller.next_change().await?;
             if session.state == state {
@@ -110,16 +107,11 @@ impl Client {
         let same = |a: &Option<Verification>, b: &Option<Verification>| {
             a.as_ref().map(|v| &v.id) == b.as_ref().map(|v| &v.id)
         };
-        let describe = |found: &Option<Verification>| match found {
-            Some(v) => wait::describe_verification(v),
-            None => "no incoming request".to_owned(),
-        };
         let mut poller = Poller::new(
             self.inner.wait,
             "an incoming verification request".to_owned(),
             fetch,
             same,
-            describe,
         );
         loop {
             if let Some(incoming) = poller.next_change().await? {
@@ -128,11 +120,11 @@ impl Client {
         }
     }
 
-    /// The first step of every guided flow: the live verification, or a new one when none is
-    /// live, accepted if it is an incoming request.
+    /// The first step of every guided flow: the live verification, or a new one (started with
+    /// `params`) when none is live, accepted if it is an incoming request.
     pub async fn start_or_resume(
         &self,
-        options: &VerifyOptions,
+        params: &CreateVerification,
     ) -> Result<(VerificationHandle, Verification), Error> {
         let session = self.session().await?;
         let live = match session.verification.filter(|v| !v.is_terminal()) {
@@ -146,46 +138,33 @@ impl Client {
         };
         let current = match live {
             Some(v) => v,
-            None => {
-                let params = CreateVerification {
-                    purpose: options.purpose.clone(),
-                    user_id: options.user_id.clone(),
-                };
-                let created = self.verifications().create(params).await?;
-                match created.verification {
-                    Some(v) => v,
-                    None => {
-                        let path = "/v1/app/setup/verifications".to_owned();
-                        return Err(Error::missing_verification("POST", path));
-                    }
-                }
-            }
+            None => self.verifications().create(params.clone()).await?,
         };
-        let handle = self.verification(current.id.clone());
-        let current = if current.can(Action::Accept) {
-            handle.act_on(&current, Action::Accept, None).await?
-        } else {
-            current
+        let handle = self.verification(&current.id);
+        let current = match current.next_step() {
+            NextStep::AcceptRequest => handle.accept().await?,
+            _ => current,
         };
         Ok((handle, current))
     }
 
     /// Verifies this device by comparing emoji, as the official CLI does.
     ///
-    /// Starts a verification if none is live (or accepts an incoming one), waits until both
-    /// devices are ready, starts the comparison, waits for the emoji, and calls `compare` with
+    /// Starts a verification with `params` if none is live (or accepts an incoming one), starts
+    /// the comparison once both devices are ready, waits for the emoji, and calls `compare` with
     /// them. When it answers `true` ([`SasAnswer::Match`]) the comparison is confirmed and the
     /// flow waits for `done`; when it answers `false` ([`SasAnswer::Mismatch`]) the
     /// verification is cancelled with `m.mismatched_sas`, and with [`SasAnswer::Cancel`] (no
-    /// answer) with `m.user`; either way the flow ends with [`Error::VerificationEnded`]. Returns the session after the verification
-    /// (its state is `ready` once this device is trusted). Returns at once when the session is
-    /// already `ready`.
+    /// answer) with `m.user`; either way the flow ends with [`Error::VerificationEnded`].
+    /// Returns the session after the verification (its state is `ready` once this device is
+    /// trusted), or at once when the session is already `ready`.
     ///
-    /// `compare` gets its own copy of the [`Sas`]: show `sas` (its `Display` lays the emoji out
-    /// for a terminal) and ask the person whether both devices show the same.
+    /// Each decision is the verification's [`next_step`](Verification::next_step); `compare`
+    /// gets the [`Sas`] of [`NextStep::CompareEmoji`]: show it and ask the person whether both
+    /// devices show the same.
     pub async fn verify_with_sas<C, Fut, A>(
         &self,
-        options: VerifyOptions,
+        params: CreateVerification,
         compare: C,
     ) -> Result<Session, Error>
     where
@@ -197,54 +176,53 @@ impl Client {
         if session.is_ready() {
             return Ok(session);
         }
-        let (handle, _) = self.start_or_resume(&options).await?;
-        let ready = handle
-            .wait_until([VerificationState::Ready, VerificationState::SasReady])
-            .await?;
-        if ready.state == VerificationState::Ready {
-            handle.act_on(&ready, Action::SasStart, None).await?;
+        let (handle, mut current) = self.start_or_resume(&params).await?;
+        let mut compare = Some(compare);
+        loop {
+            let step = current.next_step();
+            current = match &step {
+                NextStep::AcceptRequest => handle.accept().await?,
+                NextStep::ChooseMethod { sas: true, .. } => handle.start_sas().await?,
+                NextStep::CompareEmoji(sas) => match compare.take() {
+                    Some(compare) => {
+                        let cancel = match compare(Sas::clone(sas)).await.into() {
+                            SasAnswer::Match => None,
+                            SasAnswer::Mismatch => Some(CancelVerification::mismatched_sas()),
+                            SasAnswer::Cancel => Some(CancelVerification::by_user(
+                                "Nobody answered whether the emoji match.",
+                            )),
+                        };
+                        match cancel {
+                            None => handle.confirm_sas().await?,
+                            Some(cancel) => {
+                                return Err(ended(handle.cancel(cancel).await?, "matching emoji"));
+                            }
+                        }
+                    }
+                    // Compared once already: the other device has yet to confirm.
+                    None => next_change(&handle, &step).await?,
+                },
+                NextStep::Done => break,
+                NextStep::Cancelled(_) | NextStep::Failed(_) => {
+                    return Err(ended(current, "a verified device"));
+                }
+                // The other device's move, or a QR step this flow leaves to the person.
+                _ => next_change(&handle, &step).await?,
+            };
         }
-        let comparing = handle
-            .wait_until(|v: &Verification| v.sas.is_some() && v.can(Action::SasConfirm))
-            .await?;
-        let Some(sas) = comparing.sas.clone() else {
-            let path = crate::verifications::path(handle.id(), "");
-            return Err(Error::missing_verification("GET", path));
-        };
-        let cancel = match compare(sas).await.into() {
-            SasAnswer::Match => None,
-            SasAnswer::Mismatch => Some(CancelVerification::mismatched_sas()),
-            SasAnswer::Cancel => Some(CancelVerification::by_user(
-                "Nobody answered whether the emoji match.",
-            )),
-        };
-        match cancel {
-            None => {
-                handle.act_on(&comparing, Action::SasConfirm, None).await?;
-            }
-            Some(cancel) => {
-                let cancelled = handle
-                    .act_on(&comparing, Action::Cancel, Some(cancel))
-                    .await?;
-                return Err(Error::VerificationEnded {
-                    verification: Box::new(cancelled),
-                    expected: "matching emoji".to_owned(),
-                });
-            }
-        }
-        handle.wait_until(VerificationState::Done).await?;
         self.session().await
     }
 
     /// Verifies this device by showing its QR code to the other device.
     ///
     /// Starts or resumes a verification like [`verify_with_sas`](Self::verify_with_sas), waits
-    /// until this device's QR code is available, calls `show` with it (render
-    /// [`Qr::data`] as a QR code), waits until the other device scanned it, confirms, and waits
-    /// for `done`. Returns the session after the verification.
+    /// until this device's QR code is available, calls `show` with it (render [`Qr::data`] as a
+    /// QR code), waits until the other device scanned it, confirms, and waits for `done`.
+    /// Returns the session after the verification. Each decision is the verification's
+    /// [`next_step`](Verification::next_step).
     pub async fn verify_with_qr<S, Fut>(
         &self,
-        options: VerifyOptions,
+        params: CreateVerification,
         show: S,
     ) -> Result<Session, Error>
     where
@@ -255,20 +233,27 @@ impl Client {
         if session.is_ready() {
             return Ok(session);
         }
-        let (handle, _) = self.start_or_resume(&options).await?;
-        let shown = handle
-            .wait_until(|v: &Verification| {
-                v.qr.is_some() || v.state == VerificationState::QrScanned
-            })
-            .await?;
-        if let Some(qr) = shown.qr.clone() {
-            show(qr).await;
+        let (handle, mut current) = self.start_or_resume(&params).await?;
+        let mut show = Some(show);
+        loop {
+            // Show the code as soon as there is one (the other device may scan it before a
+            // poll sees the verification ready).
+            if let Some(qr) = &current.qr
+                && let Some(show) = show.take()
+            {
+                show(qr.clone()).await;
+            }
+            let step = current.next_step();
+            current = match &step {
+                NextStep::AcceptRequest => handle.accept().await?,
+                NextStep::ConfirmQrScanned => handle.confirm_qr_scanned().await?,
+                NextStep::Done => break,
+                NextStep::Cancelled(_) | NextStep::Failed(_) => {
+                    return Err(ended(current, "a verified device"));
+                }
+                _ => next_change(&handle, &step).await?,
+            };
         }
-        let scanned = handle.wait_until(VerificationState::QrScanned).await?;
-        handle
-            .act_on(&scanned, Action::QrConfirmScanned, None)
-            .await?;
-        handle.wait_until(VerificationState::Done).await?;
         self.session().await
     }
 
@@ -277,23 +262,34 @@ impl Client {
     /// payload and waits for `done`. Returns the session after the verification.
     pub async fn verify_with_scanned_qr(
         &self,
-        options: VerifyOptions,
+        params: CreateVerification,
         data: impl Into<String>,
     ) -> Result<Session, Error> {
         let session = self.session().await?;
         if session.is_ready() {
             return Ok(session);
         }
-        let (handle, _) = self.start_or_resume(&options).await?;
-        handle
-            .wait_until([VerificationState::Ready, VerificationState::QrScanned])
-            .await?;
-        let scanned = self.verifications().qr().scan(data).await?;
-        let handle = match scanned.verification {
-            Some(v) => self.verification(v.id),
-            None => handle,
-        };
-        handle.wait_until(VerificationState::Done).await?;
+        let (mut handle, mut current) = self.start_or_resume(&params).await?;
+        let mut data = Some(data.into());
+        loop {
+            let step = current.next_step();
+            current = match &step {
+                NextStep::AcceptRequest => handle.accept().await?,
+                NextStep::ChooseMethod { .. } if data.is_some() => {
+                    let scanned = self
+                        .verifications()
+                        .scan_qr(data.take().unwrap_or_default())
+                        .await?;
+                    handle = self.verification(&scanned.id);
+                    scanned
+                }
+                NextStep::Done => break,
+                NextStep::Cancelled(_) | NextStep::Failed(_) => {
+                    return Err(ended(current, "a verified device"));
+                }
+                _ => next_change(&handle, &step).await?,
+            };
+        }
         self.session().await
     }
 }

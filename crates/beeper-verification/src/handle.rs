@@ -1,27 +1,64 @@
-//! A handle on one verification: refresh it, act on it after checking that the server allows
-//! the action, wait for it, or watch it change.
+//! One verification, by ID: get it, act on it, wait for it, watch it change.
+
+use std::future::Future;
 
 use futures_util::Stream;
 
+use crate::model::VerificationResponse;
+use crate::request::Operation;
+use crate::verifications::{path, verification_of, wire_id};
 use crate::wait::{self, Poller, Until, WaitOptions};
-use crate::{Action, CancelVerification, Client, Error, Verification, VerificationResponse};
+use crate::{Action, CancelVerification, Client, Error, Verification, VerificationId};
 
-/// One verification, by ID. Get one with [`Client::verification`]; cheap to clone.
+/// One verification, by ID: the one place to get it, act on it, wait for it and watch it.
+/// Get one with [`Client::verification`]; cheap to clone.
 ///
-/// The action methods check `available_actions` on a fresh copy first and return
-/// [`Error::ActionNotAvailable`], naming the state, without sending the action when the server
-/// would not allow it.
+/// Each action sends exactly one request and returns the verification as the server answered
+/// it. When the server refuses the action in the verification's current state (409), the error
+/// is [`Error::ActionNotAvailable`], with the state and the actions it allows as the server
+/// sent them. Nothing checks first: that would cost a request and could be out of date by the
+/// time the action arrives. The ID is checked before anything is sent
+/// ([`Error::InvalidId`]).
+///
+/// | official SDKs (`client.app.setup.verifications.…`) | here |
+/// | --- | --- |
+/// | `retrieve(id)` | [`client.verification(id).get()`](Self::get) |
+/// | `accept(id)` | [`.accept()`](Self::accept) |
+/// | `cancel(id, {code, reason})` | [`.cancel(CancelCode::User)`](Self::cancel) |
+/// | `sas.start(id)` | [`.start_sas()`](Self::start_sas) |
+/// | `sas.confirm(id)` | [`.confirm_sas()`](Self::confirm_sas) |
+/// | `qr.confirmScanned(id)` | [`.confirm_qr_scanned()`](Self::confirm_qr_scanned) |
+/// | `list()`, `create()`, `qr.scan({data})` | [`client.verifications()`](Client::verifications): `list`, `create`, `scan_qr` |
+///
+/// ```no_run
+/// # async fn run(client: beeper_verification::Client, id: &str) -> Result<(), beeper_verification::Error> {
+/// use beeper_verification::{CancelCode, NextStep};
+///
+/// let handle = client.verification(id);
+/// let verification = handle.get().await?;
+/// if let NextStep::CompareEmoji(sas) = verification.next_step() {
+///     println!("Do these match on the other device? {sas}");
+///     let they_match = true; // ask the person
+///     if they_match {
+///         handle.confirm_sas().await?;
+///     } else {
+///         handle.cancel(CancelCode::MismatchedSas).await?;
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct VerificationHandle {
     client: Client,
-    id: String,
+    id: VerificationId,
     wait: WaitOptions,
 }
 
 impl Client {
-    /// A handle on the verification with this ID, polling with the client's
-    /// [`WaitOptions`](crate::ClientBuilder::wait_options).
-    pub fn verification(&self, id: impl Into<String>) -> VerificationHandle {
+    /// The verification with this ID, to get, act on, wait for or watch. Takes a `&str`, a
+    /// `String` or a [`VerificationId`]; nothing is sent until a method is called.
+    pub fn verification(&self, id: impl Into<VerificationId>) -> VerificationHandle {
         VerificationHandle {
             client: self.clone(),
             id: id.into(),
@@ -32,90 +69,120 @@ impl Client {
 
 impl VerificationHandle {
     /// The verification ID.
-    pub fn id(&self) -> &str {
+    pub fn id(&self) -> &VerificationId {
         &self.id
     }
 
-    /// Polls with these options instead of the client's.
+    /// Polls with these options instead of the client's
+    /// ([`ClientBuilder::wait_options`](crate::ClientBuilder::wait_options)).
     pub fn with_wait_options(mut self, options: WaitOptions) -> Self {
         self.wait = options;
         self
     }
 
-    /// The verification as it is now.
-    pub async fn refresh(&self) -> Result<Verification, Error> {
-        fetch(&self.client, &self.id).await
+    /// The verification as it is now (`GET .../verifications/{id}`).
+    pub async fn get(&self) -> Result<Verification, Error> {
+        let wire = wire_id(&self.id)?;
+        let op = Operation::read("getVerification", path(&self.id, ""));
+        let response = self
+            .client
+            .call(&op, |c| {
+                let wire = &wire;
+                async move { c.get_verification(wire).await }
+            })
+            .await?;
+        verification_of(response.into(), Some(&self.id), &op)
     }
 
-    /// Accepts an incoming request.
+    /// Accepts an incoming request (`POST .../{id}/accept`).
     pub async fn accept(&self) -> Result<Verification, Error> {
-        self.act(Action::Accept, None).await
+        let wire = wire_id(&self.id)?;
+        let op = Operation::action("acceptVerification", path(&self.id, "/accept"));
+        self.act(Action::Accept, op, |c| {
+            let wire = &wire;
+            async move { c.accept_verification(wire).await }
+        })
+        .await
     }
 
-    /// Cancels, with a code and reason such as [`CancelVerification::mismatched_sas`].
-    pub async fn cancel(&self, params: CancelVerification) -> Result<Verification, Error> {
-        self.act(Action::Cancel, Some(params)).await
+    /// Cancels (`POST .../{id}/cancel`), with a [`CancelCode`](crate::CancelCode) or a whole
+    /// [`CancelVerification`] with a reason.
+    pub async fn cancel(
+        &self,
+        cancel: impl Into<CancelVerification>,
+    ) -> Result<Verification, Error> {
+        let wire = wire_id(&self.id)?;
+        let op = Operation::action("cancelVerification", path(&self.id, "/cancel"));
+        let body = cancel.into().into();
+        self.act(Action::Cancel, op, |c| {
+            let (wire, body) = (&wire, &body);
+            async move { c.cancel_verification(wire, body).await }
+        })
+        .await
     }
 
-    /// Starts the emoji comparison.
+    /// Starts the emoji comparison (`POST .../{id}/sas/start`).
     pub async fn start_sas(&self) -> Result<Verification, Error> {
-        self.act(Action::SasStart, None).await
+        let wire = wire_id(&self.id)?;
+        let op = Operation::action("startVerificationSas", path(&self.id, "/sas/start"));
+        self.act(Action::SasStart, op, |c| {
+            let wire = &wire;
+            async move { c.start_verification_sas(wire).await }
+        })
+        .await
     }
 
-    /// Confirms that the emoji match. Call it only after a person compared them.
+    /// Confirms that the emoji (or numbers) match on both devices
+    /// (`POST .../{id}/sas/confirm`). Call it only after a person compared them.
     pub async fn confirm_sas(&self) -> Result<Verification, Error> {
-        self.act(Action::SasConfirm, None).await
+        let wire = wire_id(&self.id)?;
+        let op = Operation::action("confirmVerificationSas", path(&self.id, "/sas/confirm"));
+        self.act(Action::SasConfirm, op, |c| {
+            let wire = &wire;
+            async move { c.confirm_verification_sas(wire).await }
+        })
+        .await
     }
 
-    /// Confirms that the other device scanned this device's QR code.
+    /// Confirms that the other device scanned this device's QR code
+    /// (`POST .../{id}/qr/confirm-scanned`).
     pub async fn confirm_qr_scanned(&self) -> Result<Verification, Error> {
-        self.act(Action::QrConfirmScanned, None).await
+        let wire = wire_id(&self.id)?;
+        let op = Operation::action(
+            "confirmVerificationQrScanned",
+            path(&self.id, "/qr/confirm-scanned"),
+        );
+        self.act(Action::QrConfirmScanned, op, |c| {
+            let wire = &wire;
+            async move { c.confirm_verification_qr_scanned(wire).await }
+        })
+        .await
     }
 
-    /// Refreshes, checks that `action` is available, and performs it.
-    async fn act(
+    /// Sends one action; a 409 becomes [`Error::ActionNotAvailable`].
+    async fn act<F, Fut>(
         &self,
         action: Action,
-        params: Option<CancelVerification>,
-    ) -> Result<Verification, Error> {
-        let current = self.refresh().await?;
-        self.act_on(&current, action, params).await
-    }
-
-    /// Performs `action` if `current` (a fresh copy) allows it.
-    pub(crate) async fn act_on(
-        &self,
-        current: &Verification,
-        action: Action,
-        params: Option<CancelVerification>,
-    ) -> Result<Verification, Error> {
-        if !current.can(action.clone()) {
-            return Err(Error::ActionNotAvailable {
-                id: current.id.clone(),
-                action,
-                state: current.state.clone(),
-                available: current.available_actions.clone(),
-            });
-        }
-        let api = self.client.verifications();
-        let response: VerificationResponse = match action {
-            Action::Accept => api.accept(&self.id).await?,
-            Action::Cancel => api.cancel(&self.id, params.unwrap_or_default()).await?,
-            Action::SasStart => api.sas().start(&self.id).await?,
-            Action::SasConfirm => api.sas().confirm(&self.id).await?,
-            Action::QrConfirmScanned => api.qr().confirm_scanned(&self.id).await?,
-            Action::Unknown(_) => {
-                return Err(Error::ActionNotAvailable {
-                    id: current.id.clone(),
-                    action,
-                    state: current.state.clone(),
-                    available: current.available_actions.clone(),
-                });
+        op: Operation,
+        send: F,
+    ) -> Result<Verification, Error>
+    where
+        F: Fn(beeper_verification_client::Client) -> Fut,
+        Fut: Future<
+            Output = crate::request::WireResult<
+                beeper_verification_client::types::VerificationSessionResponse,
+            >,
+        >,
+    {
+        match self.client.call(&op, send).await {
+            Ok(response) => {
+                let response: VerificationResponse = response.into();
+                verification_of(response, Some(&self.id), &op)
             }
-        };
-        match response.verification {
-            Some(verification) => Ok(verification),
-            None => self.refresh().await,
+            Err(Error::Api(error)) if error.status == 409 => Err(
+                crate::error::action_not_available(self.id.clone(), action, error),
+            ),
+            Err(e) => Err(e),
         }
     }
 
@@ -126,46 +193,37 @@ impl VerificationHandle {
     /// waiting for something else) ends the wait at once with [`Error::VerificationEnded`],
     /// which carries the verification and its `error {code, reason}`. Transient failures are
     /// polled through; 401, 403 and 404 end the wait. After `max_wait`,
-    /// [`Error::WaitTimedOut`] tells how long it waited, how often it polled and what it saw
-    /// last. Dropping the future stops polling.
+    /// [`Error::WaitTimedOut`] tells how long it waited, how often it polled, and carries the
+    /// last copy it saw and the last error. Dropping the future stops polling.
     pub async fn wait_until(&self, until: impl Until) -> Result<Verification, Error> {
         self.wait_until_reporting(until, |_| {}).await
     }
 
     /// [`wait_until`](Self::wait_until), calling `report` with each copy in which something a
-    /// user can see changed, such as to show the current state while waiting.
+    /// person can see changed, such as to show the current state while waiting.
     pub async fn wait_until_reporting(
         &self,
         until: impl Until,
         report: impl FnMut(&Verification),
     ) -> Result<Verification, Error> {
-        wait::verification_until(self.wait, until, || fetch(&self.client, &self.id), report).await
+        wait::verification_until(self.wait, until, || self.get(), report).await
     }
 
     /// A stream of the verification that yields the first copy, then each copy in which
-    /// something a user can see changed (state, available actions, SAS or QR data, error), and
-    /// ends after a terminal state or an error. Dropping it stops polling.
+    /// something a person can see changed (state, available actions, SAS or QR data, error),
+    /// and ends after a terminal state or an error. Dropping it stops polling.
     pub fn changes(&self) -> impl Stream<Item = Result<Verification, Error>> + Send + 'static {
-        let (client, id) = (self.client.clone(), self.id.clone());
+        let handle = self.clone();
         let fetch = move || {
-            let (client, id) = (client.clone(), id.clone());
-            async move { fetch(&client, &id).await }
+            let handle = handle.clone();
+            async move { handle.get().await }
         };
         let poller = Poller::new(
             self.wait,
             "the verification to end".to_owned(),
             fetch,
-            wait::same_verification,
-            wait::describe_verification,
+            crate::model::same_to_a_person,
         );
         wait::until_end(poller, Verification::is_terminal)
     }
-}
-
-/// The verification with this ID, now.
-pub(crate) async fn fetch(client: &Client, verification_id: &str) -> Result<Verification, Error> {
-    let response = client.verifications().retrieve(verification_id).await?;
-    response.verification.ok_or_else(|| {
-        Error::missing_verification("GET", crate::verifications::path(verification_id, ""))
-    })
 }

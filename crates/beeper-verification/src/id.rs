@@ -1,4 +1,9 @@
-//! Verification IDs are checked before any request is sent.
+//! The IDs the API hands out, one type each, and the checks a verification ID passes before
+//! any request carries it.
+//!
+//! [`VerificationId`], [`DeviceId`] and [`UserId`] are strings underneath, cheap to clone (a
+//! shared `Arc<str>`), and they print, compare and serialize as the string they hold. Being
+//! distinct types, a device ID cannot be passed where a verification ID belongs.
 //!
 //! The generated client percent-encodes an ID as one path segment (`a/b` goes out as `a%2Fb`),
 //! but it leaves `.` alone, so an ID of `..` would address `/v1/app/setup/` instead of a
@@ -6,7 +11,180 @@
 //! control characters and ones too long for a request line get [`Error::InvalidId`] and send
 //! nothing.
 
+use std::borrow::Borrow;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
 use crate::Error;
+
+/// Defines one ID type: a shared string with `Display`, `AsRef<str>`, `Deref<Target = str>`,
+/// comparisons with strings, conversions from them, and serde as a plain string.
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(Arc<str>);
+
+        impl $name {
+            /// The ID as a string slice.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&*self.0, f)
+            }
+        }
+
+        impl Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(id: &str) -> Self {
+                Self(id.into())
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(id: String) -> Self {
+                Self(id.into())
+            }
+        }
+
+        impl From<&String> for $name {
+            fn from(id: &String) -> Self {
+                Self(id.as_str().into())
+            }
+        }
+
+        impl From<&$name> for $name {
+            fn from(id: &$name) -> Self {
+                id.clone()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> Self {
+                id.0.as_ref().to_owned()
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                &*self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                &*self.0 == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &*self.0 == other.as_str()
+            }
+        }
+
+        impl PartialEq<$name> for str {
+            fn eq(&self, other: &$name) -> bool {
+                self == &*other.0
+            }
+        }
+
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == &*other.0
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                self.as_str() == &*other.0
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self::from)
+            }
+        }
+
+        #[cfg(feature = "schemars")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string" })
+            }
+        }
+    };
+}
+
+id_type! {
+    /// The ID of a device verification transaction (`verification.id`), to act on it with
+    /// [`Client::verification`](crate::Client::verification).
+    ///
+    /// Every method that takes one also takes a `&str` or a `String`; the ID is checked before
+    /// anything is sent.
+    ///
+    /// ```
+    /// use beeper_verification::VerificationId;
+    ///
+    /// let id = VerificationId::from("fv7sd2");
+    /// assert_eq!(id, "fv7sd2");
+    /// assert_eq!(id.to_string(), "fv7sd2");
+    /// assert_eq!(serde_json::to_string(&id).unwrap(), r#""fv7sd2""#);
+    /// let cheap = id.clone(); // a shared string: no copy of the text
+    /// assert_eq!(cheap.len(), 6); // and every `str` method
+    /// ```
+    VerificationId
+}
+
+id_type! {
+    /// The ID of a device (`session.matrix.deviceID`, `verification.otherDevice.id`).
+    DeviceId
+}
+
+id_type! {
+    /// A Beeper user ID (`session.matrix.userID`, `verification.otherUserID`), such as
+    /// `@you:beeper.com`.
+    UserId
+}
 
 /// The longest verification ID sent, in bytes. Real IDs are tens of bytes; a longer one would
 /// make a request line that servers refuse by closing the connection, which looks like a
@@ -57,6 +235,8 @@ pub(crate) fn path_segment(id: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     #[test]
@@ -86,5 +266,19 @@ mod tests {
             assert_eq!(check(id).ok(), Some(id));
         }
         assert_eq!(path_segment("a/b c%"), "a%2Fb%20c%25");
+    }
+
+    #[test]
+    fn ids_behave_as_the_strings_they_hold() {
+        let id = VerificationId::from(String::from("v1"));
+        assert_eq!(id, "v1");
+        assert_eq!("v1", id);
+        assert_eq!(String::from("v1"), id);
+        assert_eq!(format!("{id} {id:?}"), r#"v1 "v1""#);
+        let set: HashSet<VerificationId> = [id.clone()].into();
+        assert!(set.contains("v1"), "Borrow<str> agrees with Hash and Eq");
+        let back: VerificationId = serde_json::from_str(r#""v1""#).expect("a string");
+        assert_eq!(back, id);
+        assert_eq!(String::from(back), "v1");
     }
 }

@@ -4,80 +4,101 @@
 //!
 //! # The whole emoji flow
 //!
+//! Here Beeper Desktop is played by [`beeper-verification-fake`], with a simulated phone that
+//! accepts the request and confirms the emoji by itself, so this runs as it stands, in a test
+//! of your own too. Against Beeper Desktop, build the client with [`Client::from_env`] instead.
+//!
+//! [`beeper-verification-fake`]: https://docs.rs/beeper-verification-fake
+//!
 //! ```
-//! use beeper_verification::{Client, SessionState, VerifyOptions};
-//! # use beeper_verification_fake::{FakeServer, PeerMethod};
+//! use std::time::Duration;
 //!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), beeper_verification::Error> {
-//! # // Beeper Desktop is played by the fake server, with a simulated phone that accepts the
-//! # // request and confirms the emoji by itself.
-//! # let desktop = FakeServer::builder()
-//! #     .auto_peer(PeerMethod::Sas, std::time::Duration::from_millis(20))
-//! #     .start()
-//! #     .await
-//! #     .expect("the fake starts");
-//! let client = Client::builder()
-//!     .base_url(desktop.base_url()) // default: http://localhost:23373
-//!     .access_token(desktop.token()) // or Client::from_env() with BEEPER_ACCESS_TOKEN
-//!     .build()?;
+//! use beeper_verification::{Client, CreateVerification, SessionState};
+//! use beeper_verification_fake::{FakeServer, PeerMethod};
 //!
-//! let session = client
-//!     .verify_with_sas(VerifyOptions::default(), |sas| async move {
-//!         println!("Do these match on your other device?\n{sas}");
-//!         true // ask the person; false cancels with m.mismatched_sas
-//!     })
-//!     .await?;
-//! assert_eq!(session.state, SessionState::Ready); // this device is now trusted
-//! # Ok(())
-//! # }
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let desktop = FakeServer::builder()
+//!         .auto_peer(PeerMethod::Sas, Duration::from_millis(20))
+//!         .start()
+//!         .await?;
+//!     let client = Client::builder()
+//!         .base_url(desktop.base_url()) // default: http://localhost:23373
+//!         .access_token(desktop.token()) // or Client::from_env() with BEEPER_ACCESS_TOKEN
+//!         .build()?;
+//!
+//!     let session = client
+//!         .verify_with_sas(CreateVerification::default(), |sas| async move {
+//!             println!("Do these match on your other device? {sas}");
+//!             true // ask the person; false cancels with m.mismatched_sas
+//!         })
+//!         .await?;
+//!     assert_eq!(session.state, SessionState::Ready); // this device is now trusted
+//!     Ok(())
+//! }
 //! ```
 //!
-//! Each step is also available on its own: [`Client::start_or_resume`], a
-//! [`VerificationHandle`] from [`Client::verification`] with `accept`, `start_sas`,
-//! `confirm_sas`, `cancel`, [`wait_until`](VerificationHandle::wait_until) and
-//! [`changes`](VerificationHandle::changes), and [`Client::wait_for_incoming`],
-//! [`Client::wait_for_session`], [`Client::session_changes`].
+//! # One verification, step by step
 //!
-//! # What the crate gives
-//!
-//! - a [`Client`] with the operations named as the official SDKs name them
-//!   ([`Client::session`], [`Client::verifications`] → `list`, `create`, `retrieve`, `accept`,
-//!   `cancel`, `qr().scan`, `qr().confirm_scanned`, `sas().start`, `sas().confirm`);
-//! - typed models ([`Session`], [`Verification`], ...) and forward-compatible enums
-//!   ([`VerificationState`], [`Action`], ...) whose `Unknown` variant keeps any value the server
-//!   adds later, so a newer server never breaks an older program;
-//! - one typed [`Error`] with the status, the API's `code` and `message`, and what to do next;
-//! - retries that never repeat an action that may already have happened (see [`Client`]);
-//! - verification IDs checked before anything is sent;
-//! - waiting: the API has no push events, so waiters poll, 250 ms doubling to 2 s with jitter,
-//!   back to 250 ms whenever the verification changes, for at most 10 minutes
-//!   ([`WaitOptions`], set per client with [`ClientBuilder::wait_options`]);
-//! - the SAS emoji as data ([`Sas::emojis`], [`Sas::decimals`], and a `Display` for terminals).
-//!
-//! # Acting on one verification
+//! Everything about one verification goes through its [`VerificationHandle`], from
+//! [`Client::verification`]: [`get`](VerificationHandle::get), the actions
+//! ([`accept`](VerificationHandle::accept), [`start_sas`](VerificationHandle::start_sas),
+//! [`confirm_sas`](VerificationHandle::confirm_sas),
+//! [`confirm_qr_scanned`](VerificationHandle::confirm_qr_scanned),
+//! [`cancel`](VerificationHandle::cancel)), each one request, and waiting
+//! ([`wait_until`](VerificationHandle::wait_until), [`changes`](VerificationHandle::changes)).
+//! [`Verification::next_step`] says what to do now, as one [`NextStep`]:
 //!
 //! ```no_run
-//! use beeper_verification::{Action, CancelVerification, Client};
+//! use beeper_verification::{CancelCode, Client, NextStep};
 //!
 //! # async fn run() -> Result<(), beeper_verification::Error> {
 //! let client = Client::from_env()?; // reads BEEPER_ACCESS_TOKEN (and BEEPER_BASE_URL)
 //! for verification in client.verifications().list().await? {
-//!     if verification.can(Action::SasConfirm) {
-//!         let sas = verification.sas.as_ref().map_or("", |s| s.emojis.as_str());
-//!         println!("Do these match on the other device? {sas}");
-//!         let they_match = true; // ask the person
-//!         if they_match {
-//!             client.verifications().sas().confirm(&verification.id).await?;
-//!         } else {
-//!             let cancel = CancelVerification::mismatched_sas();
-//!             client.verifications().cancel(&verification.id, cancel).await?;
+//!     let handle = client.verification(&verification.id);
+//!     match verification.next_step() {
+//!         NextStep::AcceptRequest => {
+//!             handle.accept().await?;
 //!         }
+//!         NextStep::CompareEmoji(sas) => {
+//!             println!("Do these match on the other device? {sas}");
+//!             let they_match = true; // ask the person
+//!             if they_match {
+//!                 handle.confirm_sas().await?;
+//!             } else {
+//!                 handle.cancel(CancelCode::MismatchedSas).await?;
+//!             }
+//!         }
+//!         other => println!("{}: {other:?}", verification.id),
 //!     }
 //! }
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # What the crate gives
+//!
+//! - a [`Client`] ([`Client::session`], [`Client::verifications`] → `list`, `create`,
+//!   `scan_qr`, and [`Client::verification`] for one verification);
+//! - typed models ([`Session`], [`Verification`], [`Sas`] with the emoji parsed once, ...),
+//!   typed IDs ([`VerificationId`], [`DeviceId`], [`UserId`]) and forward-compatible enums
+//!   ([`VerificationState`], [`Action`], [`CancelCode`], ...) whose `Unknown` variant keeps
+//!   any value the server adds later, so a newer server never breaks an older program;
+//! - one typed [`Error`] with the status, the API's `code` and `message`, the cause underneath
+//!   ([`source`](std::error::Error::source)) and what to do next ([`Error::hint`]);
+//! - retries that never repeat an action that may already have happened (see [`Client`]);
+//! - a client that keeps the token to this machine and stays small whatever a server sends
+//!   (see [`Client`]'s security notes);
+//! - waiting: the API has no push events, so waiters poll, 250 ms doubling to 2 s with jitter,
+//!   back to 250 ms whenever the verification changes, for at most 10 minutes
+//!   ([`WaitOptions`], set per client with [`ClientBuilder::wait_options`]);
+//! - the guided flows [`Client::verify_with_sas`], [`Client::verify_with_qr`] and
+//!   [`Client::verify_with_scanned_qr`], and their steps ([`Client::start_or_resume`],
+//!   [`Client::wait_for_incoming`], [`Client::wait_for_session`], [`Client::session_changes`]).
+//!
+//! # Errors, with their causes and hints
+//!
+//! See [`Error`] for a `main` that prints an error, what caused it, and what to do next.
 //!
 //! # Features
 //!
@@ -92,6 +113,7 @@ mod flow;
 mod handle;
 mod id;
 mod model;
+mod next_step;
 #[cfg(test)]
 mod properties;
 mod request;
@@ -105,19 +127,21 @@ pub use client::{
     DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL,
 };
-pub use error::{ApiError, ConfigError, Error};
-pub use flow::{SasAnswer, VerifyOptions};
+pub use error::{ApiError, BoxError, ConfigError, Error};
+pub use flow::SasAnswer;
 pub use handle::VerificationHandle;
+pub use id::{DeviceId, UserId, VerificationId};
 pub use model::{
-    Action, CancelInfo, CancelVerification, CreateVerification, Direction, E2ee, MatrixAccount,
-    Method, OtherDevice, Purpose, Qr, Sas, Secrets, Session, SessionState, UnknownValue,
-    Verification, VerificationResponse, VerificationState,
+    Action, CancelCode, CancelInfo, CancelVerification, CreateVerification, Direction, E2ee,
+    MatrixAccount, Method, OtherDevice, Purpose, Qr, Sas, Secrets, Session, SessionState,
+    UnknownValue, Verification, VerificationState,
 };
+pub use next_step::NextStep;
 pub use sas::{Emoji, SAS_EMOJI};
-pub use verifications::{QrApi, SasApi, VerificationsApi};
+pub use verifications::VerificationsApi;
 pub use wait::{Until, WaitOptions};
 
-/// The README's example compiles (it is a doc test of this item).
+/// The README's examples compile (they are doc tests of this item).
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

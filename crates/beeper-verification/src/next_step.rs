@@ -63,7 +63,7 @@ pub enum NextStep {
     /// Show these emoji and ask the person whether the other device shows the same; then
     /// confirm ([`VerificationHandle::confirm_sas`](crate::VerificationHandle::confirm_sas)) or
     /// cancel with [`CancelCode::MismatchedSas`](crate::CancelCode::MismatchedSas).
-    CompareEmoji(Sas),
+    CompareEmoji(Box<Sas>),
     /// The other device scanned this device's QR code: confirm it
     /// ([`VerificationHandle::confirm_qr_scanned`](crate::VerificationHandle::confirm_qr_scanned))
     /// once the other device shows that it is done.
@@ -99,7 +99,7 @@ impl Verification {
             return NextStep::AcceptRequest;
         }
         if let (true, Some(sas)) = (self.can(Action::SasConfirm), &self.sas) {
-            return NextStep::CompareEmoji(sas.clone());
+            return NextStep::CompareEmoji(Box::new(sas.clone()));
         }
         if self.can(Action::QrConfirmScanned) {
             return NextStep::ConfirmQrScanned;
@@ -145,15 +145,30 @@ mod tests {
             (verification("done", &[], none.clone()), "done"),
             (verification("cancelled", &[], error.clone()), "cancelled"),
             (verification("error", &[], error.clone()), "failed"),
-            (verification("requested", &["accept", "cancel"], none.clone()), "accept"),
+            (
+                verification("requested", &["accept", "cancel"], none.clone()),
+                "accept",
+            ),
             (verification("requested", &["cancel"], none.clone()), "wait"),
-            (verification("ready", &["sas.start", "cancel"], qr.clone()), "choose"),
+            (
+                verification("ready", &["sas.start", "cancel"], qr.clone()),
+                "choose",
+            ),
             (verification("ready", &["cancel"], qr.clone()), "choose"),
             (verification("ready", &["cancel"], none.clone()), "wait"),
-            (verification("sas_ready", &["sas.confirm", "cancel"], sas.clone()), "compare"),
+            (
+                verification("sas_ready", &["sas.confirm", "cancel"], sas.clone()),
+                "compare",
+            ),
             (verification("sas_ready", &["cancel"], sas.clone()), "wait"),
-            (verification("sas_ready", &["sas.confirm", "cancel"], none.clone()), "wait"),
-            (verification("qr_scanned", &["qr.confirmScanned", "cancel"], qr), "confirm qr"),
+            (
+                verification("sas_ready", &["sas.confirm", "cancel"], none.clone()),
+                "wait",
+            ),
+            (
+                verification("qr_scanned", &["qr.confirmScanned", "cancel"], qr),
+                "confirm qr",
+            ),
             (verification("expired", &["cancel"], none.clone()), "wait"),
             (verification("expired", &["sas.confirm"], sas), "compare"),
         ];

@@ -198,10 +198,12 @@ proptest! {
     fn any_json_body_decodes_or_fails_without_panicking(value in json_value()) {
         let text = value.to_string();
         if let Ok(w) = serde_json::from_str::<wire::VerificationSessionResponse>(&text) {
-            let response: crate::VerificationResponse = w.into();
-            if let Some(sas) = response.verification.and_then(|v| v.sas) {
-                let _ = sas.emojis();
-                let _ = sas.to_string();
+            let response: crate::model::VerificationResponse = w.into();
+            if let Some(v) = response.verification {
+                let _ = v.next_step();
+                if let Some(sas) = v.sas {
+                    let _ = sas.to_string();
+                }
             }
         }
         if let Ok(w) = serde_json::from_str::<wire::VerificationListResponse>(&text) {

@@ -12,7 +12,7 @@ use beeper_verification_client::{self as generated, RequestHooks, ResponseValue}
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, BoxError};
 use crate::retry::{self, Safety};
 use crate::{Client, Error};
 
@@ -53,7 +53,7 @@ impl Operation {
 impl Client {
     /// Sends `op`, retrying as the policy in [`crate::retry`] allows. `send` makes the generated
     /// call on the generated client it is given; it runs once per attempt.
-    pub(crate) async fn call<W, F, Fut>(&self, op: Operation, send: F) -> Result<W, Error>
+    pub(crate) async fn call<W, F, Fut>(&self, op: &Operation, send: F) -> Result<W, Error>
     where
         W: DeserializeOwned,
         F: Fn(generated::Client) -> Fut,
@@ -72,7 +72,7 @@ impl Client {
         let attempts = AtomicU32::new(0);
         let result = (|| async {
             let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-            let result = self.attempt(&op, &send).await;
+            let result = self.attempt(op, &send).await;
             let status = match &result {
                 Ok((status, _)) => Some(*status),
                 Err(e) => e.status(),
@@ -142,12 +142,12 @@ impl Client {
                 let meta = Meta::of(response.status(), response.headers());
                 Err(api_error(op, &meta, response.into_inner()))
             }
-            G::InvalidResponsePayload(bytes, e) => Err(invalid_response(
-                op,
-                head_meta.as_ref(),
-                e.to_string(),
-                &bytes,
-            )),
+            G::InvalidResponsePayload(bytes, e) => Err(match &head_meta {
+                Some(meta) => invalid_response(op, meta, Box::new(e), &bytes),
+                // The generated client read a body, so a head arrived; should it be missing,
+                // say what failed without inventing a status.
+                None => transport(op, Box::new(e)),
+            }),
             G::UnexpectedResponse(response) => {
                 let meta = Meta::of(response.status(), response.headers());
                 if response.status().is_redirection() {
@@ -164,60 +164,55 @@ impl Client {
                 }
                 let bytes = match response.bytes().await {
                     Ok(bytes) => bytes,
-                    Err(e) => return Err(self.transport_error(op, Some(&meta), &e)),
+                    Err(e) => return Err(self.transport_error(op, Some(&meta), e)),
                 };
                 if (200..300).contains(&meta.status) {
                     // The API documents 200; the official SDKs accept any 2xx, and so do we.
                     return match serde_json::from_slice::<W>(&bytes) {
                         Ok(value) => Ok((meta.status, value)),
-                        Err(e) => Err(invalid_response(op, Some(&meta), e.to_string(), &bytes)),
+                        Err(e) => Err(invalid_response(op, &meta, Box::new(e), &bytes)),
                     };
                 }
                 Err(match serde_json::from_slice::<wire::ApiError>(&bytes) {
                     Ok(body) => api_error(op, &meta, body),
                     Err(e) => invalid_response(
                         op,
-                        Some(&meta),
-                        format!("not the API's error body: {e}"),
+                        &meta,
+                        format!("not the API's error body: {e}").into(),
                         &bytes,
                     ),
                 })
             }
             G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
-                Err(self.transport_error(op, head_meta.as_ref(), &e))
+                Err(self.transport_error(op, head_meta.as_ref(), e))
             }
-            G::InvalidRequest(reason) | G::Custom(reason) => Err(Error::Transport {
-                method: op.method,
-                path: op.path.clone(),
-                reason: format!("could not build the request: {reason}"),
-            }),
+            G::InvalidRequest(reason) | G::Custom(reason) => Err(transport(
+                op,
+                format!("could not build the request: {reason}").into(),
+            )),
         }
     }
 
     /// Maps a failure of the HTTP stack; `meta` is the response head, when one arrived.
-    fn transport_error(&self, op: &Operation, meta: Option<&Meta>, e: &reqwest::Error) -> Error {
+    fn transport_error(&self, op: &Operation, meta: Option<&Meta>, e: reqwest::Error) -> Error {
         let (method, path) = (op.method, op.path.clone());
-        if let Some(too_large) = generated::BodyTooLarge::find_in(e) {
+        if let (Some(too_large), Some(meta)) = (generated::BodyTooLarge::find_in(&e), meta) {
             return Error::ResponseTooLarge {
                 method,
                 path,
-                status: meta.map_or(0, |m| m.status),
+                status: meta.status,
                 limit: too_large.limit,
                 declared: too_large.declared,
             };
         }
         // A connect timeout is a timeout too, but the request never left: check this first.
         if e.is_connect() {
-            let reason = if e.is_timeout() {
-                "no connection within the connect timeout".to_owned()
-            } else {
-                cause(e)
-            };
             return Error::Connect {
                 method,
                 path,
                 base_url: self.inner.base_url.clone(),
-                reason,
+                timed_out: e.is_timeout(),
+                source: Box::new(e),
             };
         }
         if e.is_timeout() {
@@ -225,6 +220,7 @@ impl Client {
                 method,
                 path,
                 timeout: self.inner.timeout,
+                source: Box::new(e),
             };
         }
         if e.is_redirect() {
@@ -236,11 +232,15 @@ impl Client {
                 location: e.url().map(|u| crate::client::redact_url(u.as_str())),
             };
         }
-        Error::Transport {
-            method,
-            path,
-            reason: cause(e),
-        }
+        transport(op, Box::new(e))
+    }
+}
+
+fn transport(op: &Operation, source: BoxError) -> Error {
+    Error::Transport {
+        method: op.method,
+        path: op.path.clone(),
+        source,
     }
 }
 
@@ -261,15 +261,15 @@ impl Meta {
     }
 }
 
-fn invalid_response(op: &Operation, meta: Option<&Meta>, reason: String, bytes: &[u8]) -> Error {
+fn invalid_response(op: &Operation, meta: &Meta, source: BoxError, bytes: &[u8]) -> Error {
     Error::InvalidResponse {
         method: op.method,
         path: op.path.clone(),
-        status: meta.map_or(0, |m| m.status),
-        reason,
+        status: meta.status,
         body_start: body_start(bytes),
-        retry_after: meta.and_then(|m| m.retry_after),
-        should_retry: meta.and_then(|m| m.should_retry),
+        retry_after: meta.retry_after,
+        should_retry: meta.should_retry,
+        source,
     }
 }
 
@@ -289,19 +289,4 @@ fn api_error(op: &Operation, meta: &Meta, body: wire::ApiError) -> Error {
 /// The first 200 characters of a body, for error messages.
 fn body_start(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).chars().take(200).collect()
-}
-
-/// What went wrong underneath a transport error, without the URL the top level repeats.
-fn cause(e: &reqwest::Error) -> String {
-    let mut parts = Vec::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        parts.push(s.to_string());
-        source = s.source();
-    }
-    if parts.is_empty() {
-        e.to_string()
-    } else {
-        parts.join(": ")
-    }
 }

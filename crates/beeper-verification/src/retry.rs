@@ -149,6 +149,7 @@ mod tests {
             method: "GET",
             path: "/".into(),
             timeout: Duration::ZERO,
+            source: "timed out".into(),
         };
         for _ in 0..200 {
             let d = delay_before_retry(&error, Duration::from_secs(1));
@@ -165,17 +166,19 @@ mod tests {
             method: "POST",
             path: "/".into(),
             base_url: "x".into(),
-            reason: "refused".into(),
+            timed_out: false,
+            source: "refused".into(),
         };
         let timeout = Error::Timeout {
             method: "POST",
             path: "/".into(),
             timeout: Duration::ZERO,
+            source: "timed out".into(),
         };
         let transport = Error::Transport {
             method: "POST",
             path: "/".into(),
-            reason: "reset".into(),
+            source: "reset".into(),
         };
         assert!(should_retry(&connect, Safety::Action));
         assert!(!should_retry(&timeout, Safety::Action));

@@ -1,6 +1,6 @@
 //! SAS emoji and decimals as data: the 7 emoji with their names from the Matrix 64-entry
-//! table, parsed tolerantly from the API's `sas.emojis` string whatever the separator, the three
-//! numbers from `sas.decimals`, and a layout for a terminal.
+//! table, parsed tolerantly from the API's `sas.emojis` string whatever the separator, and the
+//! three numbers from `sas.decimals`, once, when a response is decoded.
 
 use std::fmt;
 
@@ -166,63 +166,60 @@ pub(crate) fn parse_decimals(text: &str) -> Option<[u16; 3]> {
     numbers.try_into().ok()
 }
 
-impl Sas {
-    /// The emoji to compare, in order, each with its name from the Matrix table.
-    ///
-    /// ```
-    /// # use beeper_verification::Sas;
-    /// # let sas: Sas = serde_json::from_str(r#"{"emojis": "🐶 🐱 🦁 🐎 🦄 🐷 🐘"}"#).unwrap();
-    /// let names: Vec<_> = sas.emojis().iter().map(|e| e.description.unwrap_or("?")).collect();
-    /// assert_eq!(names, ["Dog", "Cat", "Lion", "Horse", "Unicorn", "Pig", "Elephant"]);
-    /// ```
-    pub fn emojis(&self) -> Vec<Emoji> {
-        parse_emojis(&self.emojis)
-    }
+/// The wire shape of `verification.sas`: the two strings as the API sends them.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub(crate) struct SasText {
+    /// The emoji sequence to compare on both devices.
+    pub emojis: String,
+    /// The number sequence to compare on both devices, when negotiated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimals: Option<String>,
+}
 
-    /// The three numbers to compare (each from 1000 to 9191), when the server sent them.
-    pub fn decimals(&self) -> Option<[u16; 3]> {
-        self.decimals.as_deref().and_then(parse_decimals)
+impl From<SasText> for Sas {
+    fn from(text: SasText) -> Self {
+        Self {
+            emojis: parse_emojis(&text.emojis).try_into().ok(),
+            decimals: text.decimals.as_deref().and_then(parse_decimals),
+            emojis_text: text.emojis,
+            decimals_text: text.decimals,
+        }
     }
 }
 
-/// The emoji in a row with their names under them, and the numbers below, for a terminal:
-///
-/// ```text
-///   🐶        🐱        🦁        🐎        🦄        🐷        🐘
-///   Dog       Cat       Lion      Horse     Unicorn   Pig       Elephant
-///
-///   1234  5678  9012
-/// ```
+impl From<Sas> for SasText {
+    fn from(sas: Sas) -> Self {
+        Self {
+            emojis: sas.emojis_text,
+            decimals: sas.decimals_text,
+        }
+    }
+}
+
+/// One plain line: the emoji with their names, then the numbers, such as
+/// `🐶 Dog, 🐱 Cat, 🦁 Lion, 🐎 Horse, 🦄 Unicorn, 🐷 Pig, 🐘 Elephant (1234 5678 9012)`.
+/// Text the crate cannot read is shown as the server sent it, on one line.
 impl fmt::Display for Sas {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let emojis = self.emojis();
-        if emojis.is_empty() {
-            writeln!(f, "  {}", self.emojis.trim())?;
-        } else {
-            let width = emojis
-                .iter()
-                .map(|e| e.description.map_or(1, str::len))
-                .max()
-                .unwrap_or(1)
-                + 2;
-            let mut symbols = String::from(" ");
-            let mut names = String::from(" ");
-            for emoji in &emojis {
-                // An emoji takes two terminal columns.
-                symbols.push_str(&format!(
-                    " {}{}",
-                    emoji.symbol,
-                    " ".repeat(width.saturating_sub(2))
-                ));
-                names.push_str(&format!(" {:<width$}", emoji.description.unwrap_or("?")));
+        let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        match &self.emojis {
+            Some(emojis) => {
+                let shown: Vec<String> = emojis
+                    .iter()
+                    .map(|e| match e.description {
+                        Some(name) => format!("{} {name}", e.symbol),
+                        None => e.symbol.clone(),
+                    })
+                    .collect();
+                f.write_str(&shown.join(", "))?;
             }
-            writeln!(f, "{}", symbols.trim_end())?;
-            writeln!(f, "{}", names.trim_end())?;
+            None => f.write_str(&one_line(&self.emojis_text))?,
         }
-        match (self.decimals(), &self.decimals) {
-            (Some([a, b, c]), _) => write!(f, "\n  {a}  {b}  {c}\n"),
-            (None, Some(raw)) => write!(f, "\n  {}\n", raw.trim()),
-            (None, None) => Ok(()),
+        match (self.decimals, &self.decimals_text) {
+            (Some([a, b, c]), _) => write!(f, " ({a} {b} {c})"),
+            (None, Some(raw)) if !raw.trim().is_empty() => write!(f, " ({})", one_line(raw)),
+            _ => Ok(()),
         }
     }
 }
@@ -232,10 +229,10 @@ mod tests {
     use super::*;
 
     fn sas(emojis: &str, decimals: Option<&str>) -> Sas {
-        Sas {
+        Sas::from(SasText {
             emojis: emojis.to_owned(),
             decimals: decimals.map(str::to_owned),
-        }
+        })
     }
 
     fn described(text: &str) -> Vec<(String, Option<&'static str>)> {
@@ -307,24 +304,51 @@ mod tests {
     #[test]
     fn decimals_need_exactly_three_numbers() {
         assert_eq!(
-            sas("🐶", Some("1234 5678 9012")).decimals(),
+            sas("🐶", Some("1234 5678 9012")).decimals,
             Some([1234, 5678, 9012])
         );
         assert_eq!(
-            sas("🐶", Some("1234-5678-9012")).decimals(),
+            sas("🐶", Some("1234-5678-9012")).decimals,
             Some([1234, 5678, 9012])
         );
-        assert_eq!(sas("🐶", Some("1234 5678")).decimals(), None);
-        assert_eq!(sas("🐶", None).decimals(), None);
+        assert_eq!(sas("🐶", Some("1234 5678")).decimals, None);
+        assert_eq!(sas("🐶", None).decimals, None);
     }
 
     #[test]
-    fn the_terminal_layout_puts_names_under_emoji() {
-        let shown = sas("🐶 🐱 🫠", Some("1234 5678 9012")).to_string();
-        // Every column is as wide as the longest name plus two; an emoji takes two terminal columns.
+    fn seven_emoji_are_parsed_once_and_other_counts_keep_only_the_text() {
+        let seven = sas("🐶 🐱 🦁 🐎 🦄 🐷 🐘", None);
+        let names: Vec<_> = seven
+            .emojis
+            .as_ref()
+            .map(|e| e.iter().map(|e| e.description).collect())
+            .unwrap_or_default();
+        assert_eq!(names.len(), 7);
+        assert_eq!(names[6], Some("Elephant"));
+        let three = sas("🐶 🐱 🦁", Some("12 34"));
+        assert_eq!((three.emojis, three.decimals), (None, None));
+        assert_eq!(three.emojis_text, "🐶 🐱 🦁");
+        assert_eq!(three.decimals_text.as_deref(), Some("12 34"));
+    }
+
+    #[test]
+    fn it_serializes_back_to_the_wire_strings() {
+        let wire = r#"{"emojis":"🐶,🐱 ,🦁,🐎,🦄,🐷,🐘","decimals":"1234 5678 9012"}"#;
+        let parsed: Sas = serde_json::from_str(wire).expect("decodes");
+        assert!(parsed.emojis.is_some());
+        assert_eq!(serde_json::to_string(&parsed).ok().as_deref(), Some(wire));
+    }
+
+    #[test]
+    fn display_is_one_plain_line() {
         assert_eq!(
-            shown,
-            "  🐶    🐱    🫠\n  Dog   Cat   ?\n\n  1234  5678  9012\n"
+            sas("🐶 🐱 🦁 🐎 🦄 🐷 🫠", Some("1234 5678 9012")).to_string(),
+            "🐶 Dog, 🐱 Cat, 🦁 Lion, 🐎 Horse, 🦄 Unicorn, 🐷 Pig, 🫠 (1234 5678 9012)"
         );
+        assert_eq!(
+            sas(" cat\ndog  fish ", Some(" 12\n34 ")).to_string(),
+            "cat dog fish (12 34)"
+        );
+        assert_eq!(sas("🐶 🐱", None).to_string(), "🐶 🐱");
     }
 }

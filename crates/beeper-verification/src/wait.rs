@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::{Error, Verification, VerificationState};
+use crate::{Error, Session, Verification, VerificationState};
 
 /// How a waiter polls. The defaults suit a person comparing emoji on two devices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,38 +125,53 @@ impl<F: Fn(&Verification) -> bool> Until for F {
     }
 }
 
+/// What a poller watches, as [`Error::WaitTimedOut`] carries the last one it saw.
+pub(crate) trait Watched: Clone {
+    /// The verification and the session this value holds, for the error.
+    fn last_seen(&self) -> (Option<Box<Verification>>, Option<Box<Session>>);
+}
+
+impl Watched for Verification {
+    fn last_seen(&self) -> (Option<Box<Verification>>, Option<Box<Session>>) {
+        (Some(Box::new(self.clone())), None)
+    }
+}
+
+impl Watched for Option<Verification> {
+    fn last_seen(&self) -> (Option<Box<Verification>>, Option<Box<Session>>) {
+        (self.clone().map(Box::new), None)
+    }
+}
+
+impl Watched for Session {
+    fn last_seen(&self) -> (Option<Box<Verification>>, Option<Box<Session>>) {
+        (None, Some(Box::new(self.clone())))
+    }
+}
+
 /// The polling loop: fetches until the value changes (as `same` sees it), with backoff.
 pub(crate) struct Poller<T, F> {
     fetch: F,
     same: fn(&T, &T) -> bool,
-    describe: fn(&T) -> String,
     options: WaitOptions,
     started: Instant,
     polls: u32,
     delay: Duration,
     last: Option<T>,
-    last_error: Option<String>,
+    last_error: Option<Error>,
     expected: String,
 }
 
-impl<T: Clone, F, Fut> Poller<T, F>
+impl<T: Watched, F, Fut> Poller<T, F>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Error>>,
 {
-    /// A poller that compares values with `same` and names them with `describe` in messages;
-    /// `expected` says what the caller waits for.
-    pub fn new(
-        options: WaitOptions,
-        expected: String,
-        fetch: F,
-        same: fn(&T, &T) -> bool,
-        describe: fn(&T) -> String,
-    ) -> Self {
+    /// A poller that compares values with `same`; `expected` says what the caller waits for.
+    pub fn new(options: WaitOptions, expected: String, fetch: F, same: fn(&T, &T) -> bool) -> Self {
         Self {
             fetch,
             same,
-            describe,
             options,
             started: Instant::now(),
             polls: 0,
@@ -202,39 +217,44 @@ where
                         .max(self.options.min_delay);
                     self.delay = e.retry_after().map_or(backoff, |asked| asked.max(backoff));
                     tracing::debug!(error = %e, polls = self.polls, "polling through a transient error");
-                    self.last_error = Some(e.to_string());
+                    self.last_error = Some(e);
                 }
                 Err(e) => return Err(e),
             }
         }
     }
 
-    fn timed_out(&self) -> Error {
-        let last_seen = match (&self.last, &self.last_error) {
-            (_, Some(error)) => format!("an error: {error}"),
-            (Some(value), None) => (self.describe)(value),
-            (None, None) => "nothing".to_owned(),
-        };
+    fn timed_out(&mut self) -> Error {
+        let (last_verification, last_session) = self
+            .last
+            .as_ref()
+            .map(Watched::last_seen)
+            .unwrap_or_default();
         Error::WaitTimedOut {
             expected: self.expected.clone(),
             waited: self.started.elapsed(),
             polls: self.polls,
-            last_seen,
+            last_verification,
+            last_session,
+            last_error: self.last_error.take().map(Box::new),
         }
     }
 }
 
-/// What a user can see of a verification: a change in any of these ends a poll.
-pub(crate) fn same_verification(a: &Verification, b: &Verification) -> bool {
-    a.state == b.state
-        && a.available_actions == b.available_actions
-        && a.sas == b.sas
-        && a.qr == b.qr
-        && a.error == b.error
-}
-
-pub(crate) fn describe_verification(v: &Verification) -> String {
-    format!("verification {} in state {}", v.id, v.state)
+/// A duration as a person reads it: `250 ms`, `3.0 s`, `2 min 5 s`.
+pub(crate) fn human_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1_000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", d.as_secs_f64())
+    } else {
+        let secs = d.as_secs();
+        match secs % 60 {
+            0 => format!("{} min", secs / 60),
+            s => format!("{} min {s} s", secs / 60),
+        }
+    }
 }
 
 /// Polls `fetch` until `until` holds. A terminal state `until` does not accept ends the wait at
@@ -254,8 +274,7 @@ where
         options,
         expected.clone(),
         fetch,
-        same_verification,
-        describe_verification,
+        crate::model::same_to_a_person,
     );
     loop {
         let verification = poller.next_change().await?;
@@ -279,7 +298,7 @@ pub(crate) fn until_end<T, F, Fut>(
     is_last: fn(&T) -> bool,
 ) -> impl futures_util::Stream<Item = Result<T, Error>>
 where
-    T: Clone,
+    T: Watched,
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Error>>,
 {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use beeper_verification::{Error, SessionState};
+use beeper_verification::Error;
 use common::{TOKEN, client, client_with_retries, fixture};
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
@@ -33,7 +33,11 @@ async fn a_401_with_the_api_error_body_is_an_api_error_that_names_the_env_var() 
         message.contains("GET /v1/app/setup: HTTP 401 UNAUTHORIZED: Invalid access token"),
         "{message}"
     );
-    assert!(message.contains("BEEPER_ACCESS_TOKEN"), "{message}");
+    assert!(
+        err.hint()
+            .is_some_and(|h| h.contains("BEEPER_ACCESS_TOKEN")),
+        "{err:?}"
+    );
     assert!(!message.contains(TOKEN) && !format!("{err:?}").contains(TOKEN));
 }
 
@@ -52,8 +56,7 @@ async fn validation_details_are_kept() {
         .await;
     let err = client(&server)
         .verifications()
-        .qr()
-        .scan("")
+        .scan_qr("")
         .await
         .expect_err("422");
     assert_eq!(
@@ -71,7 +74,7 @@ async fn malformed_json_is_an_invalid_response_with_status_and_body_start() {
             then.status(200).body(r#"{"session": {"e2ee": tru"#);
         })
         .await;
-    match client(&server).verifications().retrieve("v1").await {
+    match client(&server).verification("v1").get().await {
         Err(Error::InvalidResponse {
             method,
             path,
@@ -103,7 +106,8 @@ async fn a_body_of_the_wrong_shape_is_an_invalid_response() {
         matches!(err, Error::InvalidResponse { status: 200, .. }),
         "{err:?}"
     );
-    assert!(err.to_string().contains("e2ee"), "{err}");
+    let cause = std::error::Error::source(&err).expect("the decoding error");
+    assert!(cause.to_string().contains("e2ee"), "{cause}");
 }
 
 #[tokio::test]
@@ -117,8 +121,8 @@ async fn an_html_error_page_keeps_its_status() {
         })
         .await;
     let err = client(&server)
-        .verifications()
-        .accept("v1")
+        .verification("v1")
+        .accept()
         .await
         .expect_err("500");
     assert!(
@@ -142,9 +146,8 @@ async fn an_undocumented_status_with_the_api_error_body_is_an_api_error() {
         })
         .await;
     let err = client(&server)
-        .verifications()
-        .sas()
-        .start("v1")
+        .verification("v1")
+        .start_sas()
         .await
         .expect_err("503");
     let api = err.api_error().expect("decoded");
@@ -166,7 +169,7 @@ async fn an_undocumented_2xx_with_the_expected_body_succeeds() {
         .create(Default::default())
         .await
         .expect("201 is a success");
-    assert_eq!(response.session.state, SessionState::NeedsLogin);
+    assert_eq!(response.id, "id");
 }
 
 #[tokio::test]
@@ -192,10 +195,24 @@ async fn a_server_that_is_down_is_a_connect_error_naming_the_base_url() {
         other => panic!("expected Connect, got {other:?}"),
     }
     assert!(
-        err.to_string().contains("is Beeper Desktop running"),
+        err.hint()
+            .is_some_and(|h| h.contains("is Beeper Desktop running")),
         "{err}"
     );
-    assert!(err.is_retryable() && err.status().is_none());
+    assert!(err.is_retryable());
+    assert_eq!(err.status(), None, "no response arrived");
+    // The cause is kept, as a chain: the HTTP stack's error, then what it came from.
+    let mut chain = Vec::new();
+    let mut cause = std::error::Error::source(&err);
+    while let Some(inner) = cause {
+        chain.push(inner.to_string());
+        cause = inner.source();
+    }
+    assert!(chain.len() >= 2, "{chain:?}");
+    assert!(
+        chain.iter().any(|c| c.contains("refused")),
+        "the root cause is named: {chain:?}"
+    );
 }
 
 #[tokio::test]

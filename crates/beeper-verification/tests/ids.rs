@@ -16,7 +16,6 @@ async fn each_bad_id_sends_nothing_from_any_operation() {
         })
         .await;
     let client = client(&server);
-    let api = client.verifications();
     for id in [
         "",
         ".",
@@ -26,15 +25,17 @@ async fn each_bad_id_sends_nothing_from_any_operation() {
         "nul\u{0}",
         "back\\slash",
     ] {
+        let handle = client.verification(id);
         let results = [
-            api.retrieve(id).await.map(|_| ()),
-            api.accept(id).await.map(|_| ()),
-            api.cancel(id, CancelVerification::default())
+            handle.get().await.map(|_| ()),
+            handle.accept().await.map(|_| ()),
+            handle
+                .cancel(CancelVerification::default())
                 .await
                 .map(|_| ()),
-            api.qr().confirm_scanned(id).await.map(|_| ()),
-            api.sas().start(id).await.map(|_| ()),
-            api.sas().confirm(id).await.map(|_| ()),
+            handle.confirm_qr_scanned().await.map(|_| ()),
+            handle.start_sas().await.map(|_| ()),
+            handle.confirm_sas().await.map(|_| ()),
         ];
         for result in results {
             match result {
@@ -54,8 +55,8 @@ async fn each_bad_id_sends_nothing_from_any_operation() {
 async fn the_error_says_what_is_wrong_and_escapes_the_id() {
     let server = MockServer::start_async().await;
     let err = client(&server)
-        .verifications()
-        .retrieve("a\nb")
+        .verification("a\nb")
+        .get()
         .await
         .expect_err("invalid");
     let message = err.to_string();

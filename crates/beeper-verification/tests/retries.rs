@@ -89,9 +89,8 @@ async fn an_action_is_sent_once_on_500() {
         })
         .await;
     let err = client(&server)
-        .verifications()
-        .sas()
-        .confirm("v1")
+        .verification("v1")
+        .confirm_sas()
         .await
         .expect_err("500");
     assert_eq!(
@@ -128,8 +127,8 @@ async fn an_action_is_retried_on_429_after_the_retry_after_it_asked_for() {
         })
         .await;
     client(&server)
-        .verifications()
-        .accept("v1")
+        .verification("v1")
+        .accept()
         .await
         .expect("accepted after the wait");
     assert_eq!(
@@ -222,15 +221,15 @@ async fn an_action_that_timed_out_is_not_repeated_but_a_read_is() {
         .build()
         .expect("valid");
     let err = client
-        .verifications()
-        .accept("v1")
+        .verification("v1")
+        .accept()
         .await
         .expect_err("times out");
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert_eq!(slow_action.calls_async().await, 1);
     let err = client
-        .verifications()
-        .retrieve("v1")
+        .verification("v1")
+        .get()
         .await
         .expect_err("times out");
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
@@ -248,8 +247,8 @@ async fn an_action_is_retried_when_the_connection_is_refused() {
         .build()
         .expect("valid");
     let err = client
-        .verifications()
-        .accept("v1")
+        .verification("v1")
+        .accept()
         .await
         .expect_err("nothing listens");
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");

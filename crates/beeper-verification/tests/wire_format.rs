@@ -4,8 +4,8 @@
 mod common;
 
 use beeper_verification::{
-    Action, CancelVerification, CreateVerification, Direction, Method, Purpose, SessionState,
-    VerificationResponse, VerificationState,
+    Action, CancelCode, CancelVerification, CreateVerification, Direction, Method, Purpose,
+    SessionState, Verification, VerificationState,
 };
 use common::{TOKEN, client, fixture};
 use httpmock::Method::{GET, POST};
@@ -41,15 +41,7 @@ async fn expect<'a>(
         .await
 }
 
-fn assert_example(response: &VerificationResponse) {
-    assert_eq!(response.session.state, SessionState::NeedsLogin);
-    assert!(response.session.e2ee.secrets.self_signing_key);
-    let matrix = response.session.matrix.as_ref().expect("matrix");
-    assert_eq!(
-        (matrix.device_id.as_str(), matrix.user_id.as_str()),
-        ("deviceID", "userID")
-    );
-    let v = response.verification.as_ref().expect("verification");
+fn assert_example(v: &Verification) {
     assert_eq!(v.id, "id");
     assert_eq!(v.state, VerificationState::Requested);
     assert_eq!(v.available_actions, [Action::Accept]);
@@ -58,26 +50,26 @@ fn assert_example(response: &VerificationResponse) {
     assert_eq!(v.methods, [Method::Qr]);
     assert_eq!(v.purpose, Purpose::Login);
     assert_eq!(
-        v.error
-            .as_ref()
-            .map(|e| (e.code.as_str(), e.reason.as_str())),
-        Some(("code", "reason"))
+        v.error.as_ref().map(|e| (&e.code, e.reason.as_str())),
+        Some((&CancelCode::from("code"), "reason"))
     );
     assert_eq!(
         v.other_device.as_ref().and_then(|d| d.name.as_deref()),
         Some("name")
     );
-    assert_eq!(v.other_user_id.as_deref(), Some("otherUserID"));
+    assert_eq!(
+        v.other_user_id.as_ref().map(|u| u.as_str()),
+        Some("otherUserID")
+    );
     assert_eq!(v.qr.as_ref().map(|q| q.data.as_str()), Some("data"));
     assert_eq!(
-        v.sas.as_ref().and_then(|s| s.decimals.as_deref()),
+        v.sas.as_ref().and_then(|s| s.decimals_text.as_deref()),
         Some("decimals")
     );
     assert!(!v.is_terminal());
     // The models serialize back to the wire JSON, field for field.
-    let mut wire = serde_json::to_value(response).expect("serializes");
-    wire["session"]["e2ee"]["recoveryKeyGeneratedAt"] = json!(0);
-    assert_eq!(wire, fixture());
+    let wire = serde_json::to_value(v).expect("serializes");
+    assert_eq!(wire, fixture()["verification"]);
 }
 
 #[tokio::test]
@@ -95,7 +87,17 @@ async fn session_gets_the_setup_state() {
     mock.assert_async().await;
     assert_eq!(session.state, SessionState::NeedsLogin);
     assert!(!session.is_ready());
-    assert_eq!(session.verification.map(|v| v.id), Some("id".to_owned()));
+    assert!(session.e2ee.secrets.self_signing_key);
+    let matrix = session.matrix.as_ref().expect("matrix");
+    assert_eq!(
+        (matrix.device_id.as_str(), matrix.user_id.as_str()),
+        ("deviceID", "userID")
+    );
+    assert_example(session.verification.as_ref().expect("a verification"));
+    // The session serializes back to the wire JSON, field for field.
+    let mut wire = serde_json::to_value(&session).expect("serializes");
+    wire["e2ee"]["recoveryKeyGeneratedAt"] = json!(0);
+    assert_eq!(wire, fixture()["session"]);
 }
 
 #[tokio::test]
@@ -145,12 +147,12 @@ async fn create_sends_purpose_and_user_id() {
 }
 
 #[tokio::test]
-async fn retrieve_gets_one_verification() {
+async fn get_gets_one_verification() {
     let server = MockServer::start_async().await;
     let mock = expect(&server, GET, "/v1/app/setup/verifications/v-1", None).await;
     let response = client(&server)
-        .verifications()
-        .retrieve("v-1")
+        .verification("v-1")
+        .get()
         .await
         .expect("200");
     mock.assert_async().await;
@@ -168,8 +170,8 @@ async fn accept_posts_nothing() {
     )
     .await;
     let response = client(&server)
-        .verifications()
-        .accept("v-1")
+        .verification("v-1")
+        .accept()
         .await
         .expect("200");
     mock.assert_async().await;
@@ -187,8 +189,8 @@ async fn cancel_sends_an_empty_object_by_default() {
     )
     .await;
     client(&server)
-        .verifications()
-        .cancel("v-1", CancelVerification::default())
+        .verification("v-1")
+        .cancel(CancelVerification::default())
         .await
         .expect("200");
     mock.assert_async().await;
@@ -206,8 +208,26 @@ async fn cancel_for_a_mismatch_sends_its_matrix_code() {
     )
     .await;
     client(&server)
-        .verifications()
-        .cancel("v-1", CancelVerification::mismatched_sas())
+        .verification("v-1")
+        .cancel(CancelVerification::mismatched_sas())
+        .await
+        .expect("200");
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn cancel_with_a_code_alone_sends_just_the_code() {
+    let server = MockServer::start_async().await;
+    let mock = expect(
+        &server,
+        POST,
+        "/v1/app/setup/verifications/v-1/cancel",
+        Some(r#"{"code":"m.user"}"#),
+    )
+    .await;
+    client(&server)
+        .verification("v-1")
+        .cancel(CancelCode::User)
         .await
         .expect("200");
     mock.assert_async().await;
@@ -225,8 +245,7 @@ async fn qr_scan_sends_the_payload() {
     .await;
     let response = client(&server)
         .verifications()
-        .qr()
-        .scan("QR-PAYLOAD")
+        .scan_qr("QR-PAYLOAD")
         .await
         .expect("200");
     mock.assert_async().await;
@@ -244,9 +263,8 @@ async fn qr_confirm_scanned_posts_nothing() {
     )
     .await;
     client(&server)
-        .verifications()
-        .qr()
-        .confirm_scanned("v-1")
+        .verification("v-1")
+        .confirm_qr_scanned()
         .await
         .expect("200");
     mock.assert_async().await;
@@ -263,9 +281,8 @@ async fn sas_start_posts_nothing() {
     )
     .await;
     client(&server)
-        .verifications()
-        .sas()
-        .start("v-1")
+        .verification("v-1")
+        .start_sas()
         .await
         .expect("200");
     mock.assert_async().await;
@@ -282,9 +299,8 @@ async fn sas_confirm_posts_nothing() {
     )
     .await;
     client(&server)
-        .verifications()
-        .sas()
-        .confirm("v-1")
+        .verification("v-1")
+        .confirm_sas()
         .await
         .expect("200");
     mock.assert_async().await;
@@ -295,8 +311,8 @@ async fn an_id_with_a_slash_goes_out_as_one_segment() {
     let server = MockServer::start_async().await;
     let mock = expect(&server, GET, "/v1/app/setup/verifications/a%2Fb", None).await;
     client(&server)
-        .verifications()
-        .retrieve("a/b")
+        .verification("a/b")
+        .get()
         .await
         .expect("200");
     mock.assert_async().await;

@@ -5,8 +5,9 @@ use beeper_verification_client::types as wire;
 
 use super::{
     CancelInfo, CancelVerification, CreateVerification, E2ee, MatrixAccount, OtherDevice, Qr, Sas,
-    Secrets, Session, Verification, VerificationResponse,
+    Secrets, Session, Verification,
 };
+use crate::sas::SasText;
 
 impl From<wire::AppStateSnapshot> for Session {
     fn from(w: wire::AppStateSnapshot) -> Self {
@@ -50,9 +51,9 @@ impl From<wire::E2eeSecrets> for Secrets {
 impl From<wire::MatrixAccount> for MatrixAccount {
     fn from(w: wire::MatrixAccount) -> Self {
         Self {
-            device_id: w.device_id,
+            device_id: w.device_id.into(),
             homeserver: w.homeserver,
-            user_id: w.user_id,
+            user_id: w.user_id.into(),
         }
     }
 }
@@ -60,7 +61,7 @@ impl From<wire::MatrixAccount> for MatrixAccount {
 impl From<wire::Verification> for Verification {
     fn from(w: wire::Verification) -> Self {
         Self {
-            id: w.id,
+            id: w.id.into(),
             available_actions: w
                 .available_actions
                 .into_iter()
@@ -71,21 +72,31 @@ impl From<wire::Verification> for Verification {
             purpose: w.purpose.0.into(),
             state: w.state.0.into(),
             error: w.error.map(|e| CancelInfo {
-                code: e.code,
+                code: e.code.into(),
                 reason: e.reason,
             }),
             other_device: w.other_device.map(|d| OtherDevice {
-                id: d.id,
+                id: d.id.into(),
                 name: d.name,
             }),
-            other_user_id: w.other_user_id,
+            other_user_id: w.other_user_id.map(Into::into),
             qr: w.qr.map(|q| Qr { data: q.data }),
-            sas: w.sas.map(|s| Sas {
-                emojis: s.emojis,
-                decimals: s.decimals,
+            sas: w.sas.map(|s| {
+                Sas::from(SasText {
+                    emojis: s.emojis,
+                    decimals: s.decimals,
+                })
             }),
         }
     }
+}
+
+/// What the verification endpoints answer: the session after the call, and the verification
+/// it concerns. The session is kept for the rare answer that carries the verification only in
+/// `session.verification`.
+pub(crate) struct VerificationResponse {
+    pub session: Session,
+    pub verification: Option<Verification>,
 }
 
 impl From<wire::VerificationSessionResponse> for VerificationResponse {
@@ -103,7 +114,7 @@ impl From<CreateVerification> for wire::CreateVerificationRequest {
             purpose: p
                 .purpose
                 .map(|p| wire::VerificationPurpose(p.as_str().to_owned())),
-            user_id: p.user_id,
+            user_id: p.user_id.map(String::from),
         }
     }
 }
@@ -111,7 +122,7 @@ impl From<CreateVerification> for wire::CreateVerificationRequest {
 impl From<CancelVerification> for wire::CancelVerificationRequest {
     fn from(p: CancelVerification) -> Self {
         Self {
-            code: p.code,
+            code: p.code.map(|c| c.as_str().to_owned()),
             reason: p.reason,
         }
     }

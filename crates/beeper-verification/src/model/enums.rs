@@ -219,6 +219,37 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// Why a verification was cancelled: the Matrix cancel codes, sent in
+    /// [`CancelVerification`](crate::CancelVerification) and read in
+    /// [`CancelInfo`](crate::CancelInfo). Codes outside Matrix (a server's own, in
+    /// Java-package style) are kept as [`CancelCode::Unknown`].
+    CancelCode {
+        /// The user cancelled.
+        User => "m.user",
+        /// The verification took too long.
+        Timeout => "m.timeout",
+        /// The device does not know the transaction.
+        UnknownTransaction => "m.unknown_transaction",
+        /// The device cannot use the offered method.
+        UnknownMethod => "m.unknown_method",
+        /// A message came out of order.
+        UnexpectedMessage => "m.unexpected_message",
+        /// The keys did not match: the verification may be under attack.
+        KeyMismatch => "m.key_mismatch",
+        /// The user in the verification is not the expected one.
+        UserMismatch => "m.user_mismatch",
+        /// A message was malformed.
+        InvalidMessage => "m.invalid_message",
+        /// Another device of the user accepted the request.
+        Accepted => "m.accepted",
+        /// The emoji or numbers did not match.
+        MismatchedSas => "m.mismatched_sas",
+        /// The hash commitment did not match.
+        MismatchedCommitment => "m.mismatched_commitment",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +271,12 @@ mod tests {
             SessionState::from("needs-cross-signing-setup"),
             SessionState::NeedsCrossSigningSetup
         );
+        assert_eq!(
+            CancelCode::from("m.mismatched_sas"),
+            CancelCode::MismatchedSas
+        );
+        assert_eq!(CancelCode::KNOWN.len(), 11);
+        assert!(CancelCode::from("org.example.custom").is_unknown());
     }
 
     #[test]

@@ -6,13 +6,17 @@
 //! here without a breaking change. Request types are plain structs with `Default`.
 
 mod convert;
+
+pub(crate) use convert::VerificationResponse;
 mod enums;
 
 use serde::{Deserialize, Serialize};
 
 pub use enums::{
-    Action, Direction, Method, Purpose, SessionState, UnknownValue, VerificationState,
+    Action, CancelCode, Direction, Method, Purpose, SessionState, UnknownValue, VerificationState,
 };
+
+use crate::{DeviceId, Emoji, UserId, VerificationId};
 
 /// The app's sign-in and encrypted messaging setup state (`GET /v1/app/setup`, and the
 /// `session` of every verification response). The API calls it `AppStateSnapshot`.
@@ -91,12 +95,12 @@ pub struct Secrets {
 pub struct MatrixAccount {
     /// This device's ID.
     #[serde(rename = "deviceID")]
-    pub device_id: String,
+    pub device_id: DeviceId,
     /// The Beeper homeserver URL of this account.
     pub homeserver: String,
     /// The signed-in Beeper user ID.
     #[serde(rename = "userID")]
-    pub user_id: String,
+    pub user_id: UserId,
 }
 
 /// A device verification transaction.
@@ -105,8 +109,9 @@ pub struct MatrixAccount {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Verification {
-    /// The verification ID to pass to the action methods.
-    pub id: String,
+    /// The verification ID, to act on it with
+    /// [`Client::verification`](crate::Client::verification).
+    pub id: VerificationId,
     /// The actions the server allows in the current state.
     pub available_actions: Vec<Action>,
     /// Whether this device started or received the verification.
@@ -129,13 +134,23 @@ pub struct Verification {
         rename = "otherUserID",
         skip_serializing_if = "Option::is_none"
     )]
-    pub other_user_id: Option<String>,
+    pub other_user_id: Option<UserId>,
     /// The QR code to show, once the verification is ready.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr: Option<Qr>,
     /// The emoji and numbers to compare, once the state is `sas_ready`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sas: Option<Sas>,
+}
+
+/// Two verifications look the same to a person when their state, available actions, SAS and QR
+/// data and error are the same: what waiters and change streams compare.
+pub(crate) fn same_to_a_person(a: &Verification, b: &Verification) -> bool {
+    a.state == b.state
+        && a.available_actions == b.available_actions
+        && a.sas == b.sas
+        && a.qr == b.qr
+        && a.error == b.error
 }
 
 impl Verification {
@@ -165,8 +180,8 @@ impl Verification {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CancelInfo {
-    /// The error or cancel code.
-    pub code: String,
+    /// The cancel or error code.
+    pub code: CancelCode,
     /// A user-facing message.
     pub reason: String,
 }
@@ -177,7 +192,7 @@ pub struct CancelInfo {
 #[non_exhaustive]
 pub struct OtherDevice {
     /// Its device ID.
-    pub id: String,
+    pub id: DeviceId,
     /// Its display name, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -192,33 +207,52 @@ pub struct Qr {
     pub data: String,
 }
 
-/// Emoji and number comparison data (`verification.sas`), as the API sends it.
+/// Emoji and number comparison data (`verification.sas`), parsed once when the response is
+/// decoded.
+///
+/// The API sends the emoji and the numbers as one string each, in a format it does not
+/// document. [`emojis`](Self::emojis) holds the seven emoji when that string reads as seven
+/// (each with its name from the Matrix table), and [`decimals`](Self::decimals) the three
+/// numbers when they read as three. The strings themselves stay in
+/// [`emojis_text`](Self::emojis_text) and [`decimals_text`](Self::decimals_text), so that a
+/// format this crate cannot read can still be shown for the person to compare: it never blocks
+/// a verification. It serializes to the wire JSON, `{"emojis": "...", "decimals": "..."}`.
+///
+/// ```
+/// use beeper_verification::Sas;
+///
+/// let sas: Sas = serde_json::from_str(
+///     r#"{"emojis": "🐶 🐱 🦁 🐎 🦄 🐷 🐘", "decimals": "1234 5678 9012"}"#,
+/// )?;
+/// let emojis = sas.emojis.as_ref().expect("seven emoji");
+/// assert_eq!(emojis[0].symbol, "🐶");
+/// assert_eq!(emojis[0].description, Some("Dog"));
+/// assert_eq!(sas.decimals, Some([1234, 5678, 9012]));
+/// assert_eq!(
+///     sas.to_string(),
+///     "🐶 Dog, 🐱 Cat, 🦁 Lion, 🐎 Horse, 🦄 Unicorn, 🐷 Pig, 🐘 Elephant (1234 5678 9012)"
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "crate::sas::SasText", into = "crate::sas::SasText")]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Sas {
-    /// The emoji sequence to compare on both devices, as one string.
-    pub emojis: String,
-    /// The number sequence to compare on both devices, as one string, when negotiated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub decimals: Option<String>,
+    /// The seven emoji to compare, in order, when the server's text reads as seven.
+    pub emojis: Option<[Emoji; 7]>,
+    /// The three numbers to compare (each from 1000 to 9191), when the server sent numbers that
+    /// read as three.
+    pub decimals: Option<[u16; 3]>,
+    /// The emoji as the server sent them, one string.
+    pub emojis_text: String,
+    /// The numbers as the server sent them, one string, when it sent them.
+    pub decimals_text: Option<String>,
 }
 
-/// What every verification action returns: the app state after the call and the verification
-/// it concerns.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[non_exhaustive]
-pub struct VerificationResponse {
-    /// The app state after the call.
-    pub session: Session,
-    /// The verification, when the call concerned one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verification: Option<Verification>,
-}
-
-/// Parameters of [`VerificationsApi::create`](crate::VerificationsApi::create); every field is
-/// optional, and `CreateVerification::default()` sends `{}`.
+/// What to start a verification with, for
+/// [`VerificationsApi::create`](crate::VerificationsApi::create) and the guided flows; every
+/// field is optional, and `CreateVerification::default()` sends `{}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CreateVerification {
@@ -227,37 +261,65 @@ pub struct CreateVerification {
     pub purpose: Option<Purpose>,
     /// The Beeper user ID to verify; defaults to the signed-in user.
     #[serde(default, rename = "userID", skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
 }
 
-/// Parameters of [`VerificationsApi::cancel`](crate::VerificationsApi::cancel); every field is
-/// optional, and `CancelVerification::default()` sends `{}`.
+/// How to cancel a verification, for
+/// [`VerificationHandle::cancel`](crate::VerificationHandle::cancel); every field is optional,
+/// and `CancelVerification::default()` sends `{}`. A [`CancelCode`] converts into one.
+///
+/// ```no_run
+/// # async fn run(handle: beeper_verification::VerificationHandle) -> Result<(), beeper_verification::Error> {
+/// use beeper_verification::{CancelCode, CancelVerification};
+///
+/// handle.cancel(CancelCode::User).await?;
+/// handle.cancel(CancelVerification::mismatched_sas()).await?;
+/// handle
+///     .cancel(CancelVerification::new(CancelCode::User).reason("Changed my mind."))
+///     .await?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CancelVerification {
-    /// A cancel code, such as `m.user` or `m.mismatched_sas`.
+    /// A cancel code, such as [`CancelCode::User`] or [`CancelCode::MismatchedSas`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// A user-facing reason.
+    pub code: Option<CancelCode>,
+    /// A reason to show the other device's user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 impl CancelVerification {
-    /// The cancellation to send when the user says the emoji do not match:
-    /// code `m.mismatched_sas`.
-    pub fn mismatched_sas() -> Self {
+    /// A cancellation with this code and no reason.
+    pub fn new(code: CancelCode) -> Self {
         Self {
-            code: Some("m.mismatched_sas".to_owned()),
-            reason: Some("The emoji or numbers did not match.".to_owned()),
+            code: Some(code),
+            reason: None,
         }
     }
 
-    /// The cancellation to send when the user gives up: code `m.user`.
+    /// The same, with a reason to show the other device's user.
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// The cancellation to send when the person says the emoji do not match:
+    /// [`CancelCode::MismatchedSas`].
+    pub fn mismatched_sas() -> Self {
+        Self::new(CancelCode::MismatchedSas).reason("The emoji or numbers did not match.")
+    }
+
+    /// The cancellation to send when the person gives up: [`CancelCode::User`].
     pub fn by_user(reason: impl Into<String>) -> Self {
-        Self {
-            code: Some("m.user".to_owned()),
-            reason: Some(reason.into()),
-        }
+        Self::new(CancelCode::User).reason(reason)
+    }
+}
+
+impl From<CancelCode> for CancelVerification {
+    fn from(code: CancelCode) -> Self {
+        Self::new(code)
     }
 }

@@ -1,0 +1,157 @@
+//! Acting on a verification through its handle, against the fake: every action costs exactly
+//! one request (no look before it), and a refusal (409) is typed, with the state and the allowed
+//! actions the server sent, so deciding what to do next costs nothing.
+
+use beeper_verification::{
+    Action, CancelCode, Client, Error, NextStep, VerificationId, VerificationState,
+};
+use beeper_verification_fake::{FakeServer, Operation};
+
+async fn fake() -> (FakeServer, Client) {
+    let server = FakeServer::start().await.expect("the fake starts");
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .access_token(server.token())
+        .build()
+        .expect("valid");
+    (server, client)
+}
+
+/// What the client sent since the last call, as operations.
+fn sent(server: &FakeServer) -> Vec<Operation> {
+    let sent = server
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.operation)
+        .collect();
+    server.clear_requests();
+    sent
+}
+
+#[tokio::test]
+async fn every_action_is_one_request() {
+    let (server, client) = fake().await;
+    let peer = server.peer();
+
+    // Incoming: accept, start the comparison, confirm.
+    let incoming = VerificationId::from(peer.request());
+    let handle = client.verification(&incoming);
+    server.clear_requests();
+    let accepted = handle.accept().await.expect("accepted");
+    assert_eq!(sent(&server), [Operation::AcceptVerification]);
+    assert!(matches!(
+        accepted.next_step(),
+        NextStep::ChooseMethod { sas: true, .. }
+    ));
+    let started = handle.start_sas().await.expect("started");
+    assert_eq!(sent(&server), [Operation::StartVerificationSas]);
+    assert!(matches!(started.next_step(), NextStep::CompareEmoji(_)));
+    handle.confirm_sas().await.expect("confirmed");
+    assert_eq!(sent(&server), [Operation::ConfirmVerificationSas]);
+
+    // QR: the other device scans this device's code; confirm it.
+    let shown = client
+        .verifications()
+        .create(Default::default())
+        .await
+        .expect("created");
+    server.clear_requests();
+    peer.accept(&shown.id).expect("the other device accepts");
+    peer.scan_our_qr(&shown.id).expect("and scans our code");
+    let handle = client.verification(&shown.id);
+    let done = handle.confirm_qr_scanned().await.expect("confirmed");
+    assert_eq!(sent(&server), [Operation::ConfirmVerificationQrScanned]);
+    assert_eq!(done.state, VerificationState::Done);
+
+    // QR: this device scans the other device's code.
+    let other = client
+        .verifications()
+        .create(Default::default())
+        .await
+        .expect("created");
+    peer.accept(&other.id).expect("accepted");
+    let code = peer.qr_code(&other.id).expect("the other device's code");
+    server.clear_requests();
+    client.verifications().scan_qr(code).await.expect("scanned");
+    assert_eq!(sent(&server), [Operation::ScanVerificationQr]);
+
+    // Cancel.
+    let to_cancel = VerificationId::from(peer.request());
+    server.clear_requests();
+    let cancelled = client
+        .verification(&to_cancel)
+        .cancel(CancelCode::User)
+        .await
+        .expect("cancelled");
+    assert_eq!(sent(&server), [Operation::CancelVerification]);
+    assert_eq!(
+        cancelled.error.map(|e| e.code),
+        Some(CancelCode::User),
+        "the code went out typed and came back typed"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_action_is_typed_with_the_state_and_what_is_allowed() {
+    let (server, client) = fake().await;
+    let id = VerificationId::from(server.peer().request());
+    server.clear_requests();
+    let err = client
+        .verification(&id)
+        .confirm_sas()
+        .await
+        .expect_err("not in this state");
+    assert_eq!(
+        sent(&server),
+        [Operation::ConfirmVerificationSas],
+        "no look first"
+    );
+    match &err {
+        Error::ActionNotAvailable {
+            id: refused,
+            action,
+            state,
+            available,
+            ..
+        } => {
+            assert_eq!(refused, &id);
+            assert_eq!(action, &Action::SasConfirm);
+            assert_eq!(state.as_ref(), Some(&VerificationState::Requested));
+            assert_eq!(
+                available.as_deref(),
+                Some(&[Action::Accept, Action::Cancel][..])
+            );
+        }
+        other => panic!("expected ActionNotAvailable, got {other:?}"),
+    }
+    assert_eq!(err.status(), Some(409));
+    assert!(!err.is_retryable());
+    assert!(err.hint().is_some_and(|h| h.contains("next_step")));
+    let source = std::error::Error::source(&err).expect("the server's error body");
+    assert!(source.to_string().contains("HTTP 409"), "{source}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "cannot sas.confirm verification {id}: it is requested; allowed now: accept, cancel"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_bad_id_is_refused_before_anything_is_sent() {
+    let (server, client) = fake().await;
+    server.clear_requests();
+    for id in ["", "..", "a\\b"] {
+        let handle = client.verification(id);
+        assert!(matches!(
+            handle.accept().await,
+            Err(Error::InvalidId { .. })
+        ));
+        assert!(matches!(handle.get().await, Err(Error::InvalidId { .. })));
+        assert!(matches!(
+            handle.cancel(CancelCode::User).await,
+            Err(Error::InvalidId { .. })
+        ));
+    }
+    assert_eq!(sent(&server), []);
+}
