@@ -91,6 +91,55 @@ async fn every_single_call_command_in_text_and_json() {
     assert!(cancelled.stdout.contains("now cancelled"), "{cancelled:?}");
 }
 
+/// Runs one command against `server` and returns the operations it sent.
+async fn sent_by(server: &FakeServer, args: &[&str]) -> Vec<Operation> {
+    server.clear_requests();
+    let ran = run(Some(server), args).await;
+    assert_eq!(ran.code, 0, "{args:?}: {ran:?}");
+    server
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.operation)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_action_command_sends_exactly_one_request() {
+    let server = fake().await;
+    let peer = server.peer();
+    let incoming = peer.request();
+    assert_eq!(
+        sent_by(&server, &["accept", &incoming]).await,
+        [Operation::AcceptVerification]
+    );
+    assert_eq!(
+        sent_by(&server, &["sas", "start", &incoming]).await,
+        [Operation::StartVerificationSas]
+    );
+    assert_eq!(
+        sent_by(&server, &["sas", "confirm", &incoming]).await,
+        [Operation::ConfirmVerificationSas]
+    );
+    let shown = start(&server).await;
+    peer.accept(&shown).expect("accepts");
+    peer.scan_our_qr(&shown).expect("scans");
+    assert_eq!(
+        sent_by(&server, &["qr", "confirm", &shown]).await,
+        [Operation::ConfirmVerificationQrScanned]
+    );
+    let scanning = start(&server).await;
+    peer.accept(&scanning).expect("accepts");
+    let data = peer.qr_code(&scanning).expect("a code");
+    assert_eq!(
+        sent_by(&server, &["qr", "scan", &data]).await,
+        [Operation::ScanVerificationQr]
+    );
+    assert_eq!(
+        sent_by(&server, &["cancel", &peer.request(), "--code", "m.user"]).await,
+        [Operation::CancelVerification]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_returns_when_the_state_is_reached() {
     let server = auto_fake(PeerMethod::Sas).await;

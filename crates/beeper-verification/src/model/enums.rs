@@ -224,6 +224,18 @@ wire_enum! {
     /// [`CancelVerification`](crate::CancelVerification) and read in
     /// [`CancelInfo`](crate::CancelInfo). Codes outside Matrix (a server's own, in
     /// Java-package style) are kept as [`CancelCode::Unknown`].
+    ///
+    /// ```
+    /// use beeper_verification::{CancelCode, CancelVerification};
+    ///
+    /// assert_eq!(CancelCode::MismatchedSas.as_str(), "m.mismatched_sas");
+    /// assert_eq!(CancelCode::from("m.timeout"), CancelCode::Timeout);
+    /// let custom = CancelCode::from("com.example.lost_phone");
+    /// assert!(custom.is_unknown() && custom.as_str() == "com.example.lost_phone");
+    /// // What a handle's `cancel` takes: a code alone, or with a reason.
+    /// let cancel: CancelVerification = CancelCode::User.into();
+    /// assert_eq!(serde_json::to_string(&cancel).unwrap(), r#"{"code":"m.user"}"#);
+    /// ```
     CancelCode {
         /// The user cancelled.
         User => "m.user",
