@@ -176,6 +176,24 @@ impl Fault {
         })
     }
 
+    /// Sends `Retry-After` (in whole seconds) with a status fault; other kinds have no header
+    /// to carry it and stay as they are.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use beeper_verification_fake::Fault;
+    ///
+    /// // 503 with `Retry-After: 3600`.
+    /// let fault = Fault::status(503).retry_after(Duration::from_secs(3600));
+    /// # let _ = fault;
+    /// ```
+    pub fn retry_after(mut self, delay: Duration) -> Self {
+        if let FaultKind::Status { retry_after, .. } = &mut self.kind {
+            *retry_after = Some(delay.as_secs());
+        }
+        self
+    }
+
     /// Drops the connection mid-response.
     pub fn drop_connection() -> Self {
         Self::new(FaultKind::DropConnection)

@@ -229,9 +229,9 @@ fn waiting() {
          paused clock (the fake's timers too), so the figures are the polling schedule's, free of machine noise.\n"
     );
     println!(
-        "| min_delay | max_delay | median detection | p99 detection | worst | requests per minute of waiting |"
+        "| min_delay | max_delay | median detection | p99 detection | worst | requests per minute of waiting | requests per minute of steady waiting |"
     );
-    println!("| --- | --- | ---: | ---: | ---: | ---: |");
+    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
     for (min_name, min_delay, max_name, max_delay) in configs {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -289,14 +289,119 @@ fn waiting() {
         });
         latencies.sort_unstable();
         let per_minute = requests as f64 / (waited.as_secs_f64() / 60.0);
+        let options = WaitOptions::default()
+            .min_delay(min_delay)
+            .max_delay(max_delay);
+        let steady = steady_requests_per_minute(1, options);
         println!(
-            "| {min_name} | {max_name} | {:.0} ms | {:.0} ms | {:.0} ms | {per_minute:.0} |",
+            "| {min_name} | {max_name} | {:.0} ms | {:.0} ms | {:.0} ms | {per_minute:.0} | {steady} |",
             percentile(&latencies, 0.5).as_secs_f64() * 1e3,
             percentile(&latencies, 0.99).as_secs_f64() * 1e3,
             latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
         );
     }
     println!();
+    println!("### Listeners on one verification, in one client\n");
+    println!(
+        "N waiters (`wait_until(Done)`) on one verification that does not change, for ten minutes of \
+         the paused clock, at the default settings. They share one polling loop.\n"
+    );
+    println!("| listeners | requests per minute at the fake |");
+    println!("| ---: | ---: |");
+    for listeners in [1, 10, 100] {
+        let rpm = steady_requests_per_minute(listeners, WaitOptions::default());
+        println!("| {listeners} | {rpm} |");
+    }
+    println!();
+    never_answering();
+}
+
+/// The requests per minute the fake gets while `listeners` wait on one verification that
+/// never changes, for ten minutes of the paused clock.
+fn steady_requests_per_minute(listeners: usize, options: WaitOptions) -> u64 {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("runtime");
+    rt.block_on(async move {
+        let server = FakeServer::builder()
+            .record_size(0)
+            .start()
+            .await
+            .expect("fake");
+        let client = Client::builder()
+            .base_url(server.base_url())
+            .access_token(server.token())
+            .timeout(Duration::from_secs(3600))
+            .wait_options(options)
+            .build()
+            .expect("client");
+        let id = server.peer().request();
+        let waits: Vec<_> = (0..listeners)
+            .map(|_| {
+                let handle = client.verification(&id);
+                tokio::spawn(async move { handle.wait_until(VerificationState::Done).await })
+            })
+            .collect();
+        let before = server.request_count();
+        tokio::time::sleep(Duration::from_secs(600)).await;
+        let requests = server.request_count() - before;
+        for wait in waits {
+            wait.abort();
+        }
+        requests / 10
+    })
+}
+
+/// A wait with `max_wait` of 1 s against a server that accepts connections and never answers,
+/// on the real clock: how long it takes to give up.
+fn never_answering() {
+    println!("### A server that never answers\n");
+    println!(
+        "`wait_until(Done)` with `max_wait` 1 s and the client's defaults (30 s per attempt, 2 \
+         retries), against a loopback server that accepts every connection and never answers. \
+         Real clock, 5 runs.\n"
+    );
+    let rt = runtime();
+    let times: Vec<Duration> = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base_url = format!("http://{}", listener.local_addr().expect("address"));
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket); // never answered, never closed
+            }
+        });
+        let client = Client::builder()
+            .base_url(&base_url)
+            .access_token(TOKEN)
+            .wait_options(WaitOptions::default().max_wait(Duration::from_secs(1)))
+            .build()
+            .expect("client");
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let started = Instant::now();
+            let result = client
+                .verification("v1")
+                .wait_until(VerificationState::Done)
+                .await;
+            assert!(result.is_err(), "nothing answers");
+            times.push(started.elapsed());
+        }
+        times
+    });
+    let mut sorted = times.clone();
+    sorted.sort_unstable();
+    println!("| median | worst | goal |");
+    println!("| ---: | ---: | ---: |");
+    println!(
+        "| {:.0} ms | {:.0} ms | under 1100 ms |\n",
+        percentile(&sorted, 0.5).as_secs_f64() * 1e3,
+        sorted.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
 }
 
 // --- 3. Many waiters -------------------------------------------------------------------------

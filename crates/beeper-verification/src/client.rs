@@ -127,6 +127,8 @@ pub(crate) struct Inner {
     pub in_flight: tokio::sync::Semaphore,
     /// The most a response body may hold.
     pub max_response_bytes: u64,
+    /// The shared polling loops of waiters, one per thing watched.
+    pub feeds: crate::feed::Feeds,
 }
 
 impl fmt::Debug for Client {
@@ -163,7 +165,17 @@ impl Client {
     /// `state` is `needs-verification` when this device must be verified from another one, and
     /// `ready` once it is trusted.
     pub async fn session(&self) -> Result<Session, Error> {
-        let op = Operation::read("getSetup", "/v1/app/setup".to_owned());
+        self.get_session(Operation::read("getSetup", "/v1/app/setup".to_owned()))
+            .await
+    }
+
+    /// The session, sent once: a waiter's poll.
+    pub(crate) async fn poll_session(&self) -> Result<Session, Error> {
+        let op = Operation::read("getSetup", "/v1/app/setup".to_owned()).without_retries();
+        self.get_session(op).await
+    }
+
+    async fn get_session(&self, op: Operation) -> Result<Session, Error> {
         let session = self
             .call(&op, |c| async move { c.get_setup().await })
             .await?;
@@ -397,6 +409,7 @@ impl ClientBuilder {
                 wait: self.wait,
                 in_flight: tokio::sync::Semaphore::new(self.max_concurrent_requests),
                 max_response_bytes: self.max_response_bytes,
+                feeds: crate::feed::Feeds::default(),
             }),
         })
     }

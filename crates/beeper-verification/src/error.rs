@@ -2,12 +2,14 @@
 //! client, so upgrading either never changes it: what went wrong underneath is reachable through
 //! [`std::error::Error::source`] as a boxed error.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::{Action, CancelInfo, Session, Verification, VerificationId, VerificationState};
 
-/// A boxed error from underneath: the HTTP stack, or a JSON decoder.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+/// An error from underneath (the HTTP stack, a JSON decoder), shared so that [`Error`] can be
+/// cloned: one failed poll reaches every waiter watching the same verification.
+pub type ErrorSource = Arc<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What can go wrong when talking to the Beeper Desktop API.
 ///
@@ -44,7 +46,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 ///     Ok(())
 /// }
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The server answered with an error status and the API's error body.
@@ -94,7 +96,7 @@ pub enum Error {
         should_retry: Option<bool>,
         /// Why the body was rejected.
         #[source]
-        source: BoxError,
+        source: ErrorSource,
     },
 
     /// The response body held more than the client allows
@@ -153,7 +155,7 @@ pub enum Error {
         timed_out: bool,
         /// What the connection attempt reported.
         #[source]
-        source: BoxError,
+        source: ErrorSource,
     },
 
     /// The request did not complete within the configured timeout; it may have reached the
@@ -168,7 +170,7 @@ pub enum Error {
         timeout: Duration,
         /// What the HTTP stack reported.
         #[source]
-        source: BoxError,
+        source: ErrorSource,
     },
 
     /// The connection failed after it was made (reset, closed early, unreadable body); the
@@ -181,7 +183,7 @@ pub enum Error {
         path: String,
         /// What the HTTP stack reported.
         #[source]
-        source: BoxError,
+        source: ErrorSource,
     },
 
     /// A verification ID was rejected before any request was sent.
@@ -229,6 +231,12 @@ pub enum Error {
         #[source]
         last_error: Option<Box<Error>>,
     },
+}
+
+/// A cause that is only a message.
+pub(crate) fn message_source(text: impl Into<String>) -> ErrorSource {
+    let boxed: Box<dyn std::error::Error + Send + Sync> = text.into().into();
+    Arc::from(boxed)
 }
 
 /// An ID as messages show it: escaped, and cut after 64 characters.
@@ -353,7 +361,7 @@ impl Error {
             body_start: String::new(),
             retry_after: None,
             should_retry: None,
-            source: "the response has no `verification`".into(),
+            source: message_source("the response has no `verification`"),
         }
     }
 

@@ -7,7 +7,7 @@ use std::future::Future;
 
 use futures_util::Stream;
 
-use crate::wait::Poller;
+use crate::wait::Wait;
 use crate::{
     CancelVerification, Client, CreateVerification, Direction, Error, NextStep, Qr, Sas, Session,
     SessionState, Verification, VerificationHandle,
@@ -38,7 +38,8 @@ impl From<bool> for SasAnswer {
     }
 }
 
-fn same_session(a: &Session, b: &Session) -> bool {
+/// Two sessions look the same to a person when their state, trust and verification do.
+pub(crate) fn same_session(a: &Session, b: &Session) -> bool {
     a.state == b.state
         && a.e2ee.verified == b.e2ee.verified
         && match (&a.verification, &b.verification) {
@@ -66,29 +67,30 @@ fn ended(verification: Verification, expected: &str) -> Error {
 
 impl Client {
     /// A stream of the session (`GET /v1/app/setup`) that yields the first copy, then each copy
-    /// whose state, trust or verification changed. It ends only on an error; drop it to stop.
+    /// whose state, trust or verification changed. It ends on an error or after `max_wait`
+    /// (the client's [`WaitOptions`](crate::WaitOptions)); drop it to stop. Every waiter on the
+    /// session in this client shares one polling loop.
     pub fn session_changes(&self) -> impl Stream<Item = Result<Session, Error>> + Send + 'static {
-        let client = self.clone();
-        let fetch = move || {
-            let client = client.clone();
-            async move { client.session().await }
-        };
-        let poller = Poller::new(
-            self.inner.wait,
+        let options = self.inner.wait;
+        Wait::new(
+            self.listen_session(options),
+            options.max_wait,
             "the session to change".to_owned(),
-            fetch,
-            same_session,
-        );
-        crate::wait::until_end(poller, |_| false)
+        )
+        .into_stream(|_| false)
     }
 
     /// Polls the session until its state is `state`, such as [`SessionState::Ready`] after a
     /// verification.
     pub async fn wait_for_session(&self, state: SessionState) -> Result<Session, Error> {
-        let expected = format!("session state {state}");
-        let mut poller = Poller::new(self.inner.wait, expected, || self.session(), same_session);
+        let options = self.inner.wait;
+        let mut wait = Wait::new(
+            self.listen_session(options),
+            options.max_wait,
+            format!("session state {state}"),
+        );
         loop {
-            let session = poller.next_change().await?;
+            let session = wait.next_change().await?;
             if session.state == state {
                 return Ok(session);
             }
@@ -98,23 +100,18 @@ impl Client {
     /// Polls the verification list until an incoming request that is still live appears, and
     /// returns the first one.
     pub async fn wait_for_incoming(&self) -> Result<Verification, Error> {
-        let fetch = || async {
-            let items = self.verifications().list().await?;
-            Ok(items
-                .into_iter()
-                .find(|v| v.direction == Direction::Incoming && !v.is_terminal()))
-        };
-        let same = |a: &Option<Verification>, b: &Option<Verification>| {
-            a.as_ref().map(|v| &v.id) == b.as_ref().map(|v| &v.id)
-        };
-        let mut poller = Poller::new(
-            self.inner.wait,
+        let options = self.inner.wait;
+        let mut wait = Wait::new(
+            self.listen_list(options),
+            options.max_wait,
             "an incoming verification request".to_owned(),
-            fetch,
-            same,
         );
         loop {
-            if let Some(incoming) = poller.next_change().await? {
+            let items = wait.next_change().await?;
+            if let Some(incoming) = items
+                .into_iter()
+                .find(|v| v.direction == Direction::Incoming && !v.is_terminal())
+            {
                 return Ok(incoming);
             }
         }

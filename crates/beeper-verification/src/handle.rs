@@ -7,7 +7,7 @@ use futures_util::Stream;
 use crate::model::VerificationResponse;
 use crate::request::Operation;
 use crate::verifications::{path, verification_of, wire_id};
-use crate::wait::{self, Poller, Until, WaitOptions};
+use crate::wait::{self, Until, Wait, WaitOptions};
 use crate::{Action, CancelVerification, Client, Error, Verification, VerificationId};
 
 /// One verification, by ID: the one place to get it, act on it, wait for it and watch it.
@@ -82,8 +82,18 @@ impl VerificationHandle {
 
     /// The verification as it is now (`GET .../verifications/{id}`).
     pub async fn get(&self) -> Result<Verification, Error> {
+        self.get_with(Operation::read("getVerification", path(&self.id, "")))
+            .await
+    }
+
+    /// The verification, sent once: a waiter's poll.
+    pub(crate) async fn poll(&self) -> Result<Verification, Error> {
+        let op = Operation::read("getVerification", path(&self.id, "")).without_retries();
+        self.get_with(op).await
+    }
+
+    async fn get_with(&self, op: Operation) -> Result<Verification, Error> {
         let wire = wire_id(&self.id)?;
-        let op = Operation::read("getVerification", path(&self.id, ""));
         let response = self
             .client
             .call(&op, |c| {
@@ -177,7 +187,10 @@ impl VerificationHandle {
         match self.client.call(&op, send).await {
             Ok(response) => {
                 let response: VerificationResponse = response.into();
-                verification_of(response, Some(&self.id), &op)
+                let verification = verification_of(response, Some(&self.id), &op)?;
+                // Fresher than any poll: every waiter on it sees it at once.
+                self.client.inner.feeds.publish_verification(&verification);
+                Ok(verification)
             }
             Err(Error::Api(error)) if error.status == 409 => Err(
                 crate::error::action_not_available(self.id.clone(), action, error),
@@ -206,24 +219,23 @@ impl VerificationHandle {
         until: impl Until,
         report: impl FnMut(&Verification),
     ) -> Result<Verification, Error> {
-        wait::verification_until(self.wait, until, || self.get(), report).await
+        let wait = Wait::new(
+            self.client.listen_verification(&self.id, self.wait),
+            self.wait.max_wait,
+            until.describe(),
+        );
+        wait::verification_until(wait, until, report).await
     }
 
     /// A stream of the verification that yields the first copy, then each copy in which
     /// something a person can see changed (state, available actions, SAS or QR data, error),
     /// and ends after a terminal state or an error. Dropping it stops polling.
     pub fn changes(&self) -> impl Stream<Item = Result<Verification, Error>> + Send + 'static {
-        let handle = self.clone();
-        let fetch = move || {
-            let handle = handle.clone();
-            async move { handle.get().await }
-        };
-        let poller = Poller::new(
-            self.wait,
+        Wait::new(
+            self.client.listen_verification(&self.id, self.wait),
+            self.wait.max_wait,
             "the verification to end".to_owned(),
-            fetch,
-            crate::model::same_to_a_person,
-        );
-        wait::until_end(poller, Verification::is_terminal)
+        )
+        .into_stream(Verification::is_terminal)
     }
 }

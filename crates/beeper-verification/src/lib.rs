@@ -90,8 +90,10 @@
 //! - a client that keeps the token to this machine and stays small whatever a server sends
 //!   (see [`Client`]'s security notes);
 //! - waiting: the API has no push events, so waiters poll, 250 ms doubling to 2 s with jitter,
-//!   back to 250 ms whenever the verification changes, for at most 10 minutes
-//!   ([`WaitOptions`], set per client with [`ClientBuilder::wait_options`]);
+//!   back to 250 ms whenever the verification changes; every waiter on one verification in a
+//!   client shares one polling loop, and each ends by its `max_wait` (10 minutes by default)
+//!   whatever the server does ([`WaitOptions`], set per client with
+//!   [`ClientBuilder::wait_options`]);
 //! - the guided flows [`Client::verify_with_sas`], [`Client::verify_with_qr`] and
 //!   [`Client::verify_with_scanned_qr`], and their steps ([`Client::start_or_resume`],
 //!   [`Client::wait_for_incoming`], [`Client::wait_for_session`], [`Client::session_changes`]).
@@ -109,6 +111,7 @@
 
 mod client;
 mod error;
+mod feed;
 mod flow;
 mod handle;
 mod id;
@@ -127,7 +130,7 @@ pub use client::{
     DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL,
 };
-pub use error::{ApiError, BoxError, ConfigError, Error};
+pub use error::{ApiError, ConfigError, Error, ErrorSource};
 pub use flow::SasAnswer;
 pub use handle::VerificationHandle;
 pub use id::{DeviceId, UserId, VerificationId};

@@ -12,7 +12,7 @@ use beeper_verification_client::{self as generated, RequestHooks, ResponseValue}
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-use crate::error::{ApiError, BoxError};
+use crate::error::{ApiError, ErrorSource, message_source};
 use crate::retry::{self, Safety};
 use crate::{Client, Error};
 
@@ -28,6 +28,9 @@ pub(crate) struct Operation {
     /// The request path, with the ID percent-encoded as sent.
     pub path: String,
     pub safety: Safety,
+    /// Retries for this operation, when not the client's: a waiter's poll has none, because
+    /// the waiter polls again itself (its backoff must not stack on the client's).
+    pub max_retries: Option<u32>,
 }
 
 impl Operation {
@@ -37,7 +40,14 @@ impl Operation {
             method: "GET",
             path,
             safety: Safety::Read,
+            max_retries: None,
         }
+    }
+
+    /// The same operation, sent once whatever happens.
+    pub fn without_retries(mut self) -> Self {
+        self.max_retries = Some(0);
+        self
     }
 
     pub fn action(name: &'static str, path: String) -> Self {
@@ -46,6 +56,7 @@ impl Operation {
             method: "POST",
             path,
             safety: Safety::Action,
+            max_retries: None,
         }
     }
 }
@@ -84,7 +95,9 @@ impl Client {
             }
             result.map(|(_, value)| value)
         })
-        .retry(retry::schedule(self.inner.max_retries))
+        .retry(retry::schedule(
+            op.max_retries.unwrap_or(self.inner.max_retries),
+        ))
         .sleep(tokio::time::sleep)
         .when(|e| retry::should_retry(e, op.safety))
         .adjust(|e, scheduled| scheduled.map(|d| retry::delay_before_retry(e, d)))
@@ -143,10 +156,10 @@ impl Client {
                 Err(api_error(op, &meta, response.into_inner()))
             }
             G::InvalidResponsePayload(bytes, e) => Err(match &head_meta {
-                Some(meta) => invalid_response(op, meta, Box::new(e), &bytes),
+                Some(meta) => invalid_response(op, meta, Arc::new(e), &bytes),
                 // The generated client read a body, so a head arrived; should it be missing,
                 // say what failed without inventing a status.
-                None => transport(op, Box::new(e)),
+                None => transport(op, Arc::new(e)),
             }),
             G::UnexpectedResponse(response) => {
                 let meta = Meta::of(response.status(), response.headers());
@@ -170,7 +183,7 @@ impl Client {
                     // The API documents 200; the official SDKs accept any 2xx, and so do we.
                     return match serde_json::from_slice::<W>(&bytes) {
                         Ok(value) => Ok((meta.status, value)),
-                        Err(e) => Err(invalid_response(op, &meta, Box::new(e), &bytes)),
+                        Err(e) => Err(invalid_response(op, &meta, Arc::new(e), &bytes)),
                     };
                 }
                 Err(match serde_json::from_slice::<wire::ApiError>(&bytes) {
@@ -178,7 +191,7 @@ impl Client {
                     Err(e) => invalid_response(
                         op,
                         &meta,
-                        format!("not the API's error body: {e}").into(),
+                        message_source(format!("not the API's error body: {e}")),
                         &bytes,
                     ),
                 })
@@ -188,7 +201,7 @@ impl Client {
             }
             G::InvalidRequest(reason) | G::Custom(reason) => Err(transport(
                 op,
-                format!("could not build the request: {reason}").into(),
+                message_source(format!("could not build the request: {reason}")),
             )),
         }
     }
@@ -212,7 +225,7 @@ impl Client {
                 path,
                 base_url: self.inner.base_url.clone(),
                 timed_out: e.is_timeout(),
-                source: Box::new(e),
+                source: Arc::new(e),
             };
         }
         if e.is_timeout() {
@@ -220,7 +233,7 @@ impl Client {
                 method,
                 path,
                 timeout: self.inner.timeout,
-                source: Box::new(e),
+                source: Arc::new(e),
             };
         }
         if e.is_redirect() {
@@ -232,11 +245,11 @@ impl Client {
                 location: e.url().map(|u| crate::client::redact_url(u.as_str())),
             };
         }
-        transport(op, Box::new(e))
+        transport(op, Arc::new(e))
     }
 }
 
-fn transport(op: &Operation, source: BoxError) -> Error {
+fn transport(op: &Operation, source: ErrorSource) -> Error {
     Error::Transport {
         method: op.method,
         path: op.path.clone(),
@@ -261,7 +274,7 @@ impl Meta {
     }
 }
 
-fn invalid_response(op: &Operation, meta: &Meta, source: BoxError, bytes: &[u8]) -> Error {
+fn invalid_response(op: &Operation, meta: &Meta, source: ErrorSource, bytes: &[u8]) -> Error {
     Error::InvalidResponse {
         method: op.method,
         path: op.path.clone(),

@@ -149,7 +149,7 @@ mod tests {
             method: "GET",
             path: "/".into(),
             timeout: Duration::ZERO,
-            source: "timed out".into(),
+            source: crate::error::message_source("timed out"),
         };
         for _ in 0..200 {
             let d = delay_before_retry(&error, Duration::from_secs(1));
@@ -167,18 +167,18 @@ mod tests {
             path: "/".into(),
             base_url: "x".into(),
             timed_out: false,
-            source: "refused".into(),
+            source: crate::error::message_source("refused"),
         };
         let timeout = Error::Timeout {
             method: "POST",
             path: "/".into(),
             timeout: Duration::ZERO,
-            source: "timed out".into(),
+            source: crate::error::message_source("timed out"),
         };
         let transport = Error::Transport {
             method: "POST",
             path: "/".into(),
-            source: "reset".into(),
+            source: crate::error::message_source("reset"),
         };
         assert!(should_retry(&connect, Safety::Action));
         assert!(!should_retry(&timeout, Safety::Action));

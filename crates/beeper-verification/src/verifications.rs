@@ -56,7 +56,20 @@ impl<'a> VerificationsApi<'a> {
 
     /// Pending and active verifications (`GET /v1/app/setup/verifications`).
     pub async fn list(&self) -> Result<Vec<Verification>, Error> {
-        let op = Operation::read("listVerifications", VERIFICATIONS.to_owned());
+        self.get_list(Operation::read(
+            "listVerifications",
+            VERIFICATIONS.to_owned(),
+        ))
+        .await
+    }
+
+    /// The list, sent once: a waiter's poll.
+    pub(crate) async fn poll_list(&self) -> Result<Vec<Verification>, Error> {
+        let op = Operation::read("listVerifications", VERIFICATIONS.to_owned()).without_retries();
+        self.get_list(op).await
+    }
+
+    async fn get_list(&self, op: Operation) -> Result<Vec<Verification>, Error> {
         let list = self
             .client
             .call(&op, |c| async move { c.list_verifications().await })
@@ -105,6 +118,8 @@ impl<'a> VerificationsApi<'a> {
                 async move { c.scan_verification_qr(body).await }
             })
             .await?;
-        verification_of(response.into(), None, &op)
+        let scanned = verification_of(response.into(), None, &op)?;
+        self.client.inner.feeds.publish_verification(&scanned);
+        Ok(scanned)
     }
 }

@@ -1,21 +1,28 @@
-//! Waiting: the API has no push events for verification, so a client polls. This module holds
-//! the one polling loop every waiter, change stream and guided flow uses.
+//! Waiting: the API has no push events for verification, so a client polls. Every waiter,
+//! change stream and guided flow listens to one shared polling loop per thing watched
+//! ([`crate::feed`]); this module holds what they wait for and how long.
 //!
 //! After the aws-sdk-rust waiters: the first poll is immediate; then the delay starts at
 //! [`WaitOptions::min_delay`] and doubles up to [`WaitOptions::max_delay`], each shortened by up
 //! to a quarter at random so that many waiters do not poll in step, and it resets to
-//! `min_delay` whenever what a user can see changed. Nothing waits past
-//! [`WaitOptions::max_wait`]. Transient failures (connection, timeout, 429, 5xx) are polled
-//! through; any other error ends the wait. Dropping the future or stream stops polling.
+//! `min_delay` whenever what a person can see changed. Nothing waits past
+//! [`WaitOptions::max_wait`]: a wait ends then, whatever a poll in flight is doing. Transient
+//! failures (connection, timeout, 429, 5xx) are polled through, honouring the server's
+//! `Retry-After` (up to 60 s); any other error ends the wait. Dropping the future or stream
+//! stops polling, once no one else listens.
 
-use std::future::Future;
 use std::time::Duration;
 
+use futures_util::Stream;
 use tokio::time::Instant;
 
+use crate::feed::{Listener, Stop};
 use crate::{Error, Session, Verification, VerificationState};
 
 /// How a waiter polls. The defaults suit a person comparing emoji on two devices.
+///
+/// Waiters on the same verification (or on the session) in one client share one polling loop,
+/// which polls at the tightest schedule any of them asked for; `max_wait` is each waiter's own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WaitOptions {
     /// The delay after a poll that saw a change (default 250 ms).
@@ -125,8 +132,8 @@ impl<F: Fn(&Verification) -> bool> Until for F {
     }
 }
 
-/// What a poller watches, as [`Error::WaitTimedOut`] carries the last one it saw.
-pub(crate) trait Watched: Clone {
+/// What a listener watches, as [`Error::WaitTimedOut`] carries the last one it saw.
+pub(crate) trait Watched: Clone + Send + Sync + 'static {
     /// The verification and the session this value holds, for the error.
     fn last_seen(&self) -> (Option<Box<Verification>>, Option<Box<Session>>);
 }
@@ -137,9 +144,9 @@ impl Watched for Verification {
     }
 }
 
-impl Watched for Option<Verification> {
+impl Watched for Vec<Verification> {
     fn last_seen(&self) -> (Option<Box<Verification>>, Option<Box<Session>>) {
-        (self.clone().map(Box::new), None)
+        (None, None)
     }
 }
 
@@ -149,96 +156,76 @@ impl Watched for Session {
     }
 }
 
-/// The polling loop: fetches until the value changes (as `same` sees it), with backoff.
-pub(crate) struct Poller<T, F> {
-    fetch: F,
-    same: fn(&T, &T) -> bool,
-    options: WaitOptions,
+/// One wait: a listener, a deadline, and what the wait is for.
+pub(crate) struct Wait<T> {
+    listener: Listener<T>,
     started: Instant,
-    polls: u32,
-    delay: Duration,
-    last: Option<T>,
-    last_error: Option<Error>,
+    deadline: Instant,
     expected: String,
 }
 
-impl<T: Watched, F, Fut> Poller<T, F>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, Error>>,
-{
-    /// A poller that compares values with `same`; `expected` says what the caller waits for.
-    pub fn new(options: WaitOptions, expected: String, fetch: F, same: fn(&T, &T) -> bool) -> Self {
+impl<T: Watched> Wait<T> {
+    /// A wait on `listener` that ends after `max_wait`.
+    pub fn new(listener: Listener<T>, max_wait: Duration, expected: String) -> Self {
+        let started = Instant::now();
         Self {
-            fetch,
-            same,
-            options,
-            started: Instant::now(),
-            polls: 0,
-            delay: options.min_delay,
-            last: None,
-            last_error: None,
+            listener,
+            started,
+            deadline: deadline_after(started, max_wait),
             expected,
         }
     }
 
-    /// The first value, then each value that differs from the one before.
+    /// The first value, then each value in which something a person can see changed; or the
+    /// error that stopped polling, or [`Error::WaitTimedOut`] at the deadline.
     pub async fn next_change(&mut self) -> Result<T, Error> {
-        loop {
-            if self.polls > 0 {
-                let elapsed = self.started.elapsed();
-                if elapsed >= self.options.max_wait {
-                    return Err(self.timed_out());
-                }
-                let jittered = self.delay.mul_f64(1.0 - 0.25 * fastrand::f64());
-                tokio::time::sleep(jittered.min(self.options.max_wait - elapsed)).await;
-            }
-            self.polls += 1;
-            match (self.fetch)().await {
-                Ok(value) => {
-                    let changed = self
-                        .last
-                        .as_ref()
-                        .is_none_or(|last| !(self.same)(last, &value));
-                    self.last_error = None;
-                    if changed {
-                        self.delay = self.options.min_delay;
-                        self.last = Some(value.clone());
-                        return Ok(value);
-                    }
-                    self.delay = (self.delay * 2)
-                        .min(self.options.max_delay)
-                        .max(self.options.min_delay);
-                }
-                // Worth polling through: connection failures, timeouts, 429, 5xx.
-                Err(e) if e.is_retryable() => {
-                    let backoff = (self.delay * 2)
-                        .min(self.options.max_delay)
-                        .max(self.options.min_delay);
-                    self.delay = e.retry_after().map_or(backoff, |asked| asked.max(backoff));
-                    tracing::debug!(error = %e, polls = self.polls, "polling through a transient error");
-                    self.last_error = Some(e);
-                }
-                Err(e) => return Err(e),
-            }
+        match self.listener.next(self.deadline).await {
+            Ok(value) => Ok(value),
+            Err(Stop::Failed(error)) => Err(error),
+            Err(Stop::Deadline) => Err(self.timed_out()),
         }
     }
 
-    fn timed_out(&mut self) -> Error {
-        let (last_verification, last_session) = self
-            .last
-            .as_ref()
-            .map(Watched::last_seen)
-            .unwrap_or_default();
+    fn timed_out(&self) -> Error {
+        let (latest, last_error, polls) = self.listener.last();
+        let (last_verification, last_session) =
+            latest.as_ref().map(Watched::last_seen).unwrap_or_default();
         Error::WaitTimedOut {
             expected: self.expected.clone(),
             waited: self.started.elapsed(),
-            polls: self.polls,
+            polls,
             last_verification,
             last_session,
-            last_error: self.last_error.take().map(Box::new),
+            last_error: last_error.map(Box::new),
         }
     }
+
+    /// The changes as a stream, ending after a value for which `is_last` holds, or after an
+    /// error.
+    pub fn into_stream(
+        self,
+        is_last: fn(&T) -> bool,
+    ) -> impl Stream<Item = Result<T, Error>> + Send + 'static {
+        futures_util::stream::unfold(Some(self), move |wait| async move {
+            let mut wait = wait?;
+            match wait.next_change().await {
+                Ok(value) => {
+                    let next = (!is_last(&value)).then_some(wait);
+                    Some((Ok(value), next))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        })
+    }
+}
+
+/// `start + max_wait`, or a century from `start` when that is past what the clock can hold.
+fn deadline_after(start: Instant, max_wait: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    start
+        .checked_add(max_wait)
+        .or_else(|| start.checked_add(CENTURY))
+        .unwrap_or(start)
 }
 
 /// A duration as a person reads it: `250 ms`, `3.0 s`, `2 min 5 s`.
@@ -257,27 +244,15 @@ pub(crate) fn human_duration(d: Duration) -> String {
     }
 }
 
-/// Polls `fetch` until `until` holds. A terminal state `until` does not accept ends the wait at
-/// once with [`Error::VerificationEnded`].
-pub(crate) async fn verification_until<F, Fut>(
-    options: WaitOptions,
+/// Waits until `until` holds for the verification `wait` listens to. A terminal state `until`
+/// does not accept ends the wait at once with [`Error::VerificationEnded`].
+pub(crate) async fn verification_until(
+    mut wait: Wait<Verification>,
     until: impl Until,
-    fetch: F,
     mut report: impl FnMut(&Verification),
-) -> Result<Verification, Error>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Verification, Error>>,
-{
-    let expected = until.describe();
-    let mut poller = Poller::new(
-        options,
-        expected.clone(),
-        fetch,
-        crate::model::same_to_a_person,
-    );
+) -> Result<Verification, Error> {
     loop {
-        let verification = poller.next_change().await?;
+        let verification = wait.next_change().await?;
         report(&verification);
         if until.is_met(&verification) {
             return Ok(verification);
@@ -285,31 +260,31 @@ where
         if verification.is_terminal() {
             return Err(Error::VerificationEnded {
                 verification: Box::new(verification),
-                expected,
+                expected: wait.expected.clone(),
             });
         }
     }
 }
 
-/// A stream of each change the poller sees, ending after a value for which `is_last` holds, or
-/// after an error.
-pub(crate) fn until_end<T, F, Fut>(
-    poller: Poller<T, F>,
-    is_last: fn(&T) -> bool,
-) -> impl futures_util::Stream<Item = Result<T, Error>>
-where
-    T: Watched,
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, Error>>,
-{
-    futures_util::stream::unfold(Some(poller), move |poller| async move {
-        let mut poller = poller?;
-        match poller.next_change().await {
-            Ok(value) => {
-                let next = (!is_last(&value)).then_some(poller);
-                Some((Ok(value), next))
-            }
-            Err(e) => Some((Err(e), None)),
-        }
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_a_person_reads_them() {
+        assert_eq!(human_duration(Duration::from_millis(250)), "250 ms");
+        assert_eq!(human_duration(Duration::from_millis(3_005)), "3.0 s");
+        assert_eq!(human_duration(Duration::from_secs(600)), "10 min");
+        assert_eq!(human_duration(Duration::from_secs(125)), "2 min 5 s");
+    }
+
+    #[test]
+    fn a_deadline_past_the_clock_is_far_away_instead_of_a_panic() {
+        let now = Instant::now();
+        assert!(deadline_after(now, Duration::MAX) > now + Duration::from_secs(3600));
+        assert_eq!(
+            deadline_after(now, Duration::from_secs(1)),
+            now + Duration::from_secs(1)
+        );
+    }
 }

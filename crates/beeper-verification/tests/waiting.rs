@@ -326,7 +326,12 @@ async fn a_wait_that_runs_out_says_how_long_how_often_and_what_it_saw() {
 async fn the_backoff_resets_when_the_verification_changes() {
     let server = FakeServer::start().await.expect("starts");
     let client = client(&server);
-    let id = server.peer().request();
+    let id = client
+        .verifications()
+        .create(Default::default())
+        .await
+        .expect("200")
+        .id;
     let handle = client.verification(&id);
     let (seen_tx, mut seen) = tokio::sync::mpsc::unbounded_channel();
     let watcher = tokio::spawn({
@@ -344,8 +349,8 @@ async fn the_backoff_resets_when_the_verification_changes() {
     );
     // After 30 s without a change the delay has grown to its 2 s maximum.
     tokio::time::sleep(Duration::from_secs(30)).await;
-    client.verification(&id).accept().await.expect("accepted");
-    let accepted_at = server.requests_for(Operation::AcceptVerification)[0].at;
+    let changed_at = server.requests().last().map(|r| r.at).unwrap_or_default();
+    server.peer().accept(&id).expect("the other device accepts");
     assert_eq!(
         seen.recv().await.map(Result::ok),
         Some(Some(VerificationState::Ready))
@@ -361,22 +366,50 @@ async fn the_backoff_resets_when_the_verification_changes() {
     let before: Vec<Duration> = polls
         .iter()
         .copied()
-        .filter(|at| *at <= accepted_at)
+        .filter(|at| *at <= changed_at)
         .collect();
     let gap_before = before[before.len() - 1] - before[before.len() - 2];
     assert!(
         gap_before >= Duration::from_millis(1500),
         "the delay had grown: {gap_before:?}"
     );
-    // The first poll after the acceptance saw the change; the next one came min_delay later.
+    // The first poll after the other device's move saw the change; the next one came
+    // min_delay later.
     let first_after = polls
         .iter()
-        .position(|at| *at > accepted_at)
+        .position(|at| *at > changed_at)
         .expect("a poll saw the change");
     let gap_after = polls[first_after + 1] - polls[first_after];
     assert!(
         gap_after <= Duration::from_millis(250),
         "the delay was back at min_delay: {gap_after:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_action_reaches_every_waiter_at_once_and_resets_the_schedule() {
+    let server = FakeServer::start().await.expect("starts");
+    let client = client(&server);
+    let id = server.peer().request();
+    let handle = client.verification(&id);
+    let mut changes = Box::pin(handle.changes());
+    let first = changes.next().await.map(|c| c.map(|v| v.state).ok());
+    assert_eq!(first, Some(Some(VerificationState::Requested)));
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    server.clear_requests();
+    handle.accept().await.expect("accepted");
+    // The stream has the answer without a poll of its own.
+    let next = changes.next().await.map(|c| c.map(|v| v.state).ok());
+    assert_eq!(next, Some(Some(VerificationState::Ready)));
+    assert!(server.requests_for(Operation::GetVerification).is_empty());
+    let accepted_at = server.requests_for(Operation::AcceptVerification)[0].at;
+    // And the next poll comes min_delay after the action, not up to 2 s later.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let first_poll = server.requests_for(Operation::GetVerification)[0].at;
+    assert!(
+        first_poll - accepted_at <= Duration::from_millis(250),
+        "{:?}",
+        first_poll - accepted_at
     );
 }
 
