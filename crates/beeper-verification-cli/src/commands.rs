@@ -120,6 +120,14 @@ fn to_purpose(purpose: PurposeArg) -> Purpose {
     }
 }
 
+/// Why the emoji comparison ended without an answer.
+enum Interrupted {
+    /// The input ended before an answer.
+    NoAnswer,
+    /// The comparison could not be shown.
+    Output(Failure),
+}
+
 /// Where results go: JSON or text on stdout; progress on stderr unless quiet or JSON.
 pub(crate) struct Output {
     json: bool,
@@ -133,7 +141,7 @@ impl Output {
         if self.json {
             let json = serde_json::to_string_pretty(value)
                 .map_err(|e| Failure::Local(format!("cannot print JSON: {e}")))?;
-            terminal::out(&format!("{json}\n"))
+            terminal::out(&format!("{}\n", terminal::json_safe(&json)))
         } else {
             terminal::out(&terminal::clean_lines(&text()))
         }
@@ -212,37 +220,46 @@ async fn verify(
     let session = match (args.method, args.scan) {
         (MethodArg::Sas, _) => {
             out.progress("Verifying this device by comparing emoji. Accept the request on your other device when it asks.");
-            // What went wrong inside the comparison, to report once the flow has ended.
-            let mut trouble: Option<Failure> = None;
+            // Why the comparison was cut short, to report once the flow has ended.
+            let mut interrupted: Option<Interrupted> = None;
             let result = client
                 .verify_with_sas(options, |sas| {
-                    let trouble = &mut trouble;
+                    let interrupted = &mut interrupted;
                     async move {
                         // The comparison is for a person: shown on stderr in JSON mode, so
                         // that stdout stays one JSON document.
                         if let Err(e) = out.show(&render::sas_screen(&sas)) {
-                            *trouble = Some(e);
+                            *interrupted = Some(Interrupted::Output(e));
                             return SasAnswer::Cancel;
                         }
                         match prompt::confirm("Do they match? [y/N] ", auto_yes, out.json).await {
                             prompt::Answer::Yes => SasAnswer::Match,
                             prompt::Answer::No => SasAnswer::Mismatch,
                             prompt::Answer::None => {
-                                *trouble = Some(Failure::Closed);
+                                *interrupted = Some(Interrupted::NoAnswer);
                                 SasAnswer::Cancel
                             }
                         }
                     }
                 })
                 .await;
-            match (result, trouble) {
+            match (result, interrupted) {
                 (Ok(session), _) => session,
-                // Nobody answered: say so, rather than "the emoji did not match".
-                (Err(error), Some(Failure::Closed)) if error.ended_verification().is_some() => {
+                // Cancelled with m.user as intended: say why, rather than "the emoji did not
+                // match".
+                (Err(error), Some(Interrupted::NoAnswer))
+                    if error.ended_verification().is_some() =>
+                {
                     return Err(Failure::NoAnswer(error));
                 }
-                (Err(_), Some(trouble)) => return Err(trouble),
-                (Err(error), None) => return Err(error.into()),
+                (Err(error), Some(Interrupted::Output(failure)))
+                    if error.ended_verification().is_some() =>
+                {
+                    return Err(failure);
+                }
+                // Anything else, such as the cancel itself failing, is what to report: the
+                // verification may still be live.
+                (Err(error), _) => return Err(error.into()),
             }
         }
         (MethodArg::Qr, Some(data)) => {

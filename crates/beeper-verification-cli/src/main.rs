@@ -293,6 +293,7 @@ fn hint(error: &Error) -> Option<&'static str> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let quiet = cli.global.quiet;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -306,7 +307,15 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let (code, message) = report(&failure);
+            let (code, mut message) = report(&failure);
+            if quiet {
+                // Only results, and the error itself: no hints.
+                message = message
+                    .lines()
+                    .filter(|line| !line.starts_with("hint: "))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+            }
             if !message.is_empty() {
                 terminal::err(&format!("{message}\n"));
             }

@@ -47,6 +47,25 @@ pub(crate) fn clean_lines(text: &str) -> Cow<'_, str> {
     escape(text, true)
 }
 
+/// JSON made safe to show: DEL, the C1 control characters and the bidirectional formatting
+/// characters, which JSON may carry raw inside strings, are written as `\uXXXX` escapes. It is
+/// the same JSON: a parser reads the same strings. (C0 characters are escaped by every JSON
+/// writer already.)
+pub(crate) fn json_safe(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(is_unsafe) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_unsafe(c) && c != '\n' {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Writes `text` to standard output and flushes it. A reader that closed the pipe (`| head`)
 /// is [`Failure::Closed`]; any other failure (a full disk) is a local error.
 pub(crate) fn out(text: &str) -> Result<(), Failure> {
@@ -85,6 +104,17 @@ mod tests {
             lines.ends_with("g\nh") && !lines.contains('\u{1b}'),
             "{lines}"
         );
+    }
+
+    #[test]
+    fn json_keeps_its_meaning_without_raw_controls() {
+        let value = serde_json::json!({"state": "x\u{9b}31m\u{7f}\u{202e}y", "n": 1});
+        let pretty = serde_json::to_string_pretty(&value).expect("json");
+        let safe = json_safe(&pretty);
+        assert!(!safe.chars().any(|c| is_unsafe(c) && c != '\n'), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
+        assert_eq!(back, value);
+        assert!(matches!(json_safe("{\"a\": 1}"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -120,7 +120,14 @@ async fn no_control_character_from_the_server_reaches_the_terminal() {
     // JSON stays exact: the strings are the server's, escaped by JSON itself.
     let json = run_against(&server, &["--json", "show", "x"]).await;
     assert_eq!(json.code, 0, "{json:?}");
-    assert!(!json.stdout.contains('\u{1b}'));
+    assert!(
+        !json
+            .stdout
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+        "no raw control character, C1 and bidi included: {}",
+        json.stdout
+    );
     assert_eq!(json.json()["otherDevice"]["name"], HOSTILE);
 }
 
@@ -223,4 +230,28 @@ async fn a_proxy_in_the_environment_never_sees_the_token() {
     let run = finish(command, "").await;
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(proxied.calls_async().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_cancel_after_no_answer_is_reported() {
+    let server = auto_fake(PeerMethod::Sas).await;
+    server.add_fault(
+        beeper_verification_fake::Fault::status(500)
+            .on(beeper_verification_fake::Operation::CancelVerification),
+    );
+    let run = run_with_input(Some(&server), &["verify"], "").await;
+    assert_eq!(run.code, 1, "the cancel failed: {run:?}");
+    assert!(
+        run.stderr.contains("error:") && run.stderr.contains("HTTP 500"),
+        "the failed cancel is reported: {run:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quiet_prints_the_error_without_a_hint() {
+    let server = auto_fake(PeerMethod::Sas).await;
+    let run = run_with_input(Some(&server), &["--quiet", "show", "nope"], "").await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert!(!run.stderr.contains("hint:"), "{}", run.stderr);
 }

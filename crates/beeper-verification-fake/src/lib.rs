@@ -78,7 +78,7 @@ pub use faults::{Fault, FaultKind};
 pub use names::UnknownName;
 pub use operation::Operation;
 pub use peer::{Peer, PeerRequest};
-pub use record::RecordedRequest;
+pub use record::{MAX_RECORD_BYTES, RecordedRequest};
 pub use session::SessionState;
 pub use shared::PeerMethod;
 pub use state::{Purpose, Refusal, VerificationAction, VerificationState};

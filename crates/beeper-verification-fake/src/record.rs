@@ -1,5 +1,6 @@
 //! The latest requests the fake received are recorded, so tests can assert what a client sent
-//! and how often. The record is a ring buffer: when it is full, the oldest request goes.
+//! and how often. The record is a ring buffer: when it holds its number of requests, or
+//! [`MAX_RECORD_BYTES`] of them, the oldest request goes.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -45,12 +46,31 @@ impl RecordedRequest {
     }
 }
 
-/// The latest requests, at most `size` of them.
+/// The most the request record holds, in bytes of methods, paths, headers and bodies, however
+/// many requests it may keep: a flood of large requests cannot make the fake grow without
+/// bound.
+pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+
+/// The latest requests, at most `size` of them and [`MAX_RECORD_BYTES`] in all.
 #[derive(Debug)]
 pub(crate) struct Record {
     size: usize,
     // Not allocated up front: the size may be far larger than any test ever fills.
     requests: VecDeque<RecordedRequest>,
+    /// The bytes the kept requests hold.
+    bytes: usize,
+}
+
+/// The bytes a recorded request holds, roughly: its text.
+fn weight(request: &RecordedRequest) -> usize {
+    request.method.len()
+        + request.path.len()
+        + request.body.len()
+        + request
+            .headers
+            .iter()
+            .map(|(n, v)| n.len() + v.len())
+            .sum::<usize>()
 }
 
 impl Record {
@@ -58,17 +78,23 @@ impl Record {
         Self {
             size,
             requests: VecDeque::new(),
+            bytes: 0,
         }
     }
 
     /// Keeps `request`, dropping the oldest one if the record is full.
     pub fn push(&mut self, request: RecordedRequest) {
-        if self.size == 0 {
+        let weight = weight(&request);
+        if self.size == 0 || weight > MAX_RECORD_BYTES {
             return;
         }
-        if self.requests.len() >= self.size {
-            self.requests.pop_front();
+        while self.requests.len() >= self.size || self.bytes + weight > MAX_RECORD_BYTES {
+            match self.requests.pop_front() {
+                Some(oldest) => self.bytes -= self::weight(&oldest),
+                None => break,
+            }
         }
+        self.bytes += weight;
         self.requests.push_back(request);
     }
 
@@ -84,6 +110,7 @@ impl Record {
 
     pub fn clear(&mut self) {
         self.requests.clear();
+        self.bytes = 0;
     }
 }
 
@@ -100,4 +127,40 @@ pub(crate) fn recorded_header(name: &str, value: &[u8]) -> (String, String) {
         _ => value.into_owned(),
     };
     (name.to_owned(), kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(body_bytes: usize) -> RecordedRequest {
+        RecordedRequest {
+            method: "POST".into(),
+            path: "/x".into(),
+            operation: None,
+            headers: vec![("x-pad".into(), "p".repeat(1000))],
+            body: "b".repeat(body_bytes),
+            at: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn the_record_is_bounded_by_count_and_by_bytes() {
+        let mut record = Record::new(3);
+        for _ in 0..5 {
+            record.push(request(10));
+        }
+        assert_eq!(record.iter().count(), 3);
+
+        let mut record = Record::new(10_000);
+        for _ in 0..1_000 {
+            record.push(request(60 * 1024));
+        }
+        let kept: usize = record.iter().map(weight).sum();
+        assert!(kept <= MAX_RECORD_BYTES, "{kept}");
+        assert_eq!(kept, record.bytes);
+        assert!(record.iter().count() < 1_000, "the oldest went");
+        record.clear();
+        assert_eq!((record.iter().count(), record.bytes), (0, 0));
+    }
 }

@@ -306,17 +306,20 @@ impl ClientBuilder {
     /// cap still apply.
     ///
     /// Its own proxy, redirect and DNS settings apply instead of this crate's (see
-    /// [`Client`]'s security notes): build it with `.no_proxy()` and
-    /// `.redirect(reqwest::redirect::Policy::none())` unless you mean otherwise. With it, names
-    /// under `localhost` (`app.localhost`, `localhost.`) count as remote hosts, because this
-    /// crate cannot make your client resolve them to loopback.
+    /// [`Client`]'s security notes), and this crate cannot check them. So with a plain-`http`
+    /// base URL, even on this machine, it is refused unless you also call
+    /// [`allow_insecure_http(true)`](Self::allow_insecure_http), saying that you built it to
+    /// keep the token where it belongs (`.no_proxy()`,
+    /// `.redirect(reqwest::redirect::Policy::none())`). `reqwest` is a public dependency
+    /// through this method: a major version of it is a major version of this crate.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
     }
 
     /// Allows plain `http` to a host that is not this machine, which sends the token in clear
-    /// text. Only for a network you trust.
+    /// text, and plain `http` through a [`http_client`](Self::http_client) of your own. Only
+    /// for a network you trust.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
         self
@@ -453,18 +456,21 @@ fn checked_base_url(
         _ => None,
     };
     match url.scheme() {
-        "http" => {
-            // Without our own client, a name under localhost may reach a resolver.
-            let this_machine = is_loopback_address(&url)
-                || local_name
-                    .as_deref()
-                    .is_some_and(|name| !custom_http || name == "localhost");
-            if !allow_insecure_http && !this_machine {
+        "http" if !allow_insecure_http => {
+            // A client of the caller's decides proxies and name resolution itself: the token
+            // would travel in clear wherever it was built to send it.
+            if custom_http {
+                return Err(ConfigError::CustomClientOverHttp {
+                    host: host.to_owned(),
+                });
+            }
+            if !is_loopback_address(&url) && local_name.is_none() {
                 return Err(ConfigError::InsecureHttp {
                     host: host.to_owned(),
                 });
             }
         }
+        "http" => {}
         "https" => {
             if !cfg!(feature = "rustls") && !custom_http {
                 return Err(ConfigError::TlsNotEnabled {

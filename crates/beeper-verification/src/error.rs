@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::shown::{Shown, shown};
 use crate::{Action, CancelInfo, Session, Verification, VerificationId, VerificationState};
 
 /// An error from underneath (the HTTP stack, a JSON decoder), shared so that [`Error`] can be
@@ -57,7 +58,8 @@ pub enum Error {
     /// state. The state and the actions it allows are those the server sent with the refusal,
     /// so deciding what to do next costs no request.
     #[error(
-        "cannot {action} verification {id}{}",
+        "cannot {action} verification {}{}",
+        Shown(id),
         refused_because(state.as_ref(), available.as_deref())
     )]
     ActionNotAvailable {
@@ -253,19 +255,20 @@ fn join(actions: &[Action]) -> String {
     if actions.is_empty() {
         return "nothing".to_owned();
     }
-    actions
+    let joined = actions
         .iter()
         .map(Action::as_str)
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    shown(&joined).into_owned()
 }
 
 fn refused_because(state: Option<&VerificationState>, available: Option<&[Action]>) -> String {
     match (state, available) {
         (Some(state), Some(available)) => {
-            format!(": it is {state}; allowed now: {}", join(available))
+            format!(": it is {}; allowed now: {}", Shown(state), join(available))
         }
-        (Some(state), None) => format!(": it is {state}"),
+        (Some(state), None) => format!(": it is {}", Shown(state)),
         (None, Some(available)) => format!("; allowed now: {}", join(available)),
         (None, None) => ": the server refused it in the current state".to_owned(),
     }
@@ -279,20 +282,26 @@ fn ended(verification: &Verification, expected: &str) -> String {
     if let Some(CancelInfo { code, reason }) = &verification.error {
         text.push_str(&format!(": {reason} ({code})"));
     }
-    text
+    shown(&text).into_owned()
 }
 
 fn last_seen(verification: Option<&Verification>, session: Option<&Session>) -> String {
     match (verification, session) {
-        (Some(v), _) => format!("; last seen: verification {} in state {}", v.id, v.state),
-        (None, Some(s)) => format!("; last seen: session state {}", s.state),
+        (Some(v), _) => format!(
+            "; last seen: verification {} in state {}",
+            Shown(&v.id),
+            Shown(&v.state)
+        ),
+        (None, Some(s)) => format!("; last seen: session state {}", Shown(&s.state)),
         (None, None) => String::new(),
     }
 }
 
 /// The API's error body `{message, code, details}` with the request and status it answered.
+/// Its message shows the server's `code` and `message` with control characters escaped; the
+/// fields hold them exactly.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{method} {path}: HTTP {status} {code}: {message}")]
+#[error("{method} {path}: HTTP {status} {}: {}", Shown(code), Shown(message))]
 #[non_exhaustive]
 pub struct ApiError {
     /// The request's HTTP method.
@@ -337,6 +346,17 @@ pub enum ConfigError {
         "refusing to send the access token over plain http to {host}, which is not this machine"
     )]
     InsecureHttp {
+        /// The host of the base URL.
+        host: String,
+    },
+    /// Plain `http` through a `reqwest::Client` of the caller's, whose proxy and name
+    /// resolution this crate cannot check, without
+    /// [`allow_insecure_http`](crate::ClientBuilder::allow_insecure_http).
+    #[error(
+        "refusing to send the access token over plain http to {host} through a reqwest::Client \
+         whose proxy settings this crate cannot check"
+    )]
+    CustomClientOverHttp {
         /// The host of the base URL.
         host: String,
     },
@@ -470,6 +490,9 @@ impl Error {
             }
             Self::Config(ConfigError::InsecureHttp { .. }) => {
                 "use https, or call ClientBuilder::allow_insecure_http(true) if the network is trusted"
+            }
+            Self::Config(ConfigError::CustomClientOverHttp { .. }) => {
+                "build your reqwest::Client with .no_proxy() and call ClientBuilder::allow_insecure_http(true), or leave out ClientBuilder::http_client"
             }
             Self::Config(ConfigError::TlsNotEnabled { .. }) => {
                 "enable this crate's `rustls` feature, or pass a reqwest::Client of your own"

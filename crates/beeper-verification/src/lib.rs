@@ -122,6 +122,7 @@ mod properties;
 mod request;
 mod retry;
 mod sas;
+mod shown;
 mod verifications;
 mod wait;
 

@@ -5,8 +5,8 @@ use crate::{Action, CancelInfo, Qr, Sas, Verification, VerificationState};
 /// What a UI should do now with a verification, from [`Verification::next_step`]: the screen
 /// to show, with the data that screen needs already parsed.
 ///
-/// It is derived from the verification alone (its `state`, `available_actions`, `direction`,
-/// `sas` and `qr`), so it never costs a request, and the guided flows
+/// It is derived from the verification alone (its `state`, `available_actions`, `sas` and
+/// `qr`; an incoming request is one that allows `accept`), so it never costs a request, and the guided flows
 /// ([`Client::verify_with_sas`](crate::Client::verify_with_sas) and the others) and the
 /// `beeper-verify` program decide with it too. As the API advises, the server's
 /// `available_actions` come first and the state second:
@@ -19,7 +19,7 @@ use crate::{Action, CancelInfo, Qr, Sas, Verification, VerificationState};
 /// | `accept` allowed (an incoming request) | [`AcceptRequest`](Self::AcceptRequest) |
 /// | `sas.confirm` allowed, emoji present | [`CompareEmoji`](Self::CompareEmoji), with the emoji |
 /// | `qr.confirmScanned` allowed | [`ConfirmQrScanned`](Self::ConfirmQrScanned) |
-/// | `sas.start` allowed, or a QR code to show | [`ChooseMethod`](Self::ChooseMethod), with what is possible |
+/// | `sas.start` allowed, or state `ready` with a QR code to show | [`ChooseMethod`](Self::ChooseMethod), with what is possible |
 /// | anything else (an outgoing request not yet accepted, this device already confirmed, a state this version does not know) | [`WaitForOtherDevice`](Self::WaitForOtherDevice) |
 ///
 /// ```
@@ -104,8 +104,11 @@ impl Verification {
         if self.can(Action::QrConfirmScanned) {
             return NextStep::ConfirmQrScanned;
         }
+        // A QR code is offered only while no method has started: a server may keep `qr` in
+        // the verification while the emoji are compared.
         let sas = self.can(Action::SasStart);
-        if sas || self.qr.is_some() {
+        let qr_to_show = self.state == VerificationState::Ready && self.qr.is_some();
+        if sas || qr_to_show {
             return NextStep::ChooseMethod {
                 sas,
                 qr: self.qr.clone(),
@@ -166,9 +169,13 @@ mod tests {
                 "wait",
             ),
             (
-                verification("qr_scanned", &["qr.confirmScanned", "cancel"], qr),
+                verification("qr_scanned", &["qr.confirmScanned", "cancel"], qr.clone()),
                 "confirm qr",
             ),
+            // This device confirmed the emoji (or the scan): the QR code the server still
+            // sends is not an offer any more.
+            (verification("sas_ready", &["cancel"], qr.clone()), "wait"),
+            (verification("qr_scanned", &["cancel"], qr), "wait"),
             (verification("expired", &["cancel"], none.clone()), "wait"),
             (verification("expired", &["sas.confirm"], sas), "compare"),
         ];

@@ -269,7 +269,13 @@ impl Meta {
         Self {
             status: status.as_u16(),
             retry_after: retry::parse_retry_after(headers, SystemTime::now()),
-            should_retry: retry::parse_should_retry(headers),
+            // As in the official SDKs, only a response that is not a success may ask for a
+            // retry: a 2xx means the action happened, whatever its body.
+            should_retry: if status.is_success() {
+                None
+            } else {
+                retry::parse_should_retry(headers)
+            },
         }
     }
 }

@@ -199,17 +199,21 @@ impl From<Sas> for SasText {
 
 /// One plain line: the emoji with their names, then the numbers, such as
 /// `🐶 Dog, 🐱 Cat, 🦁 Lion, 🐎 Horse, 🦄 Unicorn, 🐷 Pig, 🐘 Elephant (1234 5678 9012)`.
-/// Text the crate cannot read is shown as the server sent it, on one line.
+/// Text the crate cannot read is shown as the server sent it, on one line, with any control
+/// character escaped.
 impl fmt::Display for Sas {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let one_line = |text: &str| {
+            let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            crate::shown::shown(&line).into_owned()
+        };
         match &self.emojis {
             Some(emojis) => {
                 let shown: Vec<String> = emojis
                     .iter()
                     .map(|e| match e.description {
                         Some(name) => format!("{} {name}", e.symbol),
-                        None => e.symbol.clone(),
+                        None => crate::shown::shown(&e.symbol).into_owned(),
                     })
                     .collect();
                 f.write_str(&shown.join(", "))?;

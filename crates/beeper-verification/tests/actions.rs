@@ -155,3 +155,16 @@ async fn a_bad_id_is_refused_before_anything_is_sent() {
     }
     assert_eq!(sent(&server), []);
 }
+
+#[tokio::test]
+async fn after_confirming_the_emoji_the_next_step_is_to_wait_even_with_a_qr_code() {
+    let (server, client) = fake().await;
+    let id = VerificationId::from(server.peer().request());
+    let handle = client.verification(&id);
+    handle.accept().await.expect("accepted");
+    handle.start_sas().await.expect("started");
+    let confirmed = handle.confirm_sas().await.expect("confirmed");
+    assert_eq!(confirmed.state, VerificationState::SasReady);
+    assert!(confirmed.qr.is_some(), "the fake keeps the QR code");
+    assert_eq!(confirmed.next_step(), NextStep::WaitForOtherDevice);
+}

@@ -331,6 +331,7 @@ async fn with_a_following_client_of_the_callers_a_loop_is_still_a_redirect_error
         .base_url(server.base_url())
         .access_token(TOKEN)
         .http_client(following)
+        .allow_insecure_http(true)
         .build()
         .expect("valid");
     let err = client.verifications().list().await.expect_err("a loop");
@@ -376,25 +377,41 @@ async fn names_under_localhost_reach_loopback_without_a_resolver() {
 }
 
 #[test]
-fn with_the_callers_client_names_under_localhost_count_as_remote() {
-    for base_url in ["http://evil.localhost:1", "http://localhost.:1"] {
+fn plain_http_through_the_callers_client_needs_an_explicit_opt_in() {
+    // Its proxy and resolver decide where the token goes; this crate cannot check them.
+    for base_url in [
+        "http://127.0.0.1:1",
+        "http://localhost:1",
+        "http://evil.localhost:1",
+        "http://localhost.:1",
+    ] {
         let err = Client::builder()
             .base_url(base_url)
             .access_token(TOKEN)
             .http_client(reqwest::Client::new())
             .build()
-            .expect_err("its resolver decides where the name goes");
+            .expect_err("refused without the opt-in");
         assert!(
-            matches!(err, Error::Config(ConfigError::InsecureHttp { .. })),
+            matches!(err, Error::Config(ConfigError::CustomClientOverHttp { .. })),
             "{base_url}: {err:?}"
         );
+        assert!(
+            err.hint().is_some_and(|h| h.contains("no_proxy")),
+            "{err:?}"
+        );
+        Client::builder()
+            .base_url(base_url)
+            .access_token(TOKEN)
+            .http_client(
+                reqwest::Client::builder()
+                    .no_proxy()
+                    .build()
+                    .expect("client"),
+            )
+            .allow_insecure_http(true)
+            .build()
+            .expect("the caller says the client keeps the token local");
     }
-    Client::builder()
-        .base_url("http://localhost:1")
-        .access_token(TOKEN)
-        .http_client(reqwest::Client::new())
-        .build()
-        .expect("localhost itself is fine");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -550,5 +567,89 @@ async fn x_should_retry_true_makes_a_400_retryable_and_odd_values_are_ignored() 
         odd.calls_async().await,
         1,
         "a 400 is not retried by default"
+    );
+}
+
+#[tokio::test]
+async fn x_should_retry_true_on_a_2xx_never_repeats_an_action() {
+    let server = MockServer::start_async().await;
+    let accept = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/app/setup/verifications/v1/accept");
+            then.status(200)
+                .header("x-should-retry", "true")
+                .header("retry-after-ms", "1")
+                .body("{not json");
+        })
+        .await;
+    let err = client(&server)
+        .verification("v1")
+        .accept()
+        .await
+        .expect_err("malformed");
+    assert!(matches!(err, Error::InvalidResponse { .. }), "{err:?}");
+    assert_eq!(
+        accept.calls_async().await,
+        1,
+        "the action happened: one POST"
+    );
+}
+
+#[tokio::test]
+async fn messages_show_server_text_with_its_control_characters_escaped() {
+    let hostile = "x\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\r\nforged line";
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST);
+            then.status(409)
+                .json_body(serde_json::json!({"code": hostile, "message": hostile,
+                    "details": {"state": hostile, "availableActions": [hostile]}}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(200).json_body(serde_json::json!({
+                "session": fixture()["session"].clone(),
+                "verification": {
+                    "id": hostile, "availableActions": [], "direction": "incoming",
+                    "methods": [], "purpose": "device", "state": "cancelled",
+                    "error": {"code": hostile, "reason": hostile},
+                    "sas": {"emojis": hostile, "decimals": hostile}
+                }
+            }));
+        })
+        .await;
+    let client = client(&server);
+    let refused = client.verification("v1").accept().await.expect_err("409");
+    let ended = client
+        .verification("v1")
+        .wait_until(beeper_verification::VerificationState::Done)
+        .await
+        .expect_err("cancelled");
+    let sas = client
+        .verification("v1")
+        .get()
+        .await
+        .expect("200")
+        .sas
+        .expect("sas");
+    let mut shown = vec![refused.to_string(), ended.to_string(), sas.to_string()];
+    if let Some(source) = std::error::Error::source(&refused) {
+        shown.push(source.to_string());
+    }
+    for text in shown {
+        assert!(
+            !text.chars().any(|c| c.is_control()),
+            "a raw control character: {text:?}"
+        );
+        assert!(text.contains(r"\u{1b}"), "shown, inert: {text}");
+    }
+    // The values themselves stay exact.
+    assert_eq!(
+        refused.api_error().map(|e| e.message.as_str()),
+        Some(hostile)
     );
 }
