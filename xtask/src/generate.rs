@@ -74,7 +74,6 @@ fn settings() -> GenerationSettings {
     settings
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
-        .with_derive("schemars::JsonSchema")
         // The hooks are handwritten, in the client crate's `src/hooks.rs`: the `inner` value of
         // every generated `Client`, called before sending and after the response head arrives,
         // and an `impl ClientHooks` of our own (so no default impl is generated) that caps

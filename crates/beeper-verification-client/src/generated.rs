@@ -10,17 +10,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`AcceptVerificationVerificationId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AcceptVerificationVerificationId(::std::string::String);
     impl ::std::ops::Deref for AcceptVerificationVerificationId {
@@ -76,13 +66,7 @@ pub mod types {
         }
     }
     ///The error envelope every failed request returns.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ApiError {
         ///Machine-readable error code.
         pub code: ::std::string::String,
@@ -93,13 +77,7 @@ pub mod types {
         pub message: ::std::string::String,
     }
     ///Current app sign-in and encrypted messaging setup state.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AppStateSnapshot {
         pub e2ee: E2ee,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -109,14 +87,7 @@ pub mod types {
         pub verification: ::std::option::Option<Verification>,
     }
     ///Parameters for cancelling a device verification; every field is optional.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct CancelVerificationRequest {
         ///Optional cancellation code, such as a Matrix cancel code (`m.user`, `m.mismatched_sas`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -126,17 +97,7 @@ pub mod types {
         pub reason: ::std::option::Option<::std::string::String>,
     }
     ///`CancelVerificationVerificationId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CancelVerificationVerificationId(::std::string::String);
     impl ::std::ops::Deref for CancelVerificationVerificationId {
@@ -192,17 +153,7 @@ pub mod types {
         }
     }
     ///`ConfirmVerificationQrScannedVerificationId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ConfirmVerificationQrScannedVerificationId(::std::string::String);
     impl ::std::ops::Deref for ConfirmVerificationQrScannedVerificationId {
@@ -258,17 +209,7 @@ pub mod types {
         }
     }
     ///`ConfirmVerificationSasVerificationId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ConfirmVerificationSasVerificationId(::std::string::String);
     impl ::std::ops::Deref for ConfirmVerificationSasVerificationId {
@@ -324,14 +265,7 @@ pub mod types {
         }
     }
     ///Parameters for starting a device verification; every field is optional.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct CreateVerificationRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub purpose: ::std::option::Option<VerificationPurpose>,
@@ -343,13 +277,7 @@ pub mod types {
         pub user_id: ::std::option::Option<::std::string::String>,
     }
     ///Encrypted messaging setup status.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct E2ee {
         ///Whether this account can verify trusted devices.
         #[serde(rename = "crossSigning")]
@@ -379,13 +307,7 @@ pub mod types {
         pub verified: bool,
     }
     ///Encrypted messaging keys available on this device.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct E2eeSecrets {
         ///Whether the account identity key is available.
         #[serde(rename = "masterKey")]
@@ -404,17 +326,7 @@ pub mod types {
         pub user_signing_key: bool,
     }
     ///`GetVerificationVerificationId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct GetVerificationVerificationId(::std::string::String);
     impl ::std::ops::Deref for GetVerificationVerificationId {
@@ -469,13 +381,7 @@ pub mod types {
         }
     }
     ///Signed-in account details. Omitted until sign-in is complete.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct MatrixAccount {
         ///Current device ID.
         #[serde(rename = "deviceID")]
@@ -487,13 +393,7 @@ pub mod types {
         pub user_id: ::std::string::String,
     }
     ///The QR code payload scanned from another signed-in device.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct QrScanRequest {
         ///QR code payload scanned from the other device.
         pub data: ::std::string::String,
@@ -510,8 +410,7 @@ Known values: `needs-login`, `initializing`, `needs-cross-signing-setup`, `needs
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     #[serde(transparent)]
     pub struct SessionState(pub ::std::string::String);
@@ -543,17 +442,7 @@ Known values: `needs-login`, `initializing`, `needs-cross-signing-setup`, `needs
         }
     }
     ///`StartVerificationSasVerificationId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StartVerificationSasVerificationId(::std::string::String);
     impl ::std::ops::Deref for StartVerificationSasVerificationId {
@@ -609,13 +498,7 @@ Known values: `needs-login`, `initializing`, `needs-cross-signing-setup`, `needs
         }
     }
     ///Trusted device verification progress.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Verification {
         ///Verification actions that are valid for the current state.
         #[serde(rename = "availableActions")]
@@ -657,8 +540,7 @@ Known values: `accept`, `cancel`, `qr.confirmScanned`, `sas.start`, `sas.confirm
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     #[serde(transparent)]
     pub struct VerificationAction(pub ::std::string::String);
@@ -701,8 +583,7 @@ Known values: `incoming`, `outgoing`. Other values may appear as the API grows.*
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     #[serde(transparent)]
     pub struct VerificationDirection(pub ::std::string::String);
@@ -734,13 +615,7 @@ Known values: `incoming`, `outgoing`. Other values may appear as the API grows.*
         }
     }
     ///Verification error details, if verification stopped.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct VerificationError {
         ///Verification error code.
         pub code: ::std::string::String,
@@ -748,13 +623,7 @@ Known values: `incoming`, `outgoing`. Other values may appear as the API grows.*
         pub reason: ::std::string::String,
     }
     ///The pending and active device verifications.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct VerificationListResponse {
         ///Pending and active verifications.
         pub items: ::std::vec::Vec<Verification>,
@@ -771,8 +640,7 @@ Known values: `qr`, `sas`. Other values may appear as the API grows.*/
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     #[serde(transparent)]
     pub struct VerificationMethod(pub ::std::string::String);
@@ -804,13 +672,7 @@ Known values: `qr`, `sas`. Other values may appear as the API grows.*/
         }
     }
     ///Other device participating in verification.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct VerificationOtherDevice {
         ///Other device ID.
         pub id: ::std::string::String,
@@ -830,8 +692,7 @@ Known values: `login`, `device`. Other values may appear as the API grows.*/
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     #[serde(transparent)]
     pub struct VerificationPurpose(pub ::std::string::String);
@@ -863,25 +724,13 @@ Known values: `login`, `device`. Other values may appear as the API grows.*/
         }
     }
     ///QR verification data.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct VerificationQr {
         ///QR code payload to display for verification.
         pub data: ::std::string::String,
     }
     ///Emoji or number comparison data for verification.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct VerificationSas {
         ///Number sequence to compare on both devices.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -890,13 +739,7 @@ Known values: `login`, `device`. Other values may appear as the API grows.*/
         pub emojis: ::std::string::String,
     }
     ///The app state after a verification call, and the verification it concerns.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct VerificationSessionResponse {
         pub session: AppStateSnapshot,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -914,8 +757,7 @@ Known values: `requested`, `ready`, `sas_ready`, `qr_scanned`, `done`, `cancelle
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     #[serde(transparent)]
     pub struct VerificationState(pub ::std::string::String);

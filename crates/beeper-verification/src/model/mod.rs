@@ -323,3 +323,33 @@ impl From<CancelCode> for CancelVerification {
         Self::new(code)
     }
 }
+
+#[cfg(all(test, feature = "schemars"))]
+mod schema_tests {
+    use super::*;
+
+    /// The `schemars` feature describes the wire JSON the models serialize to.
+    #[test]
+    fn the_schema_of_a_verification_is_the_wire_shape() {
+        let schema = serde_json::to_value(schemars::schema_for!(Verification)).expect("json");
+        let properties = &schema["properties"];
+        for field in [
+            "id",
+            "availableActions",
+            "direction",
+            "state",
+            "sas",
+            "otherUserID",
+        ] {
+            assert!(properties.get(field).is_some(), "{field}: {schema}");
+        }
+        let sas = schema["$defs"]["Sas"]["properties"]
+            .as_object()
+            .map(|p| p.keys().cloned().collect::<Vec<_>>());
+        assert_eq!(
+            sas,
+            Some(vec!["decimals".to_owned(), "emojis".to_owned()]),
+            "SAS as the API sends it"
+        );
+    }
+}
