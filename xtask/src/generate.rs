@@ -38,6 +38,7 @@ pub fn render(spec_path: &Path, spec_label: &str) -> Result<Vec<GeneratedFile>, 
         )
     })?;
 
+    let operations = format_tokens(operations_table(&spec.api)?)?;
     let client = Generator::new(&settings())
         .generate_tokens(&spec.api)
         .map_err(|e| format!("progenitor failed: {e}"))?;
@@ -66,7 +67,86 @@ pub fn render(spec_path: &Path, spec_label: &str) -> Result<Vec<GeneratedFile>, 
                 &mock,
             ),
         },
+        GeneratedFile {
+            path: format!("{CLIENT_CRATE}/src/generated_operations.rs"),
+            contents: with_header(
+                spec_label,
+                "every operation's id, method and path, as data",
+                &operations,
+            ),
+        },
     ])
+}
+
+/// The operations of the spec as data: a constant per operation (its operationId, method and
+/// path template, named after the operationId) and `ALL`, in the order of their paths. The wrapper, the
+/// fake and the tests take names and paths from here, so a renamed path or operation changes
+/// them all at the next `generate`, and whatever still names the old one stops compiling.
+fn operations_table(api: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream, String> {
+    let mut constants = Vec::new();
+    let mut names = Vec::new();
+    for (path, item) in &api.paths.paths {
+        let item = item
+            .as_item()
+            .ok_or_else(|| format!("path {path}: is a $ref; inline the path item"))?;
+        for (method, operation) in item.iter() {
+            let id = operation
+                .operation_id
+                .as_deref()
+                .ok_or_else(|| format!("{} {path}: has no operationId", method.to_uppercase()))?;
+            let name = quote::format_ident!("{}", screaming_snake(id));
+            let doc = format!(
+                "`{id}`: `{} {path}`.{}",
+                method.to_uppercase(),
+                operation
+                    .summary
+                    .as_deref()
+                    .map(|s| format!(" {s}."))
+                    .unwrap_or_default()
+            );
+            let method = method.to_uppercase();
+            constants.push(quote! {
+                #[doc = #doc]
+                pub const #name: OperationSpec = OperationSpec {
+                    id: #id,
+                    method: #method,
+                    path: #path,
+                };
+            });
+            names.push(name);
+        }
+    }
+    let count = proc_macro2::Literal::usize_unsuffixed(names.len());
+    Ok(quote! {
+        /// One operation of the API, as the spec names it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct OperationSpec {
+            /// The spec's operationId, such as `getVerification`.
+            pub id: &'static str,
+            /// The HTTP method, in capitals.
+            pub method: &'static str,
+            /// The path template, with parameters in braces, such as
+            /// `/v1/app/setup/verifications/{verificationID}`.
+            pub path: &'static str,
+        }
+
+        #(#constants)*
+
+        /// Every operation of the spec, in the order of their paths.
+        pub const ALL: [OperationSpec; #count] = [#(#names),*];
+    })
+}
+
+/// `getVerificationSas` → `GET_VERIFICATION_SAS`.
+fn screaming_snake(id: &str) -> String {
+    let mut out = String::with_capacity(id.len() + 4);
+    for (i, c) in id.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
 }
 
 fn settings() -> GenerationSettings {
@@ -222,7 +302,7 @@ mod tests {
     fn output_is_byte_identical_across_runs() {
         let first = render_maintained();
         let second = render_maintained();
-        assert_eq!(first.len(), 2);
+        assert_eq!(first.len(), 3);
         for (a, b) in first.iter().zip(&second) {
             assert_eq!(a.path, b.path);
             assert!(
@@ -242,6 +322,27 @@ mod tests {
                 "{first}"
             );
         }
+    }
+
+    #[test]
+    fn the_operations_table_names_every_operation_of_the_spec() {
+        let files = render_maintained();
+        let table = &files[2].contents;
+        assert!(
+            table.contains("pub const GET_VERIFICATION: OperationSpec"),
+            "{table}"
+        );
+        assert!(
+            table.contains("path: \"/v1/app/setup/verifications/{verificationID}/sas/confirm\"")
+        );
+        assert!(
+            table.contains("pub const ALL: [OperationSpec; 10]"),
+            "{table}"
+        );
+        assert_eq!(
+            screaming_snake("confirmVerificationQrScanned"),
+            "CONFIRM_VERIFICATION_QR_SCANNED"
+        );
     }
 
     #[test]

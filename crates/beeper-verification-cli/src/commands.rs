@@ -40,7 +40,8 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Status => {
             let session = client.session().await?;
-            out.print(&session, || render::status(&session))?;
+            let version = client.server_version();
+            out.print(&session, || render::status(&session, version.as_deref()))?;
         }
         Command::List => {
             let items = api.list().await?;

@@ -51,10 +51,13 @@ fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
 }
 
-/// `status`.
-pub(crate) fn status(session: &Session) -> String {
+/// `status`, with the version the server named, when it did.
+pub(crate) fn status(session: &Session, server_version: Option<&str>) -> String {
     let (what, next) = meaning(&session.state);
     let mut out = String::new();
+    if let Some(version) = server_version {
+        let _ = writeln!(out, "Server:   Beeper Desktop {}", clean(version));
+    }
     let _ = writeln!(out, "Session:  {}", clean(session.state.as_str()));
     let _ = writeln!(out, "          {what}");
     if let Some(account) = &session.matrix {

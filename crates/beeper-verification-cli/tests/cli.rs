@@ -140,6 +140,48 @@ async fn every_action_command_sends_exactly_one_request() {
     );
 }
 
+/// Every operation of the spec (the generated client's table) is reachable from a command. A
+/// new operation in the spec fails this test, naming it, until a command sends it.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_operation_of_the_spec_is_reachable_from_a_command() {
+    let server = fake().await;
+    let peer = server.peer();
+    let mut reached = Vec::new();
+    let mut ran = |ops: Vec<Operation>| reached.extend(ops);
+    ran(sent_by(&server, &["status"]).await);
+    ran(sent_by(&server, &["list"]).await);
+    let incoming = peer.request();
+    ran(sent_by(&server, &["show", &incoming]).await);
+    ran(sent_by(&server, &["accept", &incoming]).await);
+    ran(sent_by(&server, &["sas", "start", &incoming]).await);
+    ran(sent_by(&server, &["sas", "confirm", &incoming]).await);
+    ran(sent_by(&server, &["cancel", &peer.request()]).await);
+    server.clear_requests();
+    let shown = start(&server).await;
+    ran(server
+        .requests()
+        .iter()
+        .filter_map(|r| r.operation)
+        .collect());
+    peer.accept(&shown).expect("accepts");
+    peer.scan_our_qr(&shown).expect("scans");
+    ran(sent_by(&server, &["qr", "confirm", &shown]).await);
+    let scanning = start(&server).await;
+    peer.accept(&scanning).expect("accepts");
+    let data = peer.qr_code(&scanning).expect("a code");
+    ran(sent_by(&server, &["qr", "scan", &data]).await);
+
+    let mut reached: Vec<&str> = reached.iter().map(|o| o.as_str()).collect();
+    reached.sort_unstable();
+    reached.dedup();
+    let mut spec: Vec<&str> = beeper_verification_client::operations::ALL
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    spec.sort_unstable();
+    assert_eq!(reached, spec, "operations of the spec no command reaches");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_returns_when_the_state_is_reached() {
     let server = auto_fake(PeerMethod::Sas).await;

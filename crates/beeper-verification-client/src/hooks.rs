@@ -130,6 +130,12 @@ impl RequestHooks {
         }
     }
 
+    /// A header of the last response, leaving the head in place.
+    pub fn response_header(&self, name: &str) -> Option<reqwest::header::HeaderValue> {
+        let last = self.last.lock().ok()?;
+        last.as_ref()?.headers.get(name).cloned()
+    }
+
     /// Takes the head of the last response, leaving nothing behind.
     pub fn take_response_head(&self) -> Option<ResponseHead> {
         self.last.lock().ok().and_then(|mut last| last.take())

@@ -1,7 +1,7 @@
 //! The generated wire layer of the Beeper Desktop API's device-verification endpoints.
 //!
-//! `src/generated.rs` and `src/generated_mock.rs` are generated from
-//! `openapi/beeper-verification.yaml` by `cargo xtask generate`; never edit them by hand. This
+//! `src/generated.rs`, `src/generated_operations.rs` and `src/generated_mock.rs` are generated
+//! from `openapi/beeper-verification.yaml` by `cargo xtask generate`; never edit them by hand. This
 //! file and `src/hooks.rs` (the headers, timeout and body cap of every request) are handwritten. Most users want the `beeper-verification`
 //! crate instead, which wraps this one with typed enums, typed errors, retries and waiting
 //! helpers, and which keeps its public API stable when this crate is regenerated.
@@ -24,6 +24,15 @@ mod generated;
 mod hooks;
 
 pub use generated::*;
+
+/// Every operation of the spec as data: its operationId, method and path template
+/// ([`operations::ALL`], and a constant per operation such as [`operations::GET_VERIFICATION`]).
+/// The wrapper, the fake and the tests take names and paths from here, so that nothing keeps
+/// them in step by hand.
+#[rustfmt::skip]
+#[allow(missing_docs, clippy::all, clippy::pedantic)]
+#[path = "generated_operations.rs"]
+pub mod operations;
 pub use hooks::{BodyTooLarge, RequestHooks, ResponseHead};
 
 /// Typed httpmock helpers for every operation, generated from the same spec.

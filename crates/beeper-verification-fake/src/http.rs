@@ -95,20 +95,23 @@ type AppState = State<Arc<Shared>>;
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    const V: &str = "/v1/app/setup/verifications";
+    // Every route is the spec's path for its operation (the generated client's table), so a
+    // path renamed in the spec is served at its new place once the client is regenerated.
+    let path = |operation: Operation| operation.spec().path;
     let api = Router::new()
-        .route("/v1/app/setup", get(get_setup))
-        .route(V, get(list).post(create))
-        .route(&format!("{V}/qr/scan"), post(scan_qr))
-        .route(&format!("{V}/{{id}}"), get(retrieve))
-        .route(&format!("{V}/{{id}}/accept"), post(accept))
-        .route(&format!("{V}/{{id}}/cancel"), post(cancel))
+        .route(path(Operation::GetSetup), get(get_setup))
+        .route(path(Operation::ListVerifications), get(list))
+        .route(path(Operation::CreateVerification), post(create))
+        .route(path(Operation::ScanVerificationQr), post(scan_qr))
+        .route(path(Operation::GetVerification), get(retrieve))
+        .route(path(Operation::AcceptVerification), post(accept))
+        .route(path(Operation::CancelVerification), post(cancel))
         .route(
-            &format!("{V}/{{id}}/qr/confirm-scanned"),
+            path(Operation::ConfirmVerificationQrScanned),
             post(confirm_qr_scanned),
         )
-        .route(&format!("{V}/{{id}}/sas/start"), post(start_sas))
-        .route(&format!("{V}/{{id}}/sas/confirm"), post(confirm_sas))
+        .route(path(Operation::StartVerificationSas), post(start_sas))
+        .route(path(Operation::ConfirmVerificationSas), post(confirm_sas))
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&shared),
             authenticate,

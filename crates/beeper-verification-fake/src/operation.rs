@@ -1,6 +1,8 @@
 //! The API's operations, by the operationIds of `openapi/beeper-verification.yaml`: what a fault
 //! applies to and what a recorded request addressed.
 
+use beeper_verification_client::operations::{self as ops, OperationSpec};
+
 use crate::names::named_enum;
 
 named_enum! {
@@ -44,26 +46,45 @@ named_enum! {
 }
 
 impl Operation {
+    /// The operation's operationId, method and path template, from the spec (the generated
+    /// client's table): the fake serves each operation at the path the spec gives it.
+    pub fn spec(self) -> &'static OperationSpec {
+        match self {
+            Self::GetSetup => &ops::GET_SETUP,
+            Self::ListVerifications => &ops::LIST_VERIFICATIONS,
+            Self::CreateVerification => &ops::CREATE_VERIFICATION,
+            Self::GetVerification => &ops::GET_VERIFICATION,
+            Self::AcceptVerification => &ops::ACCEPT_VERIFICATION,
+            Self::CancelVerification => &ops::CANCEL_VERIFICATION,
+            Self::ScanVerificationQr => &ops::SCAN_VERIFICATION_QR,
+            Self::ConfirmVerificationQrScanned => &ops::CONFIRM_VERIFICATION_QR_SCANNED,
+            Self::StartVerificationSas => &ops::START_VERIFICATION_SAS,
+            Self::ConfirmVerificationSas => &ops::CONFIRM_VERIFICATION_SAS,
+        }
+    }
+
     /// The operation a request addresses, from its method and path (`None` for the fake's own
-    /// controls and for routes the API does not have).
+    /// controls and for routes the API does not have). Where two templates match (`qr/scan`
+    /// and `{verificationID}/...`), the one with more literal segments wins, as in the router.
     pub(crate) fn of(method: &str, path: &str) -> Option<Self> {
-        let rest = path.strip_prefix("/v1/app/setup")?;
-        let segments: Vec<&str> = rest.split('/').skip(1).collect();
-        Some(match (method, segments.as_slice()) {
-            ("GET", []) => Self::GetSetup,
-            ("GET", ["verifications"]) => Self::ListVerifications,
-            ("POST", ["verifications"]) => Self::CreateVerification,
-            ("POST", ["verifications", "qr", "scan"]) => Self::ScanVerificationQr,
-            ("GET", ["verifications", _]) => Self::GetVerification,
-            ("POST", ["verifications", _, "accept"]) => Self::AcceptVerification,
-            ("POST", ["verifications", _, "cancel"]) => Self::CancelVerification,
-            ("POST", ["verifications", _, "qr", "confirm-scanned"]) => {
-                Self::ConfirmVerificationQrScanned
-            }
-            ("POST", ["verifications", _, "sas", "start"]) => Self::StartVerificationSas,
-            ("POST", ["verifications", _, "sas", "confirm"]) => Self::ConfirmVerificationSas,
-            _ => return None,
-        })
+        let segments: Vec<&str> = path.split('/').collect();
+        Self::ALL
+            .iter()
+            .copied()
+            .filter_map(|operation| {
+                let spec = operation.spec();
+                let template: Vec<&str> = spec.path.split('/').collect();
+                let fits = spec.method == method
+                    && template.len() == segments.len()
+                    && template
+                        .iter()
+                        .zip(&segments)
+                        .all(|(t, s)| t.starts_with('{') || t == s);
+                let literal = template.iter().filter(|t| !t.starts_with('{')).count();
+                fits.then_some((literal, operation))
+            })
+            .max_by_key(|(literal, _)| *literal)
+            .map(|(_, operation)| operation)
     }
 }
 
@@ -104,18 +125,23 @@ mod tests {
     }
 
     #[test]
-    fn the_spec_has_exactly_these_operations() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../openapi/beeper-verification.yaml"
-        );
-        let spec = std::fs::read_to_string(path).unwrap_or_default();
-        let in_spec: Vec<&str> = spec
-            .lines()
-            .filter_map(|line| line.trim().strip_prefix("operationId:"))
-            .map(str::trim)
+    fn the_operations_are_the_specs_with_its_names() {
+        let mut ours: Vec<&str> = Operation::ALL.iter().map(|o| o.as_str()).collect();
+        let mut spec: Vec<&str> = beeper_verification_client::operations::ALL
+            .iter()
+            .map(|o| o.id)
             .collect();
-        let ours: Vec<&str> = Operation::ALL.iter().map(|o| o.as_str()).collect();
-        assert_eq!(in_spec, ours, "the spec's operationIds, in order");
+        ours.sort_unstable();
+        spec.sort_unstable();
+        assert_eq!(ours, spec);
+        for operation in Operation::ALL {
+            assert_eq!(operation.spec().id, operation.as_str());
+            // Every template names its own operation back.
+            let path = operation.spec().path.replace("{verificationID}", "v1");
+            assert_eq!(
+                Operation::of(operation.spec().method, &path),
+                Some(*operation)
+            );
+        }
     }
 }

@@ -619,3 +619,33 @@ async fn every_session_state_set_over_http_reports_consistent_flags() {
         }
     }
 }
+
+/// Every operation of the spec (the generated client's table) is served at its method and
+/// path: a request to it reaches a handler, not the "no route" or "method not allowed" answer,
+/// and the record names it by its operationId.
+#[tokio::test]
+async fn every_operation_of_the_spec_is_served() {
+    let server = FakeServer::start().await.expect("starts");
+    for spec in beeper_verification_client::operations::ALL {
+        let path = spec.path.replace("{verificationID}", "no-such-id");
+        let method = reqwest::Method::from_bytes(spec.method.as_bytes()).expect("a method");
+        server.clear_requests();
+        let (status, body) = send(&server, method, &path, Some("{}")).await;
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(
+            status != 405 && !message.starts_with("no route"),
+            "{} {} ({}) is not served: {status} {body}",
+            spec.method,
+            spec.path,
+            spec.id
+        );
+        let recorded: Vec<Option<&str>> = server
+            .requests()
+            .iter()
+            .map(|r| r.operation.map(Operation::as_str))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(recorded, [Some(spec.id)], "{} {}", spec.method, spec.path);
+    }
+}

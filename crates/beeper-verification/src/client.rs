@@ -11,6 +11,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
 use crate::error::ConfigError;
 use crate::request::Operation;
 use crate::{Error, Session, VerificationsApi, WaitOptions};
+use beeper_verification_client::operations as ops;
 
 /// Where Beeper Desktop serves its API on this machine unless told otherwise.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:23373";
@@ -26,6 +27,8 @@ pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 100;
 /// The most a response body may hold unless [`ClientBuilder::max_response_bytes`] says
 /// otherwise: 1 MiB, hundreds of times what this API sends.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
+/// The header every response of Beeper Desktop carries, with its version.
+pub(crate) const DESKTOP_VERSION_HEADER: &str = "x-beeper-desktop-version";
 /// The environment variable [`Client::from_env`] reads the access token from.
 pub const ENV_ACCESS_TOKEN: &str = "BEEPER_ACCESS_TOKEN";
 /// The environment variable [`Client::from_env`] reads the base URL from.
@@ -129,6 +132,8 @@ pub(crate) struct Inner {
     pub max_response_bytes: u64,
     /// The shared polling loops of waiters, one per thing watched.
     pub feeds: crate::feed::Feeds,
+    /// The version the server named in its latest response (`X-Beeper-Desktop-Version`).
+    pub server_version: std::sync::Mutex<Option<String>>,
 }
 
 impl fmt::Debug for Client {
@@ -160,18 +165,48 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// The version of Beeper Desktop (or Beeper Server) that answered the latest request, from
+    /// the `X-Beeper-Desktop-Version` header every response carries; `None` before the first
+    /// answer, or when the server sent no such header.
+    ///
+    /// ```no_run
+    /// # async fn run(client: beeper_verification::Client) -> Result<(), beeper_verification::Error> {
+    /// let session = client.session().await?;
+    /// println!("{} ({})", session.state, client.server_version().unwrap_or_default());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn server_version(&self) -> Option<String> {
+        self.inner
+            .server_version
+            .lock()
+            .ok()
+            .and_then(|version| version.clone())
+    }
+
+    /// Keeps the version a response named, shown as text (a header that is not text is shown
+    /// with its bytes replaced).
+    pub(crate) fn note_server_version(&self, value: &reqwest::header::HeaderValue) {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        let text = crate::shown::shown(text.trim()).into_owned();
+        if let Ok(mut version) = self.inner.server_version.lock()
+            && version.as_deref() != Some(text.as_str())
+        {
+            *version = Some(text);
+        }
+    }
+
     /// The app's sign-in and encrypted messaging setup state (`GET /v1/app/setup`).
     ///
     /// `state` is `needs-verification` when this device must be verified from another one, and
     /// `ready` once it is trusted.
     pub async fn session(&self) -> Result<Session, Error> {
-        self.get_session(Operation::read("getSetup", "/v1/app/setup".to_owned()))
-            .await
+        self.get_session(Operation::of(&ops::GET_SETUP, None)).await
     }
 
     /// The session, sent once: a waiter's poll.
     pub(crate) async fn poll_session(&self) -> Result<Session, Error> {
-        let op = Operation::read("getSetup", "/v1/app/setup".to_owned()).without_retries();
+        let op = Operation::of(&ops::GET_SETUP, None).without_retries();
         self.get_session(op).await
     }
 
@@ -413,6 +448,7 @@ impl ClientBuilder {
                 in_flight: tokio::sync::Semaphore::new(self.max_concurrent_requests),
                 max_response_bytes: self.max_response_bytes,
                 feeds: crate::feed::Feeds::default(),
+                server_version: std::sync::Mutex::new(None),
             }),
         })
     }

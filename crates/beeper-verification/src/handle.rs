@@ -6,9 +6,10 @@ use futures_util::Stream;
 
 use crate::model::VerificationResponse;
 use crate::request::Operation;
-use crate::verifications::{path, verification_of, wire_id};
+use crate::verifications::{verification_of, wire_id};
 use crate::wait::{self, Until, Wait, WaitOptions};
 use crate::{Action, CancelVerification, Client, Error, Verification, VerificationId};
+use beeper_verification_client::operations as ops;
 
 /// One verification, by ID: the one place to get it, act on it, wait for it and watch it.
 /// Get one with [`Client::verification`]; cheap to clone.
@@ -82,13 +83,13 @@ impl VerificationHandle {
 
     /// The verification as it is now (`GET .../verifications/{id}`).
     pub async fn get(&self) -> Result<Verification, Error> {
-        self.get_with(Operation::read("getVerification", path(&self.id, "")))
+        self.get_with(Operation::of(&ops::GET_VERIFICATION, Some(&self.id)))
             .await
     }
 
     /// The verification, sent once: a waiter's poll.
     pub(crate) async fn poll(&self) -> Result<Verification, Error> {
-        let op = Operation::read("getVerification", path(&self.id, "")).without_retries();
+        let op = Operation::of(&ops::GET_VERIFICATION, Some(&self.id)).without_retries();
         self.get_with(op).await
     }
 
@@ -107,7 +108,7 @@ impl VerificationHandle {
     /// Accepts an incoming request (`POST .../{id}/accept`).
     pub async fn accept(&self) -> Result<Verification, Error> {
         let wire = wire_id(&self.id)?;
-        let op = Operation::action("acceptVerification", path(&self.id, "/accept"));
+        let op = Operation::of(&ops::ACCEPT_VERIFICATION, Some(&self.id));
         self.act(Action::Accept, op, |c| {
             let wire = &wire;
             async move { c.accept_verification(wire).await }
@@ -122,7 +123,7 @@ impl VerificationHandle {
         cancel: impl Into<CancelVerification>,
     ) -> Result<Verification, Error> {
         let wire = wire_id(&self.id)?;
-        let op = Operation::action("cancelVerification", path(&self.id, "/cancel"));
+        let op = Operation::of(&ops::CANCEL_VERIFICATION, Some(&self.id));
         let body = cancel.into().into();
         self.act(Action::Cancel, op, |c| {
             let (wire, body) = (&wire, &body);
@@ -134,7 +135,7 @@ impl VerificationHandle {
     /// Starts the emoji comparison (`POST .../{id}/sas/start`).
     pub async fn start_sas(&self) -> Result<Verification, Error> {
         let wire = wire_id(&self.id)?;
-        let op = Operation::action("startVerificationSas", path(&self.id, "/sas/start"));
+        let op = Operation::of(&ops::START_VERIFICATION_SAS, Some(&self.id));
         self.act(Action::SasStart, op, |c| {
             let wire = &wire;
             async move { c.start_verification_sas(wire).await }
@@ -146,7 +147,7 @@ impl VerificationHandle {
     /// (`POST .../{id}/sas/confirm`). Call it only after a person compared them.
     pub async fn confirm_sas(&self) -> Result<Verification, Error> {
         let wire = wire_id(&self.id)?;
-        let op = Operation::action("confirmVerificationSas", path(&self.id, "/sas/confirm"));
+        let op = Operation::of(&ops::CONFIRM_VERIFICATION_SAS, Some(&self.id));
         self.act(Action::SasConfirm, op, |c| {
             let wire = &wire;
             async move { c.confirm_verification_sas(wire).await }
@@ -158,10 +159,7 @@ impl VerificationHandle {
     /// (`POST .../{id}/qr/confirm-scanned`).
     pub async fn confirm_qr_scanned(&self) -> Result<Verification, Error> {
         let wire = wire_id(&self.id)?;
-        let op = Operation::action(
-            "confirmVerificationQrScanned",
-            path(&self.id, "/qr/confirm-scanned"),
-        );
+        let op = Operation::of(&ops::CONFIRM_VERIFICATION_QR_SCANNED, Some(&self.id));
         self.act(Action::QrConfirmScanned, op, |c| {
             let wire = &wire;
             async move { c.confirm_verification_qr_scanned(wire).await }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Instant, SystemTime};
 
 use backon::Retryable;
+use beeper_verification_client::operations::OperationSpec;
 use beeper_verification_client::types as wire;
 use beeper_verification_client::{self as generated, RequestHooks, ResponseValue};
 use serde::de::DeserializeOwned;
@@ -34,12 +35,26 @@ pub(crate) struct Operation {
 }
 
 impl Operation {
-    pub fn read(name: &'static str, path: String) -> Self {
+    /// The operation `spec` names, for the verification `id` when its path has one.
+    pub fn of(spec: &'static OperationSpec, id: Option<&str>) -> Self {
+        let path = match (id, spec.path.find('{'), spec.path.find('}')) {
+            (Some(id), Some(open), Some(close)) if open < close => format!(
+                "{}{}{}",
+                &spec.path[..open],
+                crate::id::path_segment(id),
+                &spec.path[close + 1..]
+            ),
+            _ => spec.path.to_owned(),
+        };
         Self {
-            name,
-            method: "GET",
+            name: spec.id,
+            method: spec.method,
             path,
-            safety: Safety::Read,
+            safety: if spec.method == "GET" {
+                Safety::Read
+            } else {
+                Safety::Action
+            },
             max_retries: None,
         }
     }
@@ -48,16 +63,6 @@ impl Operation {
     pub fn without_retries(mut self) -> Self {
         self.max_retries = Some(0);
         self
-    }
-
-    pub fn action(name: &'static str, path: String) -> Self {
-        Self {
-            name,
-            method: "POST",
-            path,
-            safety: Safety::Action,
-            max_retries: None,
-        }
     }
 }
 
@@ -133,7 +138,11 @@ impl Client {
         );
         // The timeout rides on the request itself (the hooks set it), from sending until the
         // end of the body, so an error body read in `map_error` is bounded by it too.
-        match send(client).await {
+        let result = send(client).await;
+        if let Some(version) = hooks.response_header(crate::client::DESKTOP_VERSION_HEADER) {
+            self.note_server_version(&version);
+        }
+        match result {
             Ok(value) => Ok((value.status().as_u16(), value.into_inner())),
             Err(e) => self.map_error(op, e, &hooks).await,
         }

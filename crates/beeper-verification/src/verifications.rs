@@ -7,8 +7,7 @@ use std::str::FromStr;
 use crate::model::VerificationResponse;
 use crate::request::Operation;
 use crate::{Client, CreateVerification, Error, Verification, id};
-
-pub(crate) const VERIFICATIONS: &str = "/v1/app/setup/verifications";
+use beeper_verification_client::operations as ops;
 
 /// The verification endpoints that are not about one verification; get one with
 /// [`Client::verifications`].
@@ -24,11 +23,6 @@ pub(crate) fn wire_id<T: FromStr>(raw: &str) -> Result<T, Error> {
         id: raw.to_owned(),
         reason: "it is empty",
     })
-}
-
-/// The path of an action on one verification, as sent.
-pub(crate) fn path(id: &str, action: &str) -> String {
-    format!("{VERIFICATIONS}/{}{action}", id::path_segment(id))
 }
 
 /// The verification a response is about: its `verification`, or else the session's when that
@@ -56,16 +50,13 @@ impl<'a> VerificationsApi<'a> {
 
     /// Pending and active verifications (`GET /v1/app/setup/verifications`).
     pub async fn list(&self) -> Result<Vec<Verification>, Error> {
-        self.get_list(Operation::read(
-            "listVerifications",
-            VERIFICATIONS.to_owned(),
-        ))
-        .await
+        self.get_list(Operation::of(&ops::LIST_VERIFICATIONS, None))
+            .await
     }
 
     /// The list, sent once: a waiter's poll.
     pub(crate) async fn poll_list(&self) -> Result<Vec<Verification>, Error> {
-        let op = Operation::read("listVerifications", VERIFICATIONS.to_owned()).without_retries();
+        let op = Operation::of(&ops::LIST_VERIFICATIONS, None).without_retries();
         self.get_list(op).await
     }
 
@@ -93,7 +84,7 @@ impl<'a> VerificationsApi<'a> {
     /// # }
     /// ```
     pub async fn create(&self, params: CreateVerification) -> Result<Verification, Error> {
-        let op = Operation::action("createVerification", VERIFICATIONS.to_owned());
+        let op = Operation::of(&ops::CREATE_VERIFICATION, None);
         let body = params.into();
         let response = self
             .client
@@ -109,7 +100,7 @@ impl<'a> VerificationsApi<'a> {
     /// (`POST /v1/app/setup/verifications/qr/scan`), and returns the verification it belongs
     /// to.
     pub async fn scan_qr(&self, data: impl Into<String>) -> Result<Verification, Error> {
-        let op = Operation::action("scanVerificationQr", format!("{VERIFICATIONS}/qr/scan"));
+        let op = Operation::of(&ops::SCAN_VERIFICATION_QR, None);
         let body = beeper_verification_client::types::QrScanRequest { data: data.into() };
         let response = self
             .client

@@ -168,3 +168,74 @@ async fn after_confirming_the_emoji_the_next_step_is_to_wait_even_with_a_qr_code
     assert!(confirmed.qr.is_some(), "the fake keeps the QR code");
     assert_eq!(confirmed.next_step(), NextStep::WaitForOtherDevice);
 }
+
+/// Every operation of the spec (the generated client's table) is reachable through the
+/// wrapper's public API, and the wrapper names each request after its operationId (the fake's
+/// record says which operations the calls addressed). A new operation in the spec fails this
+/// test, naming it, until the wrapper has a method for it.
+#[tokio::test]
+async fn every_operation_of_the_spec_is_reachable_through_the_wrapper() {
+    let (server, client) = fake().await;
+    let peer = server.peer();
+    let incoming = VerificationId::from(peer.request());
+    let handle = client.verification(&incoming);
+    client.session().await.expect("session");
+    client.verifications().list().await.expect("list");
+    handle.get().await.expect("get");
+    handle.accept().await.expect("accept");
+    handle.start_sas().await.expect("start the emoji");
+    handle.confirm_sas().await.expect("confirm the emoji");
+    let shown = client
+        .verifications()
+        .create(Default::default())
+        .await
+        .expect("create");
+    peer.accept(&shown.id).expect("accepted");
+    peer.scan_our_qr(&shown.id).expect("scanned");
+    client
+        .verification(&shown.id)
+        .confirm_qr_scanned()
+        .await
+        .expect("confirm the scan");
+    let scanning = client
+        .verifications()
+        .create(Default::default())
+        .await
+        .expect("create");
+    peer.accept(&scanning.id).expect("accepted");
+    let code = peer.qr_code(&scanning.id).expect("a code");
+    client.verifications().scan_qr(code).await.expect("scan");
+    client
+        .verification(peer.request())
+        .cancel(CancelCode::User)
+        .await
+        .expect("cancel");
+
+    let mut reached: Vec<&str> = server
+        .requests()
+        .iter()
+        .filter_map(|r| r.operation.map(Operation::as_str))
+        .collect();
+    reached.sort_unstable();
+    reached.dedup();
+    let mut spec: Vec<&str> = beeper_verification_client::operations::ALL
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    spec.sort_unstable();
+    assert_eq!(
+        reached, spec,
+        "operations of the spec the wrapper does not reach"
+    );
+}
+
+#[tokio::test]
+async fn the_client_knows_the_version_the_server_named() {
+    let (server, client) = fake().await;
+    assert_eq!(client.server_version(), None, "nothing answered yet");
+    client.session().await.expect("session");
+    assert_eq!(
+        client.server_version().as_deref(),
+        Some(server.desktop_version())
+    );
+}
