@@ -1,85 +1,96 @@
-//! Running each command: one API call each, `wait`, the guided `verify`, and `demo`.
+//! Running each command: one API call each, `wait`, the guided `verify`, `demo` and
+//! `completions`.
 
 use std::io::IsTerminal;
 use std::time::Duration;
 
 use beeper_verification::{
     CancelCode, CancelVerification, Client, CreateVerification, Purpose, SasAnswer, Verification,
-    VerificationState, WaitOptions,
+    VerificationId, VerificationState, WaitOptions,
 };
-use beeper_verification_fake::{FakeServer, PeerMethod};
 use serde::Serialize;
 
-use crate::{
-    Cli, Command, Failure, Global, MethodArg, PurposeArg, QrCommand, SasCommand, VerifyArgs,
-    prompt, qr, render, terminal,
-};
-
-/// How long the demo's simulated other device takes per move.
-const DEMO_PEER_DELAY: Duration = Duration::from_millis(600);
+use crate::args::{Cli, Command, MethodArg, PurposeArg, QrCommand, SasCommand, VerifyArgs};
+use crate::interrupt::Interrupt;
+use crate::{Failure, prompt, qr, render, terminal};
 
 pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
-    let global = cli.global;
-    if let Command::Verify(args) | Command::Demo { verify: args, .. } = &cli.command
-        && args.scan.is_some()
-        && args.method != MethodArg::Qr
-    {
-        return Err(Failure::Usage("--scan goes with --method qr".to_owned()));
-    }
-    if let Command::Demo { verify, yes } = cli.command {
-        return demo(&global, verify, yes).await;
-    }
-    let client = client(&global, &global.base_url, global.token.as_deref())?;
     let out = Output {
-        json: global.json,
-        quiet: global.quiet,
+        json: cli.output.json,
+        quiet: cli.output.quiet,
     };
+    if let Command::Verify { verify, .. } = &cli.command
+        && verify.method != MethodArg::Qr
+        && (verify.scan.is_some() || verify.qr_png.is_some())
+    {
+        return Err(Failure::Usage(
+            "--scan and --qr-png go with --method qr".to_owned(),
+        ));
+    }
+    let conn = match cli.command.connection() {
+        Some(conn) => conn.or(&cli.conn),
+        None if cli.conn.is_given() => {
+            return Err(Failure::Usage(
+                "--base-url, --token and --timeout are for commands that talk to Beeper \
+                 Desktop; this one needs none"
+                    .to_owned(),
+            ));
+        }
+        None => return run_local(cli.command, &out).await,
+    };
+    let client = client(&conn.base_url(), conn.token().as_deref(), conn.timeout)?;
     let api = client.verifications();
     // What one action prints: the verification as the server answered it.
     let acted = |done: &str, v: &Verification| out.print(v, || render::after(done, v));
     match cli.command {
-        Command::Status => {
+        Command::Status { .. } => {
             let session = client.session().await?;
             let version = client.server_version();
             out.print(&session, || render::status(&session, version.as_deref()))?;
         }
-        Command::List => {
+        Command::List { .. } => {
             let items = api.list().await?;
             out.print(&serde_json::json!({ "items": items }), || {
                 render::list(&items)
             })?;
         }
-        Command::Show { id } => {
+        Command::Show { id, .. } => {
             let verification = client.verification(id).get().await?;
             out.print(&verification, || render::verification(&verification))?;
         }
-        Command::Start { purpose, user_id } => {
+        Command::Start {
+            purpose, user_id, ..
+        } => {
             let params = CreateVerification {
                 purpose: purpose.map(to_purpose),
                 user_id: user_id.map(Into::into),
             };
             acted("Started", &api.create(params).await?)?;
         }
-        Command::Accept { id } => acted("Accepted", &client.verification(id).accept().await?)?,
-        Command::Cancel { id, code, reason } => {
+        Command::Accept { id, .. } => {
+            acted("Accepted", &client.verification(id).accept().await?)?;
+        }
+        Command::Cancel {
+            id, code, reason, ..
+        } => {
             let cancel = CancelVerification {
                 code: code.map(CancelCode::from),
                 reason,
             };
             acted("Cancelled", &client.verification(id).cancel(cancel).await?)?;
         }
-        Command::Sas(SasCommand::Start { id }) => acted(
+        Command::Sas(SasCommand::Start { id, .. }) => acted(
             "Started the emoji comparison of",
             &client.verification(id).start_sas().await?,
         )?,
-        Command::Sas(SasCommand::Confirm { id }) => acted(
+        Command::Sas(SasCommand::Confirm { id, .. }) => acted(
             "Confirmed the emoji of",
             &client.verification(id).confirm_sas().await?,
         )?,
-        Command::Qr(QrCommand::Scan { data }) => {
+        Command::Qr(QrCommand::Scan { data, .. }) => {
             acted("Scanned the QR code of", &api.scan_qr(data).await?)?;
         }
-        Command::Qr(QrCommand::Confirm { id }) => acted(
+        Command::Qr(QrCommand::Confirm { id, .. }) => acted(
             "Confirmed the QR scan of",
             &client.verification(id).confirm_qr_scanned().await?,
         )?,
@@ -87,6 +98,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             id,
             until,
             max_wait,
+            ..
         } => {
             let mut options = WaitOptions::default();
             if let Some(max_wait) = max_wait {
@@ -95,20 +107,45 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             let verification = wait(&client, &id, until, options, &out).await?;
             out.print(&verification, || render::verification(&verification))?;
         }
-        Command::Verify(args) => verify(&client, args, false, &out).await?,
+        Command::Verify { verify: args, .. } => {
+            guided(&client, args, false, &out, Invocation::Verify).await?;
+        }
+        #[cfg(feature = "demo")]
         Command::Demo { .. } => {}
+        Command::Completions { .. } => {}
     }
     Ok(())
 }
 
-fn client(global: &Global, base_url: &str, token: Option<&str>) -> Result<Client, Failure> {
+/// The commands that need no Beeper Desktop.
+async fn run_local(command: Command, out: &Output) -> Result<(), Failure> {
+    #[cfg(not(feature = "demo"))]
+    let _ = out;
+    match command {
+        #[cfg(feature = "demo")]
+        Command::Demo { method, yes } => demo(method, yes, out).await,
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "beeper-verify", &mut script);
+            terminal::out(&String::from_utf8_lossy(&script))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn client(
+    base_url: &str,
+    token: Option<&str>,
+    timeout: Option<Duration>,
+) -> Result<Client, Failure> {
     let mut builder = Client::builder()
         .base_url(base_url)
         .user_agent(concat!("beeper-verify/", env!("CARGO_PKG_VERSION")));
     if let Some(token) = token {
         builder = builder.access_token(token);
     }
-    if let Some(timeout) = global.timeout {
+    if let Some(timeout) = timeout {
         builder = builder.timeout(timeout);
     }
     Ok(builder.build()?)
@@ -174,11 +211,12 @@ impl Output {
 
 async fn wait(
     client: &Client,
-    id: &str,
+    id: &VerificationId,
     until: Vec<VerificationState>,
     options: WaitOptions,
     out: &Output,
 ) -> Result<Verification, Failure> {
+    let mut interrupt = Interrupt::catch();
     let handle = client.verification(id).with_wait_options(options);
     let wanted: Vec<&str> = until.iter().map(VerificationState::as_str).collect();
     let spinner = out.spinner().then(|| {
@@ -190,24 +228,113 @@ async fn wait(
         bar
     });
     let wanted = wanted.join(" or ");
-    let result = handle
-        .wait_until_reporting(until, |v| {
-            if let Some(bar) = &spinner {
-                bar.set_message(format!(
-                    "{}: {} (waiting for {wanted})",
-                    terminal::clean(&v.id),
-                    terminal::clean(v.state.as_str())
-                ));
-            }
-        })
-        .await;
+    let waiting = handle.wait_until_reporting(until, |v| {
+        if let Some(bar) = &spinner {
+            bar.set_message(format!(
+                "{}: {} (waiting for {wanted})",
+                terminal::clean(&v.id),
+                terminal::clean(v.state.as_str())
+            ));
+        }
+    });
+    let result = tokio::select! {
+        result = waiting => Some(result),
+        () = interrupt.pressed() => None,
+    };
+    // The spinner's line is cleared, however the wait ended.
     if let Some(bar) = spinner {
         bar.finish_and_clear();
     }
-    Ok(result?)
+    match result {
+        Some(result) => Ok(result?),
+        None => {
+            // Ctrl-C: the terminal's `^C` is left on a line of its own.
+            terminal::err("\n");
+            Err(Failure::Interrupted)
+        }
+    }
+}
+
+/// Which command runs the guided flow, for what it says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Invocation {
+    Verify,
+    #[cfg(feature = "demo")]
+    Demo,
 }
 
 /// The guided flow against `client`. `auto_yes` answers the comparison (only the demo sets it).
+/// Ctrl-C cancels the verification it started or resumed (`m.user`), then exits 130.
+async fn guided(
+    client: &Client,
+    args: VerifyArgs,
+    auto_yes: bool,
+    out: &Output,
+    invocation: Invocation,
+) -> Result<(), Failure> {
+    let mut interrupt = Interrupt::catch();
+    // Nothing to verify, or no access: say so before telling anyone to look at a device.
+    let session = client.session().await?;
+    if session.is_ready() {
+        return out.print(&session, || render::already_verified(&session));
+    }
+    let flow = verify(client, args, auto_yes, out);
+    let result = tokio::select! {
+        result = flow => Some(result),
+        () = interrupt.pressed() => None,
+    };
+    match result {
+        Some(Err(failure)) => Err(match (failure, invocation) {
+            #[cfg(feature = "demo")]
+            (Failure::Sdk(e), Invocation::Demo) => Failure::Demo(e),
+            (failure, _) => failure,
+        }),
+        Some(Ok(())) => Ok(()),
+        None => {
+            // The person walked away: end the line they were on, and cancel what was started.
+            terminal::err("\n");
+            cancel_live(client, out).await;
+            Err(Failure::Interrupted)
+        }
+    }
+}
+
+/// Cancels the live verification, if any, with `m.user`, and says so.
+async fn cancel_live(client: &Client, out: &Output) {
+    let live = match client.session().await {
+        Ok(session) => session.verification.filter(|v| !v.is_terminal()),
+        Err(_) => None,
+    };
+    let live = match live {
+        Some(live) => Some(live),
+        None => client
+            .verifications()
+            .list()
+            .await
+            .ok()
+            .and_then(|items| items.into_iter().find(|v| !v.is_terminal())),
+    };
+    let Some(live) = live else {
+        return;
+    };
+    let cancel = CancelVerification::by_user("Cancelled at the terminal.");
+    let said = match client.verification(&live.id).cancel(cancel).await {
+        Ok(_) => format!(
+            "Interrupted: cancelled verification {} (m.user).",
+            terminal::clean(&live.id)
+        ),
+        Err(e) => format!(
+            "Interrupted, but cancelling verification {} failed: {}",
+            terminal::clean(&live.id),
+            terminal::clean(&e.to_string())
+        ),
+    };
+    if !out.quiet {
+        terminal::err(&format!("{said}\n"));
+    }
+}
+
+/// The guided flow itself.
 async fn verify(
     client: &Client,
     args: VerifyArgs,
@@ -297,17 +424,20 @@ async fn verify(
     Ok(())
 }
 
-async fn demo(global: &Global, args: VerifyArgs, yes: bool) -> Result<(), Failure> {
-    let out = Output {
-        json: global.json,
-        quiet: global.quiet,
-    };
-    let method = match args.method {
+/// `demo`: the guided flow against a fake Beeper Desktop in this process, with a simulated
+/// other device that plays its side by itself.
+#[cfg(feature = "demo")]
+async fn demo(method: MethodArg, yes: bool, out: &Output) -> Result<(), Failure> {
+    use beeper_verification_fake::{FakeServer, PeerMethod};
+    /// How long the simulated other device takes per move.
+    const DEMO_PEER_DELAY: Duration = Duration::from_millis(600);
+
+    let peer = match method {
         MethodArg::Sas => PeerMethod::Sas,
         MethodArg::Qr => PeerMethod::Qr,
     };
     let fake = FakeServer::builder()
-        .auto_peer(method, DEMO_PEER_DELAY)
+        .auto_peer(peer, DEMO_PEER_DELAY)
         .start()
         .await
         .map_err(|e| Failure::Local(format!("cannot start the demo's fake Beeper Desktop: {e}")))?;
@@ -315,6 +445,12 @@ async fn demo(global: &Global, args: VerifyArgs, yes: bool) -> Result<(), Failur
         "Demo: a fake Beeper Desktop is running at {} with a simulated second device; no Beeper Desktop needed.",
         fake.base_url()
     ));
-    let client = client(global, fake.base_url(), Some(fake.token()))?;
-    verify(&client, args, yes, &out).await
+    let client = client(fake.base_url(), Some(fake.token()), None)?;
+    let args = VerifyArgs {
+        purpose: None,
+        method,
+        qr_png: None,
+        scan: None,
+    };
+    guided(&client, args, yes, out, Invocation::Demo).await
 }

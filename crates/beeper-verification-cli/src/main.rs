@@ -1,201 +1,24 @@
 //! `beeper-verify`: verify a device with Beeper Desktop from the terminal.
 //!
-//! This file holds the command line (clap) and the exit codes; `commands.rs` runs each command,
-//! `render.rs` lays out what is printed, `terminal.rs` writes it safely, `prompt.rs` asks,
-//! `qr.rs` draws QR codes.
+//! This file holds the exit codes and how failures are reported; `args.rs` is the command line
+//! (clap), `commands.rs` runs each command, `render.rs` lays out what is printed, `terminal.rs`
+//! writes it safely, `prompt.rs` asks, `qr.rs` draws QR codes.
 
+mod args;
 mod commands;
+mod interrupt;
 mod prompt;
 mod qr;
 mod render;
 mod terminal;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use beeper_verification::{ConfigError, Error};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::Parser;
 use terminal::clean;
 
-/// Verify this device with Beeper Desktop: compare emoji or scan a QR code with another
-/// signed-in device.
-#[derive(Debug, Parser)]
-#[command(name = "beeper-verify", version, about, long_about = None)]
-struct Cli {
-    #[command(flatten)]
-    global: Global,
-    #[command(subcommand)]
-    command: Command,
-}
-
-/// Options of every command.
-#[derive(Debug, Clone, Args)]
-struct Global {
-    /// The Beeper Desktop API's base URL.
-    #[arg(long, global = true, env = "BEEPER_BASE_URL", default_value = beeper_verification::DEFAULT_BASE_URL)]
-    base_url: String,
-    /// The access token (create one in Beeper Desktop under Settings → Developers).
-    #[arg(
-        long,
-        global = true,
-        env = "BEEPER_ACCESS_TOKEN",
-        hide_env_values = true
-    )]
-    token: Option<String>,
-    /// Print the API's JSON (wire field names), one document per command.
-    #[arg(long, global = true)]
-    json: bool,
-    /// Seconds one request may take.
-    #[arg(long, global = true, value_name = "SECS", value_parser = seconds)]
-    timeout: Option<Duration>,
-    /// Print only results: no progress, hints or spinner.
-    #[arg(short, long, global = true)]
-    quiet: bool,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// The session state, what it means and what to do next.
-    Status,
-    /// Pending and active verifications.
-    List,
-    /// One verification.
-    Show {
-        /// The verification ID.
-        id: String,
-    },
-    /// Start verifying this device from another signed-in device.
-    Start {
-        /// Why the verification is started.
-        #[arg(long, value_enum)]
-        purpose: Option<PurposeArg>,
-        /// The Beeper user to verify (default: the signed-in user).
-        #[arg(long = "user", value_name = "USER_ID")]
-        user_id: Option<String>,
-    },
-    /// Accept an incoming verification request.
-    Accept {
-        /// The verification ID.
-        id: String,
-    },
-    /// Cancel a verification.
-    Cancel {
-        /// The verification ID.
-        id: String,
-        /// A cancel code, such as m.user or m.mismatched_sas.
-        #[arg(long)]
-        code: Option<String>,
-        /// A reason to show the other device.
-        #[arg(long)]
-        reason: Option<String>,
-    },
-    /// The emoji comparison steps.
-    #[command(subcommand)]
-    Sas(SasCommand),
-    /// The QR code steps.
-    #[command(subcommand)]
-    Qr(QrCommand),
-    /// Wait until a verification reaches one of the given states.
-    Wait {
-        /// The verification ID.
-        id: String,
-        /// The states to wait for, comma-separated (requested, ready, sas_ready, qr_scanned, done, cancelled, error).
-        #[arg(long, value_delimiter = ',', required = true, value_parser = state)]
-        until: Vec<beeper_verification::VerificationState>,
-        /// Seconds to wait at most (default 600).
-        #[arg(long, value_name = "SECS", value_parser = seconds)]
-        max_wait: Option<Duration>,
-    },
-    /// Verify this device, guided: start or resume a verification and see it through.
-    Verify(VerifyArgs),
-    /// See a whole verification happen against a built-in fake Beeper Desktop.
-    Demo {
-        #[command(flatten)]
-        verify: VerifyArgs,
-        /// Answer the comparison with yes (for scripts and CI).
-        #[arg(long)]
-        yes: bool,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum SasCommand {
-    /// Start the emoji comparison.
-    Start {
-        /// The verification ID.
-        id: String,
-    },
-    /// Confirm that the emoji match on both devices.
-    Confirm {
-        /// The verification ID.
-        id: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum QrCommand {
-    /// Submit the QR code payload scanned from the other device.
-    Scan {
-        /// The payload the camera read.
-        data: String,
-    },
-    /// Confirm that the other device scanned this device's QR code.
-    Confirm {
-        /// The verification ID.
-        id: String,
-    },
-}
-
-/// Options of `verify` and `demo`.
-#[derive(Debug, Clone, Args)]
-struct VerifyArgs {
-    /// Why the verification is started.
-    #[arg(long, value_enum)]
-    purpose: Option<PurposeArg>,
-    /// How to verify.
-    #[arg(long, value_enum, default_value_t = MethodArg::Sas)]
-    method: MethodArg,
-    /// With --method qr: also write this device's QR code to this PNG file.
-    #[arg(long, value_name = "FILE")]
-    qr_png: Option<PathBuf>,
-    /// With --method qr: the payload scanned from the other device's QR code, instead of showing ours.
-    #[arg(long, value_name = "DATA")]
-    scan: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum PurposeArg {
-    Login,
-    Device,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum MethodArg {
-    /// Compare emoji.
-    Sas,
-    /// Scan a QR code.
-    Qr,
-}
-
-fn seconds(value: &str) -> Result<Duration, String> {
-    value
-        .parse::<f64>()
-        .ok()
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-        .ok_or_else(|| format!("`{value}` is not a number of seconds"))
-}
-
-fn state(value: &str) -> Result<beeper_verification::VerificationState, String> {
-    let state = beeper_verification::VerificationState::from(value);
-    if state.is_unknown() {
-        let known = beeper_verification::VerificationState::KNOWN.join(", ");
-        return Err(format!(
-            "`{value}` is not a verification state (one of: {known})"
-        ));
-    }
-    Ok(state)
-}
+use args::Cli;
 
 /// The exit codes, as the README documents them.
 mod exit {
@@ -203,6 +26,8 @@ mod exit {
     pub const USAGE: u8 = 2;
     pub const WAIT_TIMED_OUT: u8 = 3;
     pub const ENDED: u8 = 4;
+    /// Interrupted with Ctrl-C: 128 + SIGINT, as a shell reports it.
+    pub const INTERRUPTED: u8 = 130;
     /// The reader closed standard output (`| head`): 128 + SIGPIPE, the status of a Unix tool
     /// that the signal ended.
     pub const CLOSED: u8 = 141;
@@ -220,6 +45,11 @@ enum Failure {
     Closed,
     /// Nobody answered the emoji comparison (the input ended), so it was cancelled with `m.user`.
     NoAnswer(Error),
+    /// Ctrl-C; what was done about it (a verification cancelled) was said already.
+    Interrupted,
+    /// An error of the demo, whose hints point at the demo rather than at Beeper Desktop.
+    #[cfg(feature = "demo")]
+    Demo(Error),
 }
 
 impl From<Error> for Failure {
@@ -235,6 +65,19 @@ fn report(failure: &Failure) -> (u8, String) {
         Failure::Local(message) => return (exit::API, format!("error: {}", clean(message))),
         Failure::Usage(message) => return (exit::USAGE, format!("error: {}", clean(message))),
         Failure::Closed => return (exit::CLOSED, String::new()),
+        Failure::Interrupted => return (exit::INTERRUPTED, String::new()),
+        #[cfg(feature = "demo")]
+        Failure::Demo(error) => {
+            let (code, message) = report(&Failure::Sdk(error.clone()));
+            let first = message.lines().next().unwrap_or_default().to_owned();
+            let hint = match error {
+                Error::VerificationEnded { .. } => {
+                    "run `beeper-verify demo` again (answer y to verify)"
+                }
+                _ => "the demo needs nothing but this program; please report this",
+            };
+            return (code, format!("{first}\nhint: {hint}"));
+        }
         Failure::NoAnswer(error) => {
             return (
                 exit::ENDED,
@@ -269,9 +112,19 @@ fn report(failure: &Failure) -> (u8, String) {
 }
 
 /// What to do next, in this program's terms (its flags and commands) where they differ from
-/// the SDK's.
-fn hint(error: &Error) -> Option<&'static str> {
-    match error {
+/// the SDK's; for a wait, from what the verification was waiting for last.
+fn hint(error: &Error) -> Option<String> {
+    if let Error::WaitTimedOut {
+        last_verification: Some(last),
+        ..
+    } = error
+    {
+        return Some(format!(
+            "{}; or wait longer with --max-wait",
+            render::next(last)
+        ));
+    }
+    let hint = match error {
         Error::Config(ConfigError::MissingToken) => Some(
             "set BEEPER_ACCESS_TOKEN or pass --token; create one in Beeper Desktop under Settings → Developers",
         ),
@@ -288,12 +141,40 @@ fn hint(error: &Error) -> Option<&'static str> {
         }
         Error::Timeout { .. } => Some("the server may be busy: try again, or raise --timeout"),
         _ => error.hint(),
-    }
+    };
+    hint.map(str::to_owned)
+}
+
+/// A failure as one JSON object, for `--json`: `{"error": {"message", "exitCode", "status"?,
+/// "code"?, "hint"?}}`. The message is the same text as on standard error.
+fn json_error(failure: &Failure, code: u8, message: &str) -> String {
+    let mut text = message.lines();
+    let first = text.next().unwrap_or_default();
+    let hint = text
+        .find_map(|l| l.strip_prefix("hint: "))
+        .map(str::to_owned);
+    let error = match failure {
+        Failure::Sdk(e) | Failure::NoAnswer(e) => Some(e),
+        #[cfg(feature = "demo")]
+        Failure::Demo(e) => Some(e),
+        _ => None,
+    };
+    let value = serde_json::json!({
+        "error": {
+            "message": first.strip_prefix("error: ").unwrap_or(first),
+            "exitCode": code,
+            "status": error.and_then(Error::status),
+            "code": error.and_then(Error::api_error).map(|e| e.code.clone()),
+            "hint": hint,
+        }
+    });
+    let json = serde_json::to_string_pretty(&value).unwrap_or_default();
+    terminal::json_safe(&json).into_owned()
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let quiet = cli.global.quiet;
+    let output = cli.output;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -304,17 +185,25 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::API);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    let result = runtime.block_on(commands::run(cli));
+    // A prompt may still wait on standard input: do not wait for it.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let (code, mut message) = report(&failure);
-            if quiet {
+            if output.quiet {
                 // Only results, and the error itself: no hints.
                 message = message
                     .lines()
                     .filter(|line| !line.starts_with("hint: "))
                     .collect::<Vec<_>>()
                     .join("\n");
+            }
+            if output.json && !message.is_empty() {
+                // One JSON document on standard output, as with a result; the text goes to
+                // standard error as well, for the person watching.
+                let _ = terminal::out(&format!("{}\n", json_error(&failure, code, &message)));
             }
             if !message.is_empty() {
                 terminal::err(&format!("{message}\n"));

@@ -5,6 +5,8 @@
 
 use std::fmt::Write;
 
+use beeper_verification::{NextStep, VerificationState};
+
 use crate::terminal::clean;
 
 use beeper_verification::{Sas, Session, SessionState, Verification};
@@ -126,13 +128,14 @@ pub(crate) fn verification(v: &Verification) -> String {
             let _ = writeln!(out, "{}", format!("  {line}").trim_end());
         }
     }
+    let _ = writeln!(out, "  Next:       {}", next(v));
     out
 }
 
 /// `list`.
 pub(crate) fn list(items: &[Verification]) -> String {
     if items.is_empty() {
-        return "No verifications.\n".to_owned();
+        return "No pending or active verifications.\n".to_owned();
     }
     let ids: Vec<_> = items.iter().map(|v| clean(&v.id)).collect();
     let width = ids.iter().map(|id| id.len()).max().unwrap_or(2).max(2);
@@ -156,11 +159,51 @@ pub(crate) fn list(items: &[Verification]) -> String {
 /// The line after a single action.
 pub(crate) fn after(done: &str, v: &Verification) -> String {
     format!(
-        "{done} verification {}: now {} (next: {}).\n",
+        "{done} verification {}: now {}.\nNext: {}\n",
         clean(&v.id),
         clean(v.state.as_str()),
-        join(&v.available_actions)
+        next(v)
     )
+}
+
+/// What to do next with `v`, and the command that does it: from the verification's next step,
+/// so that the hint cannot disagree with the state.
+pub(crate) fn next(v: &Verification) -> String {
+    let id = clean(&v.id);
+    match v.next_step() {
+        NextStep::AcceptRequest => format!("accept the request: beeper-verify accept {id}"),
+        NextStep::ChooseMethod { sas: true, .. } => {
+            format!("start comparing emoji: beeper-verify sas start {id}")
+        }
+        NextStep::ChooseMethod { qr: Some(_), .. } => {
+            "show this device's QR code to the other device: beeper-verify verify --method qr"
+                .to_owned()
+        }
+        NextStep::CompareEmoji(_) => format!(
+            "compare the emoji with the other device, then beeper-verify sas confirm {id} \
+             (or, if they differ, beeper-verify cancel {id} --code m.mismatched_sas)"
+        ),
+        NextStep::ConfirmQrScanned => {
+            format!("once the other device shows that it is done: beeper-verify qr confirm {id}")
+        }
+        NextStep::Done => "nothing: the verification is done".to_owned(),
+        NextStep::Cancelled(_) | NextStep::Failed(_) => {
+            "start again: beeper-verify verify".to_owned()
+        }
+        _ => {
+            let until = match v.state {
+                VerificationState::Requested => "ready",
+                VerificationState::Ready => "sas_ready,qr_scanned,done",
+                _ => "done",
+            };
+            format!("wait for the other device: beeper-verify wait {id} --until {until}")
+        }
+    }
+}
+
+/// `verify` when there is nothing to verify.
+pub(crate) fn already_verified(session: &Session) -> String {
+    format!("Nothing to do. {}\n", meaning(&session.state).0)
 }
 
 /// The emoji in a row with their names under them, and the numbers below, indented:

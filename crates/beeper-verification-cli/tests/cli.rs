@@ -43,7 +43,9 @@ async fn every_single_call_command_in_text_and_json() {
     assert_eq!(
         started.stdout,
         format!(
-            "Started the emoji comparison of verification {id}: now sas_ready (next: sas.confirm, cancel).\n"
+            "Started the emoji comparison of verification {id}: now sas_ready.\n\
+             Next: compare the emoji with the other device, then beeper-verify sas confirm {id} \
+             (or, if they differ, beeper-verify cancel {id} --code m.mismatched_sas)\n"
         )
     );
     let shown = run(Some(&server), &["show", &id]).await;
@@ -326,8 +328,169 @@ async fn usage_errors_exit_2() {
     let refused = run(None, &["verify", "--scan", "x"]).await;
     assert_eq!(
         (refused.code, refused.stderr.as_str()),
-        (2, "error: --scan goes with --method qr\n")
+        (2, "error: --scan and --qr-png go with --method qr\n")
     );
+    // Bad input is a usage error, refused before anything is sent.
+    for args in [
+        &["show", ""][..],
+        &["show", ".."],
+        &["accept", "a\\b"],
+        &["qr", "scan", ""],
+        &["status", "--timeout", "0"],
+        &["status", "--timeout", "1.8e19"],
+        &["wait", "x", "--until", "done", "--max-wait", "0"],
+        // The demo runs its own fake: options for Beeper Desktop make no sense there.
+        &["demo", "--base-url", "http://127.0.0.1:1", "--yes"],
+        &["--token", "t", "demo", "--yes"],
+        &["demo", "--scan", "x"],
+    ] {
+        let refused = run(None, args).await;
+        assert_eq!(refused.code, 2, "{args:?}: {refused:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_usage_line_never_lists_what_the_environment_gave() {
+    let mut command = common::command(&["show"]);
+    command
+        .env("BEEPER_BASE_URL", "http://127.0.0.1:1")
+        .env("BEEPER_ACCESS_TOKEN", "t");
+    let refused = common::finish(command, "").await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("Usage: beeper-verify show <ID>\n"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!refused.stderr.contains("--token <"), "{}", refused.stderr);
+    // And the demo's help names no option it would ignore.
+    let help = run_help(&["demo", "--help"]).await;
+    for ignored in ["--base-url", "--token", "--timeout", "--scan", "--qr-png"] {
+        assert!(!help.contains(ignored), "{ignored} in:\n{help}");
+    }
+    let help = run_help(&["status", "--help"]).await;
+    assert!(
+        help.contains("--base-url") && help.contains("BEEPER_ACCESS_TOKEN"),
+        "{help}"
+    );
+}
+
+async fn run_help(args: &[&str]) -> String {
+    let helped = run(None, args).await;
+    assert_eq!(helped.code, 0, "{helped:?}");
+    helped.stdout
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn completions_are_printed_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F _beeper"),
+        ("zsh", "#compdef beeper-verify"),
+        ("fish", "complete -c beeper-verify"),
+    ] {
+        let script = run(None, &["completions", shell]).await;
+        assert_eq!(script.code, 0, "{shell}: {script:?}");
+        assert!(script.stdout.contains(marker), "{shell}: {}", script.stdout);
+        assert!(script.stdout.contains("verify"), "{shell}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_json_an_error_is_one_json_object_on_stdout() {
+    let server = fake().await;
+    let shown = run(Some(&server), &["--json", "show", "no-such-id"]).await;
+    assert_eq!(shown.code, 1, "{shown:?}");
+    let error = &shown.json()["error"];
+    assert_eq!(error["status"], 404, "{error}");
+    assert_eq!(error["exitCode"], 1);
+    assert!(error["code"].is_string(), "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("HTTP 404")),
+        "{error}"
+    );
+    assert!(error["hint"].is_string(), "{error}");
+    assert!(
+        shown.stderr.starts_with("error: "),
+        "the person sees it too"
+    );
+    // Usage errors before the command ran (missing token) are JSON too.
+    let missing = run(None, &["--json", "status"]).await;
+    assert_eq!(missing.code, 2);
+    assert_eq!(missing.json()["error"]["exitCode"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hints_follow_the_verifications_next_step() {
+    let server = fake().await;
+    // An outgoing request: the next move is the other device's.
+    let started = run(Some(&server), &["start"]).await;
+    assert!(
+        started.stdout.contains("Next: wait for the other device")
+            && started.stdout.contains("--until ready"),
+        "{started:?}"
+    );
+    // A wait that runs out while this device has the next move says so.
+    let incoming = server.peer().request();
+    let waited = run(
+        Some(&server),
+        &["wait", &incoming, "--until", "done", "--max-wait", "0.5"],
+    )
+    .await;
+    assert_eq!(waited.code, 3, "{waited:?}");
+    assert!(
+        waited.stderr.contains(&format!(
+            "hint: accept the request: beeper-verify accept {incoming}"
+        )),
+        "{waited:?}"
+    );
+    // A base URL ending in /v1 is refused with what to write instead.
+    let v1 = run(
+        None,
+        &[
+            "status",
+            "--base-url",
+            &format!("{}/v1", server.base_url()),
+            "--token",
+            "t",
+        ],
+    )
+    .await;
+    assert_eq!(v1.code, 2, "{v1:?}");
+    assert!(v1.stderr.contains("ends in /v1"), "{v1:?}");
+    // After a "no" in the demo, the hint is the demo again, not Beeper Desktop.
+    let no = run_with_input(None, &["demo"], "n\n").await;
+    assert_eq!(no.code, 4, "{no:?}");
+    assert!(no.stderr.contains("beeper-verify demo"), "{no:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_says_nothing_about_the_other_device_when_there_is_nothing_to_do() {
+    let server = FakeServer::builder()
+        .session_state(beeper_verification_fake::SessionState::Ready)
+        .start()
+        .await
+        .expect("starts");
+    let done = run(Some(&server), &["verify"]).await;
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(done.stdout.starts_with("Nothing to do."), "{done:?}");
+    assert!(!done.stderr.contains("Accept the request"), "{done:?}");
+    // And a wrong token is the error, before any instruction.
+    let wrong = run(
+        None,
+        &[
+            "verify",
+            "--base-url",
+            server.base_url(),
+            "--token",
+            "wrong",
+        ],
+    )
+    .await;
+    assert_eq!(wrong.code, 1, "{wrong:?}");
+    assert!(!wrong.stderr.contains("Accept the request"), "{wrong:?}");
+    assert!(wrong.stderr.contains("--token"), "{wrong:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

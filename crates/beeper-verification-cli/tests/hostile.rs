@@ -255,3 +255,109 @@ async fn quiet_prints_the_error_without_a_hint() {
     assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
     assert!(!run.stderr.contains("hint:"), "{}", run.stderr);
 }
+
+/// Runs `args` against `server` until the program writes `marker` on stderr, then presses
+/// Ctrl-C (SIGINT); returns the exit code and all of stderr.
+async fn interrupt_after(
+    server: &FakeServer,
+    args: &[&str],
+    marker: &str,
+) -> (Option<i32>, String) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+    let mut command = command(args);
+    command
+        .env("BEEPER_BASE_URL", server.base_url())
+        .env("BEEPER_ACCESS_TOKEN", server.token());
+    let mut child = command.spawn().expect("runs");
+    let stderr = child.stderr.take().expect("piped");
+    let mut lines = BufReader::new(stderr);
+    let mut seen = String::new();
+    while !seen.contains(marker) {
+        let mut line = String::new();
+        match tokio::time::timeout(Duration::from_secs(30), lines.read_line(&mut line)).await {
+            Ok(Ok(n)) if n > 0 => seen.push_str(&line),
+            other => panic!("no {marker:?} before {other:?}: {seen}"),
+        }
+    }
+    // And it is waiting: it has polled once.
+    for _ in 0..500 {
+        if !server
+            .requests_for(beeper_verification_fake::Operation::GetVerification)
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let pid = child.id().expect("running").to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("it ends")
+        .expect("status");
+    let mut rest = String::new();
+    let _ = lines.read_to_string(&mut rest).await;
+    seen.push_str(&rest);
+    (status.code(), seen)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_verify_cancels_the_verification_and_exits_130() {
+    // No automatic peer: the verification waits for the other device forever.
+    let server = FakeServer::start().await.expect("starts");
+    let (code, stderr) = interrupt_after(&server, &["verify"], "Accept the request").await;
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(
+        stderr.contains("Interrupted: cancelled verification"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with('\n'),
+        "the terminal line is ended: {stderr:?}"
+    );
+    let cancels = server.requests_for(beeper_verification_fake::Operation::CancelVerification);
+    assert_eq!(cancels.len(), 1, "{cancels:?}");
+    let body: Value = serde_json::from_str(&cancels[0].body).expect("JSON");
+    assert_eq!(body["code"], "m.user");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_wait_ends_the_line_and_exits_130() {
+    let server = FakeServer::start().await.expect("starts");
+    let id = server.peer().request();
+    // Without a terminal there is no spinner, so `--max-wait` long and a marker from the
+    // first poll are what show it is waiting: the fake's record says it polled.
+    let mut command = command(&["wait", &id, "--until", "done"]);
+    command
+        .env("BEEPER_BASE_URL", server.base_url())
+        .env("BEEPER_ACCESS_TOKEN", server.token());
+    let child = command.spawn().expect("runs");
+    for _ in 0..300 {
+        if !server
+            .requests_for(beeper_verification_fake::Operation::GetVerification)
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = child.id().expect("running").to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .expect("kill runs");
+    assert!(killed.success());
+    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("it ends")
+        .expect("output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert_eq!(stderr, "\n", "the line after ^C is ended, nothing else");
+}

@@ -486,6 +486,12 @@ fn checked_base_url(
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("it must not have a query or a fragment"));
     }
+    // Every path of the API starts with /v1, which the client adds itself.
+    if url.path().trim_end_matches('/').ends_with("/v1") {
+        return Err(invalid(
+            "it ends in /v1, which the client adds itself; leave it out (as in http://localhost:23373)",
+        ));
+    }
     let host = url.host_str().ok_or_else(|| invalid("it has no host"))?;
     let local_name = match url.host() {
         Some(url::Host::Domain(name)) if is_local_name(name) => Some(name.to_owned()),
@@ -700,6 +706,8 @@ mod tests {
             "http://localhost/?x=1",
             "http://localhost/#top",
             "localhost:23373",
+            "http://localhost:23373/v1",
+            "http://localhost:23373/v1/",
         ] {
             assert!(
                 matches!(

@@ -162,7 +162,10 @@ pub enum Error {
 
     /// The request did not complete within the configured timeout; it may have reached the
     /// server.
-    #[error("{method} {path}: no response within {timeout:?}")]
+    #[error(
+        "{method} {path}: no response within {}",
+        crate::wait::human_duration(*timeout)
+    )]
     Timeout {
         /// The request's HTTP method.
         method: &'static str,
@@ -466,7 +469,10 @@ impl Error {
                 403 => {
                     "the access token lacks the scope this call needs; actions need a token with write access"
                 }
-                404 => "no such verification: it may have ended; list the verifications again",
+                404 if e.path.contains("/verifications/") => {
+                    "no such verification: it may have ended; list the verifications again"
+                }
+                404 => "the server has no such route: check the base URL",
                 409 => "the verification moved on: get it again and act on its next_step()",
                 429 => "the server is rate limiting: wait before trying again",
                 _ => return None,

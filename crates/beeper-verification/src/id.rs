@@ -175,6 +175,22 @@ id_type! {
     VerificationId
 }
 
+impl VerificationId {
+    /// An ID checked as every method checks it before sending: not empty, not `.` or `..`,
+    /// no control character or `\`, at most 1024 bytes. For IDs a person typed; an ID from
+    /// the server needs no check here (the methods check it anyway).
+    ///
+    /// ```
+    /// use beeper_verification::{Error, VerificationId};
+    ///
+    /// assert!(VerificationId::parse("fv7sd2").is_ok());
+    /// assert!(matches!(VerificationId::parse(".."), Err(Error::InvalidId { .. })));
+    /// ```
+    pub fn parse(id: &str) -> Result<Self, Error> {
+        check(id).map(Self::from)
+    }
+}
+
 id_type! {
     /// The ID of a device (`session.matrix.deviceID`, `verification.otherDevice.id`).
     DeviceId

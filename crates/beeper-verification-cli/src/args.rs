@@ -1,0 +1,364 @@
+//! The command line: every command and option, parsed with clap.
+//!
+//! Where Beeper Desktop is and the token (`--base-url`, `--token`, `--timeout`) are options of
+//! each command that talks to it, read from the environment when not given
+//! (`BEEPER_BASE_URL`, `BEEPER_ACCESS_TOKEN`): they do not appear on `demo`, which runs its own
+//! fake, nor in a usage line because the environment set them. `--json` and `--quiet` go with
+//! every command.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use beeper_verification::{VerificationId, VerificationState};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Verify this device with Beeper Desktop: compare emoji or scan a QR code with another
+/// signed-in device.
+#[derive(Debug, Parser)]
+#[command(name = "beeper-verify", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Connection options may come before the command too (`beeper-verify --token T status`);
+    /// the command's own win.
+    #[command(flatten)]
+    pub conn: Connection,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How results are printed, for every command.
+#[derive(Debug, Clone, Copy, Args)]
+pub(crate) struct OutputArgs {
+    /// Print the API's JSON (wire field names), one document per command; an error is a JSON
+    /// object `{"error": {...}}` on standard output too.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print only results and errors: no progress, hints or spinner.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// Where Beeper Desktop is, and how to reach it.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct Connection {
+    /// The Beeper Desktop API's base URL [env: BEEPER_BASE_URL] [default: http://localhost:23373]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The access token; create one in Beeper Desktop under Settings → Developers
+    /// [env: BEEPER_ACCESS_TOKEN]
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Seconds one request may take, more than 0 and at most a day [default: 30]
+    #[arg(long, value_name = "SECS", value_parser = request_timeout)]
+    pub timeout: Option<Duration>,
+}
+
+impl Connection {
+    /// Whether any option was given.
+    pub fn is_given(&self) -> bool {
+        self.base_url.is_some() || self.token.is_some() || self.timeout.is_some()
+    }
+
+    /// These options, with `before` (given before the command) where these are missing.
+    pub fn or(&self, before: &Connection) -> Connection {
+        Connection {
+            base_url: self.base_url.clone().or_else(|| before.base_url.clone()),
+            token: self.token.clone().or_else(|| before.token.clone()),
+            timeout: self.timeout.or(before.timeout),
+        }
+    }
+
+    /// The base URL: `--base-url`, else `BEEPER_BASE_URL` when set and not empty, else the
+    /// default.
+    pub fn base_url(&self) -> String {
+        self.base_url
+            .clone()
+            .or_else(|| non_empty_env(beeper_verification::ENV_BASE_URL))
+            .unwrap_or_else(|| beeper_verification::DEFAULT_BASE_URL.to_owned())
+    }
+
+    /// The token: `--token`, else `BEEPER_ACCESS_TOKEN` when set and not empty.
+    pub fn token(&self) -> Option<String> {
+        self.token
+            .clone()
+            .or_else(|| non_empty_env(beeper_verification::ENV_ACCESS_TOKEN))
+    }
+}
+
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// The session state, what it means and what to do next.
+    Status {
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// The pending and active verifications, as Beeper Desktop lists them (ended ones drop
+    /// out; `show ID` still finds them).
+    List {
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// One verification, with what to do next.
+    Show {
+        /// The verification ID.
+        #[arg(value_parser = verification_id)]
+        id: VerificationId,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// Start verifying this device from another signed-in device.
+    Start {
+        /// Why the verification is started.
+        #[arg(long, value_enum)]
+        purpose: Option<PurposeArg>,
+        /// The Beeper user to verify (default: the signed-in user).
+        #[arg(long = "user", value_name = "USER_ID")]
+        user_id: Option<String>,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// Accept an incoming verification request.
+    Accept {
+        /// The verification ID.
+        #[arg(value_parser = verification_id)]
+        id: VerificationId,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// Cancel a verification.
+    Cancel {
+        /// The verification ID.
+        #[arg(value_parser = verification_id)]
+        id: VerificationId,
+        /// A cancel code, such as m.user or m.mismatched_sas.
+        #[arg(long)]
+        code: Option<String>,
+        /// A reason to show the other device.
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// The emoji comparison steps.
+    #[command(subcommand)]
+    Sas(SasCommand),
+    /// The QR code steps.
+    #[command(subcommand)]
+    Qr(QrCommand),
+    /// Wait until a verification reaches one of the given states.
+    Wait {
+        /// The verification ID.
+        #[arg(value_parser = verification_id)]
+        id: VerificationId,
+        /// The states to wait for, comma-separated (requested, ready, sas_ready, qr_scanned, done, cancelled, error).
+        #[arg(long, value_delimiter = ',', required = true, value_parser = state)]
+        until: Vec<VerificationState>,
+        /// Seconds to wait at most, more than 0 and at most a day [default: 600]
+        #[arg(long, value_name = "SECS", value_parser = wait_time)]
+        max_wait: Option<Duration>,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// Verify this device, guided: start or resume a verification and see it through.
+    Verify {
+        #[command(flatten)]
+        verify: VerifyArgs,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// See a whole verification happen against a built-in fake Beeper Desktop, with a
+    /// simulated second device: nothing else is needed.
+    #[cfg(feature = "demo")]
+    Demo {
+        /// How to verify.
+        #[arg(long, value_enum, default_value_t = MethodArg::Sas)]
+        method: MethodArg,
+        /// Answer the comparison with yes (for scripts and CI).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Print a completion script for a shell: `beeper-verify completions bash > ...`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+impl Command {
+    /// The connection options of a command that talks to Beeper Desktop.
+    pub fn connection(&self) -> Option<&Connection> {
+        match self {
+            Self::Status { conn }
+            | Self::List { conn }
+            | Self::Show { conn, .. }
+            | Self::Start { conn, .. }
+            | Self::Accept { conn, .. }
+            | Self::Cancel { conn, .. }
+            | Self::Wait { conn, .. }
+            | Self::Verify { conn, .. }
+            | Self::Sas(SasCommand::Start { conn, .. } | SasCommand::Confirm { conn, .. })
+            | Self::Qr(QrCommand::Scan { conn, .. } | QrCommand::Confirm { conn, .. }) => {
+                Some(conn)
+            }
+            #[cfg(feature = "demo")]
+            Self::Demo { .. } => None,
+            Self::Completions { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SasCommand {
+    /// Start the emoji comparison.
+    Start {
+        /// The verification ID.
+        #[arg(value_parser = verification_id)]
+        id: VerificationId,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// Confirm that the emoji match on both devices.
+    Confirm {
+        /// The verification ID.
+        #[arg(value_parser = verification_id)]
+        id: VerificationId,
+        #[command(flatten)]
+        conn: Connection,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum QrCommand {
+    /// Submit the QR code payload scanned from the other device.
+    Scan {
+        /// The payload the camera read.
+        #[arg(value_parser = qr_payload)]
+        data: String,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// Confirm that the other device scanned this device's QR code.
+    Confirm {
+        /// The verification ID.
+        #[arg(value_parser = verification_id)]
+        id: VerificationId,
+        #[command(flatten)]
+        conn: Connection,
+    },
+}
+
+/// Options of `verify`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct VerifyArgs {
+    /// Why the verification is started.
+    #[arg(long, value_enum)]
+    pub purpose: Option<PurposeArg>,
+    /// How to verify.
+    #[arg(long, value_enum, default_value_t = MethodArg::Sas)]
+    pub method: MethodArg,
+    /// With --method qr: also write this device's QR code to this PNG file.
+    #[arg(long, value_name = "FILE")]
+    pub qr_png: Option<PathBuf>,
+    /// With --method qr: the payload scanned from the other device's QR code, instead of
+    /// showing ours.
+    #[arg(long, value_name = "DATA", value_parser = qr_payload)]
+    pub scan: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PurposeArg {
+    Login,
+    Device,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum MethodArg {
+    /// Compare emoji.
+    Sas,
+    /// Scan a QR code.
+    Qr,
+}
+
+/// The longest `--timeout` and `--max-wait`: a day. Longer ones are surely typos, and past
+/// what a clock can add they would overflow.
+const LONGEST: Duration = Duration::from_secs(24 * 3600);
+
+/// A number of seconds, more than zero and at most a day.
+fn positive_seconds(value: &str) -> Result<Duration, String> {
+    let seconds = value
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| format!("`{value}` is not a number of seconds"))?;
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(d) if d.is_zero() => Err("it must be more than 0 seconds".to_owned()),
+        Ok(d) if d <= LONGEST => Ok(d),
+        _ => Err(format!(
+            "`{value}` is not a number of seconds from more than 0 to 86400"
+        )),
+    }
+}
+
+fn request_timeout(value: &str) -> Result<Duration, String> {
+    positive_seconds(value)
+}
+
+fn wait_time(value: &str) -> Result<Duration, String> {
+    positive_seconds(value)
+}
+
+/// A verification ID, checked as the SDK checks it before sending: a bad one is a usage error.
+fn verification_id(value: &str) -> Result<VerificationId, String> {
+    VerificationId::parse(value).map_err(|e| e.to_string())
+}
+
+/// A scanned QR payload: not empty.
+fn qr_payload(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err("the QR payload is empty; pass what the camera read".to_owned());
+    }
+    Ok(value.to_owned())
+}
+
+fn state(value: &str) -> Result<VerificationState, String> {
+    let state = VerificationState::from(value);
+    if state.is_unknown() {
+        let known = VerificationState::KNOWN.join(", ");
+        return Err(format!(
+            "`{value}` is not a verification state (one of: {known})"
+        ));
+    }
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_positive_and_at_most_a_day() {
+        assert_eq!(positive_seconds("1.5"), Ok(Duration::from_millis(1500)));
+        for bad in ["0", "-1", "1.8e19", "inf", "nan", "x", "86401"] {
+            assert!(positive_seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ids_and_payloads_are_checked_before_anything_is_sent() {
+        assert!(verification_id("fv1").is_ok());
+        for bad in ["", ".", "..", "a\nb", "a\\b"] {
+            assert!(verification_id(bad).is_err(), "{bad:?}");
+        }
+        assert!(qr_payload(" ").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}
