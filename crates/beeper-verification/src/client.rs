@@ -424,6 +424,12 @@ impl ClientBuilder {
                     // The token travels in clear: never through a proxy.
                     http = http.no_proxy();
                 }
+                #[cfg(feature = "rustls")]
+                {
+                    http = http.tls_backend_preconfigured(
+                        tls_config().map_err(|e| ConfigError::HttpClient(e.to_string()))?,
+                    );
+                }
                 if let Some(name) = &base.local_name {
                     // RFC 6761: `localhost` and the names under it are this machine, whatever a
                     // resolver answers. The port comes from the URL.
@@ -455,6 +461,18 @@ impl ClientBuilder {
 }
 
 const DEFAULT_USER_AGENT: &str = concat!("beeper-verification-rust/", env!("CARGO_PKG_VERSION"));
+
+/// TLS for an https base URL: rustls with the ring provider, verifying the server's
+/// certificate against the system's trust store.
+#[cfg(feature = "rustls")]
+fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_platform_verifier()?
+        .with_no_client_auth())
+}
 
 /// A base URL that passed the checks.
 #[derive(Debug, PartialEq, Eq)]
