@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use crate::spec::{METHODS, component_of, lookup, pointer_escape};
+use crate::spec::{METHODS, component_of, lookup, pointer_escape, read_tree};
 
 /// The operations this workspace wraps: (method, path).
 pub const OUR_OPERATIONS: [(&str, &str); 10] = [
@@ -79,13 +79,12 @@ pub fn main(file: &str) -> i32 {
 /// Imports `upstream` (YAML or JSON text), keeping additions from `ours` (the current spec, if
 /// any). Returns the new spec as YAML.
 pub fn import(upstream: &str, ours: Option<&str>) -> Result<String, String> {
-    let upstream: Value = serde_yaml::from_str(upstream)
-        .map_err(|e| format!("the upstream document is not YAML or JSON: {e}"))?;
+    let upstream =
+        read_tree(upstream).map_err(|e| format!("the upstream document does not parse: {e}"))?;
     let ours: Option<Value> = match ours {
-        Some(text) => Some(
-            serde_yaml::from_str(text)
-                .map_err(|e| format!("the current spec does not parse: {e}"))?,
-        ),
+        Some(text) => {
+            Some(read_tree(text).map_err(|e| format!("the current spec does not parse: {e}"))?)
+        }
         None => None,
     };
     let mut spec = subset(&upstream)?;

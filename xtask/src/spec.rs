@@ -28,11 +28,15 @@ pub fn load(path: &Path) -> Result<Spec, String> {
     parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Reads YAML or JSON text into a JSON tree: the one reader of spec text for every command.
+pub fn read_tree(text: &str) -> Result<Value, String> {
+    serde_yaml::from_str(text).map_err(|e| format!("not valid YAML or JSON: {e}"))
+}
+
 /// Parses spec text. Rejects anything but OpenAPI 3.0.x before the typed parse, so that a 3.1
 /// document gets a clear message instead of a confusing type error.
 pub fn parse(text: &str) -> Result<Spec, String> {
-    let raw: Value =
-        serde_yaml::from_str(text).map_err(|e| format!("not valid YAML or JSON: {e}"))?;
+    let raw = read_tree(text)?;
     crate::prepass::check_openapi_version(&raw)?;
     let api: OpenAPI = serde_json::from_value(raw.clone())
         .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;

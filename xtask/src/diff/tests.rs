@@ -1,6 +1,6 @@
 //! The rules of `cargo xtask diff`, each shown on a small spec edit.
 use super::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// A spec with one operation whose request and response have the given properties.
 fn spec(request: Value, response: Value, statuses: &[&str]) -> Value {
