@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use crate::spec::{METHODS, component_of, lookup, pointer_escape, read_tree};
+use crate::spec::{METHODS, component_containing, pointer_escape, read_tree};
 
 /// The operations this workspace wraps: (method, path).
 pub const OUR_OPERATIONS: [(&str, &str); 10] = [
@@ -146,11 +146,14 @@ fn subset(upstream: &Value) -> Result<Value, String> {
         let mut refs = Vec::new();
         collect_refs(&value, &mut refs);
         for reference in refs {
-            let Some((kind, name)) = component_of(&reference) else {
+            // A reference into a component (`#/components/schemas/A/properties/b`) keeps all of
+            // it.
+            let Some((kind, name)) = component_containing(&reference) else {
                 continue;
             };
+            let at = format!("/components/{kind}/{}", pointer_escape(&name));
             if reached.insert((kind.to_owned(), name))
-                && let Some(target) = lookup(upstream, &reference)
+                && let Some(target) = upstream.pointer(&at)
             {
                 queue.push(target.clone());
             }
@@ -716,6 +719,30 @@ mod tests {
             spec.pointer("/components/schemas/Session/properties/state/description"),
             Some(&json!("Our state."))
         );
+    }
+
+    #[test]
+    fn a_reference_into_a_component_keeps_the_component() {
+        let mut doc: Value = serde_json::from_str(&upstream()).expect("json");
+        if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+            schemas.insert(
+                "Holder".into(),
+                json!({ "type": "object", "properties": { "inner": { "type": "string" } } }),
+            );
+            if let Some(Value::Object(props)) = schemas
+                .get_mut("Session")
+                .and_then(|s| s.get_mut("properties"))
+            {
+                props.insert(
+                    "alias".into(),
+                    json!({ "$ref": "#/components/schemas/Holder/properties/inner" }),
+                );
+            }
+        }
+        let yaml = import(&doc.to_string(), None).expect("imports");
+        let spec: Value = serde_yaml::from_str(&yaml).expect("YAML");
+        assert!(spec.pointer("/components/schemas/Holder").is_some());
+        assert_eq!(crate::spec::unresolved_refs(&spec), vec![]);
     }
 
     #[test]

@@ -96,9 +96,10 @@ pub fn lookup<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
     root.pointer(reference.strip_prefix('#')?)
 }
 
-/// Follows `value`'s chain of `$ref`s to what it names. Returns `value` itself when it is no
-/// reference, and the last `$ref` object reached when the chain breaks (an unresolvable or
-/// cyclic reference), so a caller sees an object that still has `$ref`.
+/// Follows `value`'s chain of `$ref`s (at most [`MAX_HOPS`] of them) to what it names. Returns
+/// `value` itself when it is no reference, and the last `$ref` object reached when the chain
+/// breaks (an unresolvable or cyclic reference), so a caller sees an object that still has
+/// `$ref`.
 pub fn follow<'a>(root: &'a Value, mut value: &'a Value) -> &'a Value {
     for _ in 0..MAX_HOPS {
         let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
@@ -113,12 +114,26 @@ pub fn follow<'a>(root: &'a Value, mut value: &'a Value) -> &'a Value {
 }
 
 /// Splits a local `#/components/<kind>/<name>` reference into its kind and its (decoded) name.
+/// `None` for any other reference, a deeper one (`#/components/schemas/A/properties/b`)
+/// included: a `/` separates segments, and a `/` inside a name is written `~1`.
 pub fn component_of(reference: &str) -> Option<(&str, String)> {
     let (kind, name) = reference.strip_prefix("#/components/")?.split_once('/')?;
+    if name.contains('/') {
+        return None;
+    }
     Some((kind, pointer_unescape(name)))
 }
 
-/// Resolves a `ReferenceOr<T>` of the typed model against a component map of the same kind.
+/// The component a local reference points at or into: its kind and (decoded) name, for
+/// `#/components/<kind>/<name>` and any pointer below it.
+pub fn component_containing(reference: &str) -> Option<(&str, String)> {
+    let (kind, rest) = reference.strip_prefix("#/components/")?.split_once('/')?;
+    let name = rest.split('/').next().unwrap_or(rest);
+    Some((kind, pointer_unescape(name)))
+}
+
+/// Resolves a `ReferenceOr<T>` of the typed model against a component map of the same kind,
+/// following at most [`MAX_HOPS`] references, as [`follow`] does in the raw document.
 pub fn resolve<'a, T>(
     item: &'a ReferenceOr<T>,
     kind: &str,
@@ -126,18 +141,19 @@ pub fn resolve<'a, T>(
 ) -> Option<&'a T> {
     let mut current = item;
     for _ in 0..MAX_HOPS {
-        match current {
-            ReferenceOr::Item(t) => return Some(t),
-            ReferenceOr::Reference { reference } => {
-                let (of_kind, name) = component_of(reference)?;
-                if of_kind != kind {
-                    return None;
-                }
-                current = map?.get(&name)?;
-            }
+        let ReferenceOr::Reference { reference } = current else {
+            break;
+        };
+        let (of_kind, name) = component_of(reference)?;
+        if of_kind != kind {
+            return None;
         }
+        current = map?.get(&name)?;
     }
-    None
+    match current {
+        ReferenceOr::Item(t) => Some(t),
+        ReferenceOr::Reference { .. } => None,
+    }
 }
 
 /// Every `$ref` in the raw document that points at nothing inside it, as (where it stands, as a
@@ -218,6 +234,81 @@ mod tests {
         );
         assert_eq!(component_of("#/paths/~1x"), None);
         assert_eq!(pointer_unescape(&pointer_escape("a/b~c")), "a/b~c");
+    }
+
+    /// A document of parameter components, for the resolvers to read.
+    fn parameters(components: serde_json::Value) -> (serde_json::Value, Spec) {
+        let raw = json!({
+            "openapi": "3.0.3",
+            "info": { "title": "t", "version": "1" },
+            "paths": {},
+            "components": { "parameters": components },
+        });
+        let spec = parse(&raw.to_string()).expect("parses");
+        (raw, spec)
+    }
+
+    /// What both resolvers find for `reference`: the parameter's name, or nothing.
+    fn resolved_both_ways(raw: &Value, spec: &Spec, reference: &str) -> [Option<String>; 2] {
+        let typed = spec.api.components.as_ref().map(|c| &c.parameters);
+        let item = ReferenceOr::Reference {
+            reference: reference.to_owned(),
+        };
+        let by_type =
+            resolve(&item, "parameters", typed).map(|p| p.parameter_data_ref().name.clone());
+        let start = json!({ "$ref": reference });
+        let end = follow(raw, &start);
+        let by_raw = match end.get("$ref") {
+            Some(_) => None,
+            None => end.get("name").and_then(Value::as_str).map(str::to_owned),
+        };
+        [by_type, by_raw]
+    }
+
+    #[test]
+    fn an_unescaped_slash_in_a_reference_separates_segments_for_both_resolvers() {
+        let (raw, spec) = parameters(json!({
+            "a/b": { "name": "slashed", "in": "query", "schema": { "type": "string" } },
+        }));
+        assert_eq!(
+            resolved_both_ways(&raw, &spec, "#/components/parameters/a/b"),
+            [None, None]
+        );
+        assert_eq!(
+            resolved_both_ways(&raw, &spec, "#/components/parameters/a~1b"),
+            [Some("slashed".to_owned()), Some("slashed".to_owned())]
+        );
+        assert_eq!(component_of("#/components/schemas/A/properties/b"), None);
+        assert_eq!(
+            component_containing("#/components/schemas/A~1B/properties/b"),
+            Some(("schemas", "A/B".to_owned()))
+        );
+    }
+
+    #[test]
+    fn both_resolvers_follow_the_same_number_of_references() {
+        // p0 -> p1 -> ... -> p{n-1} -> the parameter: n references in a row.
+        for n in [MAX_HOPS - 1, MAX_HOPS, MAX_HOPS + 1] {
+            let mut components = serde_json::Map::new();
+            for i in 0..n - 1 {
+                components.insert(
+                    format!("p{i}"),
+                    json!({ "$ref": format!("#/components/parameters/p{}", i + 1) }),
+                );
+            }
+            components.insert(
+                format!("p{}", n - 1),
+                json!({ "name": "end", "in": "query", "schema": { "type": "string" } }),
+            );
+            let (raw, spec) = parameters(Value::Object(components));
+            let [by_type, by_raw] = resolved_both_ways(&raw, &spec, "#/components/parameters/p0");
+            assert_eq!(by_type, by_raw, "a chain of {n} references");
+            assert_eq!(
+                by_type.is_some(),
+                n <= MAX_HOPS,
+                "a chain of {n} references"
+            );
+        }
     }
 
     #[test]
