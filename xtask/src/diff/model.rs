@@ -50,8 +50,8 @@ const SCHEMA_KEYWORDS: [&str; 7] = [
     "$ref",
 ];
 
-/// How deep into nested schemas the comparison goes; deeper fields of a recursive schema are
-/// not listed one by one.
+/// How deep into nested schemas, and into references in a row, the comparison goes. A schema
+/// that refers to itself stops earlier, where it does.
 const MAX_DEPTH: usize = 12;
 
 /// Whether a keyword only documents.
@@ -126,17 +126,15 @@ pub(super) struct Model {
 }
 
 /// A schema as the comparison sees it: `$ref`s followed, and a lone `allOf` wrapper merged with
-/// its target (the wrapper's own keywords, such as `nullable`, win); with the name of the
-/// component it refers to, if any.
-fn view(root: &Value, schema: &Value) -> (Map<String, Value>, Option<String>) {
+/// its target (the wrapper's own keywords, such as `nullable`, win); with the `$ref`s followed
+/// to reach it, the first naming the component it refers to, if any.
+fn view(root: &Value, schema: &Value) -> (Map<String, Value>, Vec<String>) {
     let mut merged = Map::new();
-    let mut name = None;
+    let mut refs = Vec::new();
     let mut current = schema;
     for _ in 0..MAX_DEPTH {
         if let Some(reference) = current.get("$ref").and_then(Value::as_str) {
-            if name.is_none() {
-                name = component_of(reference).map(|(_, n)| n);
-            }
+            refs.push(reference.to_owned());
             let target = follow(root, current);
             if target.get("$ref").is_some() {
                 // Unresolved: reported once for the whole document.
@@ -164,19 +162,36 @@ fn view(root: &Value, schema: &Value) -> (Map<String, Value>, Option<String>) {
             None => break,
         }
     }
-    (merged, name)
+    (merged, refs)
 }
 
-/// `value` with every `$ref` replaced by what it names (to a bounded depth, so that a recursive
-/// schema ends in a `$ref`) and annotations left out, to compare what no rule reads.
-fn inline(root: &Value, value: &Value, depth: usize) -> Value {
+/// The component a schema's first `$ref` names, if any.
+fn component_name(refs: &[String]) -> Option<String> {
+    component_of(refs.first()?).map(|(_, name)| name)
+}
+
+/// `value` with every `$ref` replaced by what it names and annotations left out, to compare
+/// what no rule reads. A reference inside what it names (a recursive schema) stays a `$ref`,
+/// and so does any reference [`MAX_DEPTH`] references deep.
+fn inline(root: &Value, value: &Value) -> Value {
+    inline_within(root, value, &mut Vec::new())
+}
+
+/// [`inline`] inside the references in `within`, the ones being inlined.
+fn inline_within(root: &Value, value: &Value, within: &mut Vec<String>) -> Value {
     match value {
         Value::Object(map) if map.contains_key("$ref") => {
             let target = follow(root, value);
-            if target.get("$ref").is_none() && depth < MAX_DEPTH {
-                inline(root, target, depth + 1)
-            } else {
+            let reference = map.get("$ref").and_then(Value::as_str).unwrap_or_default();
+            if target.get("$ref").is_some() {
                 target.clone()
+            } else if within.iter().any(|r| r == reference) || within.len() >= MAX_DEPTH {
+                value.clone()
+            } else {
+                within.push(reference.to_owned());
+                let inlined = inline_within(root, target, within);
+                within.pop();
+                inlined
             }
         }
         Value::Object(map) => Value::Object(
@@ -188,16 +203,21 @@ fn inline(root: &Value, value: &Value, depth: usize) -> Value {
                         ("properties", Value::Object(props)) => Value::Object(
                             props
                                 .iter()
-                                .map(|(n, s)| (n.clone(), inline(root, s, depth)))
+                                .map(|(n, s)| (n.clone(), inline_within(root, s, within)))
                                 .collect(),
                         ),
-                        _ => inline(root, child, depth),
+                        _ => inline_within(root, child, within),
                     };
                     (key.clone(), child)
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.iter().map(|v| inline(root, v, depth)).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| inline_within(root, v, within))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -209,7 +229,7 @@ fn other_keys(root: &Value, object: &Value, handled: &[&str]) -> BTreeMap<String
         .into_iter()
         .flatten()
         .filter(|(key, _)| !handled.contains(&key.as_str()) && !is_annotation(key))
-        .map(|(key, value)| (key.clone(), inline(root, value, 0)))
+        .map(|(key, value)| (key.clone(), inline(root, value)))
         .collect()
 }
 
@@ -222,28 +242,35 @@ fn strings(value: Option<&Value>) -> BTreeSet<String> {
         .collect()
 }
 
-/// Adds the schema at `at` and every field under it (`a.b` for properties, `a[]` for array
-/// elements) to `out`.
-fn flatten(
-    root: &Value,
-    schema: &Value,
-    at: &str,
-    parent: Option<&str>,
+/// Where [`flatten`] is: the location of the schema and its parent's, whether it is required,
+/// how deep, and the `$ref`s followed to reach it (to stop where a schema refers to itself).
+struct At<'a> {
+    at: &'a str,
+    parent: Option<&'a str>,
     required: bool,
     depth: usize,
-    out: &mut BTreeMap<String, Field>,
-) {
-    let (schema, _) = view(root, schema);
+    within: &'a mut Vec<String>,
+}
+
+/// Adds the schema at `at` and every field under it (`a.b` for properties, `a[]` for array
+/// elements) to `out`. A field whose schema is a `$ref` already followed on the way to it (a
+/// recursive schema) is listed with that `$ref` and not expanded again: the fields under it are
+/// those listed where the reference was first followed.
+fn flatten(root: &Value, schema: &Value, at: At<'_>, out: &mut BTreeMap<String, Field>) {
+    let (schema, refs) = view(root, schema);
+    let recursive = refs.iter().find(|r| at.within.contains(r)).cloned();
+    let followed = refs.len();
+    at.within.extend(refs);
     let ty = match schema.get("type").and_then(Value::as_str) {
         Some(ty) => ty,
         None if schema.contains_key("properties") => "object",
         None if schema.contains_key("items") => "array",
         None => "any",
     };
-    let field = Field {
-        parent: parent.map(str::to_owned),
+    let mut field = Field {
+        parent: at.parent.map(str::to_owned),
         ty: ty.to_owned(),
-        required,
+        required: at.required,
         nullable: schema.get("nullable") == Some(&Value::Bool(true)),
         enum_values: strings(schema.get("enum")),
         constraints: CONSTRAINTS
@@ -259,36 +286,64 @@ fn flatten(
                     && !CONSTRAINTS.contains(&key.as_str())
                     && !is_annotation(key)
             })
-            .map(|(key, value)| (key.clone(), inline(root, value, 0)))
+            .map(|(key, value)| (key.clone(), inline_within(root, value, at.within)))
             .collect(),
     };
-    out.insert(at.to_owned(), field);
-    if depth >= MAX_DEPTH {
-        return;
+    let expand = recursive.is_none() && at.depth < MAX_DEPTH;
+    if let Some(reference) = recursive {
+        field
+            .other
+            .insert("$ref".to_owned(), Value::String(reference));
     }
-    if let Some(items) = schema.get("items") {
-        flatten(
-            root,
-            items,
-            &format!("{at}[]"),
-            Some(at),
-            true,
-            depth + 1,
-            out,
-        );
+    out.insert(at.at.to_owned(), field);
+    if expand && let Some(items) = schema.get("items") {
+        let path = format!("{}[]", at.at);
+        let child = At {
+            at: &path,
+            parent: Some(at.at),
+            required: true,
+            depth: at.depth + 1,
+            within: &mut *at.within,
+        };
+        flatten(root, items, child, out);
     }
-    if let Some(Value::Object(props)) = schema.get("properties") {
+    if expand && let Some(Value::Object(props)) = schema.get("properties") {
         let required = strings(schema.get("required"));
         for (name, prop) in props {
-            let path = if at.is_empty() {
+            let path = if at.at.is_empty() {
                 name.clone()
             } else {
-                format!("{at}.{name}")
+                format!("{}.{name}", at.at)
             };
-            let is_required = required.contains(name);
-            flatten(root, prop, &path, Some(at), is_required, depth + 1, out);
+            let child = At {
+                at: &path,
+                parent: Some(at.at),
+                required: required.contains(name),
+                depth: at.depth + 1,
+                within: &mut *at.within,
+            };
+            flatten(root, prop, child, out);
         }
     }
+    at.within.truncate(at.within.len() - followed);
+}
+
+/// [`flatten`] from the top of a schema at `at`.
+fn flatten_top(
+    root: &Value,
+    schema: &Value,
+    at: &str,
+    required: bool,
+    out: &mut BTreeMap<String, Field>,
+) {
+    let top = At {
+        at,
+        parent: None,
+        required,
+        depth: 0,
+        within: &mut Vec::new(),
+    };
+    flatten(root, schema, top, out);
 }
 
 /// A parameter or header object at `at`: its schema's fields, its own `required`, and what
@@ -302,7 +357,7 @@ fn parameter_like(
     out: &mut BTreeMap<String, Field>,
 ) {
     match object.get("schema") {
-        Some(schema) => flatten(root, schema, at, None, required, 0, out),
+        Some(schema) => flatten_top(root, schema, at, required, out),
         None => {
             let field = Field {
                 ty: "any".into(),
@@ -360,14 +415,13 @@ fn body(root: &Value, holder: &Value, required: bool) -> Option<Body> {
     for (media, object) in content {
         if Some(media) != json {
             body.other
-                .insert(format!("media type {media}"), inline(root, object, 0));
+                .insert(format!("media type {media}"), inline(root, object));
             continue;
         }
         if let Some(schema) = object.get("schema") {
-            body.schema = view(root, schema)
-                .1
-                .unwrap_or_else(|| "an inline schema".into());
-            flatten(root, schema, "", None, true, 0, &mut body.fields);
+            body.schema =
+                component_name(&view(root, schema).1).unwrap_or_else(|| "an inline schema".into());
+            flatten_top(root, schema, "", true, &mut body.fields);
         }
         for (key, value) in other_keys(root, object, &["schema"]) {
             body.other.insert(format!("{media} {key}"), value);

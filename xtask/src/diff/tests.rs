@@ -682,3 +682,66 @@ fn every_kind_of_change_gets_its_verdict() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+/// A spec whose one operation answers a `Node`, defined by `node`.
+fn recursive(node: Value) -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "paths": { "/n": { "get": { "operationId": "getN", "responses": { "200": {
+            "description": "ok",
+            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Node" } } }
+        } } } } },
+        "components": { "schemas": { "Node": node } }
+    })
+}
+
+/// The response body of `getN` as the comparison reads it.
+fn node_body(doc: &Value) -> model::Body {
+    let mut model = model::Model::read(doc);
+    let mut operation = model.operations.remove("GET /n").expect("the operation");
+    let mut response = operation.responses.remove("200").expect("the response");
+    response.body.take().expect("a body")
+}
+
+#[test]
+fn a_schema_that_refers_to_itself_is_read_once() {
+    // Read to a depth of 12, two self-references made 2^12 copies of Node's fields, and three
+    // made the run hang.
+    let node = json!({ "type": "object", "properties": {
+        "left": { "$ref": "#/components/schemas/Node" },
+        "right": { "$ref": "#/components/schemas/Node" },
+        "value": { "type": "string" },
+    } });
+    let base = recursive(node.clone());
+    let body = node_body(&base);
+    let fields: Vec<&str> = body.fields.keys().map(String::as_str).collect();
+    assert_eq!(fields, ["", "left", "right", "value"]);
+    assert_eq!(
+        body.fields["left"].other.get("$ref"),
+        Some(&json!("#/components/schemas/Node"))
+    );
+    // A change inside Node is seen, once.
+    let mut changed = node;
+    changed["properties"]["value"] = json!({ "type": "integer" });
+    let changes = diff(&base, &recursive(changed));
+    let found: Vec<(&str, bool)> = changes
+        .iter()
+        .map(|c| (c.location.as_str(), c.breaking))
+        .collect();
+    assert_eq!(found, [("value", true)]);
+}
+
+#[test]
+fn a_keyword_that_refers_to_its_own_schema_is_inlined_once() {
+    // Inlined to a depth of 12, a `oneOf` of two self-references made 2^12 copies of Node.
+    let node = json!({ "type": "object", "properties": {
+        "either": { "oneOf": [
+            { "$ref": "#/components/schemas/Node" },
+            { "$ref": "#/components/schemas/Node" },
+        ] },
+    } });
+    let body = node_body(&recursive(node));
+    let either = &body.fields["either"].other["oneOf"];
+    let inner = json!({ "$ref": "#/components/schemas/Node" });
+    assert_eq!(either, &json!([inner, inner]));
+}
