@@ -454,8 +454,13 @@ pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
         let kind = Kind::Unclassified { what: what.into() };
         document.push(Found::new(Of::Spec, kind, "", None));
     }
-    for (name, model) in [("base", &old), ("head", &new)] {
+    // A reference broken on one side hides what is behind it: no verdict can be given. One
+    // broken the same way on both sides hides nothing that changed (lint reports it).
+    for (name, model, other) in [("base", &old, &new), ("head", &new, &old)] {
         for (at, reference) in &model.unresolved {
+            if other.unresolved.contains(&(at.clone(), reference.clone())) {
+                continue;
+            }
             let what = format!("`$ref` {reference} does not resolve in the {name}");
             let kind = Kind::Unclassified { what };
             document.push(Found::new(Of::Spec, kind, at.clone(), None));

@@ -745,3 +745,30 @@ fn a_keyword_that_refers_to_its_own_schema_is_inlined_once() {
     let inner = json!({ "$ref": "#/components/schemas/Node" });
     assert_eq!(either, &json!([inner, inner]));
 }
+
+#[test]
+fn a_reference_broken_on_one_side_only_is_unclassified() {
+    let broken = set(
+        base(),
+        "/components/schemas/Broken",
+        json!({ "$ref": "#/components/schemas/Missing" }),
+    );
+    // The same broken reference on both sides: nothing changed.
+    let same = diff(&broken, &broken);
+    assert!(same.is_empty(), "{same:#?}");
+    assert_eq!(exit_code(&same), 0);
+    for (old, new, side) in [(&base(), &broken, "head"), (&broken, &base(), "base")] {
+        let change = {
+            let changes = diff(old, new);
+            assert_eq!(changes.len(), 1, "{changes:#?}");
+            changes.into_iter().next().expect("one change")
+        };
+        assert_eq!(change.location, "#/components/schemas/Broken");
+        assert_eq!(
+            change.kind,
+            Kind::Unclassified {
+                what: format!("`$ref` #/components/schemas/Missing does not resolve in the {side}")
+            }
+        );
+    }
+}
