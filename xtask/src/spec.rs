@@ -21,7 +21,7 @@ pub fn workspace_root() -> PathBuf {
     here.parent().unwrap_or(here).to_path_buf()
 }
 
-/// Reads and parses a spec file (YAML or JSON; JSON is a subset of YAML).
+/// Reads and parses a spec file (YAML or JSON).
 pub fn load(path: &Path) -> Result<Spec, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -29,8 +29,100 @@ pub fn load(path: &Path) -> Result<Spec, String> {
 }
 
 /// Reads YAML or JSON text into a JSON tree: the one reader of spec text for every command.
+///
+/// JSON is read as JSON, YAML as YAML: JSON is not quite a subset of YAML. A YAML reader refuses
+/// DEL, the C1 controls and U+FFFE in a JSON string, and reads U+0085 (NEL) there as a line
+/// break, so as a space. A key given twice in one object is an error (YAML says keys are
+/// unique; read into a JSON tree, the last one silently won).
 pub fn read_tree(text: &str) -> Result<Value, String> {
-    serde_yaml::from_str(text).map_err(|e| format!("not valid YAML or JSON: {e}"))
+    serde_json::from_str::<Tree>(text)
+        .or_else(|_| serde_yaml::from_str::<Tree>(text))
+        .map(|tree| tree.0)
+        .map_err(|e| format!("not valid YAML or JSON: {e}"))
+}
+
+/// A JSON tree that refuses a key given twice in one object.
+struct Tree(Value);
+
+impl<'de> serde::Deserialize<'de> for Tree {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TreeVisitor).map(Tree)
+    }
+}
+
+/// Builds a [`Tree`].
+struct TreeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TreeVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<Value, E> {
+        i64::try_from(v)
+            .map(Value::from)
+            .map_err(|_| E::custom(format!("the integer {v} is out of range")))
+    }
+
+    fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<Value, E> {
+        u64::try_from(v)
+            .map(Value::from)
+            .map_err(|_| E::custom(format!("the integer {v} is out of range")))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Tree(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Tree(value) = map.next_value()?;
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("duplicate key `{key}`")));
+            }
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
 }
 
 /// Parses spec text. Rejects anything but OpenAPI 3.0.x before the typed parse, so that a 3.1
@@ -308,6 +400,40 @@ mod tests {
                 n <= MAX_HOPS,
                 "a chain of {n} references"
             );
+        }
+    }
+
+    #[test]
+    fn json_is_read_as_json() {
+        // DEL, a C1 control and U+FFFE are allowed unescaped in a JSON string, not in YAML; a
+        // YAML reader turned NEL into a space.
+        for text in [
+            "{\"a\": \"x\u{85}y\"}",
+            "{\"a\u{7f}\": 1}",
+            "{\"a\": \"\u{85}\u{9f}\"}",
+            "[\"\u{fffe}\"]",
+        ] {
+            let expected: Value = serde_json::from_str(text).expect("valid JSON");
+            assert_eq!(read_tree(text), Ok(expected), "{text:?}");
+        }
+        assert_eq!(
+            read_tree("a: ~\nb: [null, 1.5, -2, x]\n"),
+            Ok(json!({ "a": null, "b": [null, 1.5, -2, "x"] }))
+        );
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        // A second `'200'` response hid the first one from lint and diff.
+        let twice = "paths:\n  /x:\n    get:\n      responses:\n        '200': {description: a}\n        '200': {description: b}\n";
+        for text in [
+            twice,
+            "{a: 1, a: 2}",
+            "{\"a\": 1, \"a\": 2}",
+            "{\"a\u{7f}\": 1, \"a\u{7f}\": 2}",
+        ] {
+            let err = read_tree(text).expect_err("a duplicate key");
+            assert!(err.starts_with("not valid YAML or JSON: "), "{err}");
         }
     }
 
