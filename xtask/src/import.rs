@@ -87,16 +87,6 @@ pub fn import(upstream: &str, ours: Option<&str>) -> Result<String, String> {
         }
         None => None,
     };
-    let mut spec = subset(&upstream)?;
-    down_convert(&mut spec);
-    if let Some(ours) = &ours {
-        keep_our_additions(&mut spec, ours);
-    }
-    to_yaml(&spec)
-}
-
-/// Our paths and every component they reach; fails naming each operation upstream lacks.
-fn subset(upstream: &Value) -> Result<Value, String> {
     let version = upstream
         .get("openapi")
         .and_then(Value::as_str)
@@ -104,6 +94,20 @@ fn subset(upstream: &Value) -> Result<Value, String> {
     if !version.starts_with("3.") {
         return Err(format!("not an OpenAPI 3 document (openapi: {version:?})"));
     }
+    // Convert first, so that what our operations reach is read from what is written: a
+    // reference that only a dropped `examples` entry held must not keep a component.
+    let mut upstream = upstream;
+    down_convert(&mut upstream);
+    let mut spec = subset(&upstream)?;
+    if let Some(ours) = &ours {
+        keep_our_additions(&mut spec, ours);
+    }
+    keep_used_tags(&mut spec);
+    to_yaml(&spec)
+}
+
+/// Our paths and every component they reach; fails naming each operation upstream lacks.
+fn subset(upstream: &Value) -> Result<Value, String> {
     let paths = upstream
         .get("paths")
         .and_then(Value::as_object)
@@ -185,35 +189,16 @@ fn subset(upstream: &Value) -> Result<Value, String> {
     }
 
     let mut spec = Map::new();
-    spec.insert("openapi".into(), json!(version));
-    for key in ["info", "servers", "security", "externalDocs"] {
+    for key in [
+        "openapi",
+        "info",
+        "servers",
+        "security",
+        "tags",
+        "externalDocs",
+    ] {
         if let Some(value) = upstream.get(key) {
             spec.insert(key.into(), value.clone());
-        }
-    }
-    let used_tags: BTreeSet<String> = kept_paths
-        .values()
-        .flat_map(|item| METHODS.iter().filter_map(|m| item.get(*m)))
-        .flat_map(|op| {
-            op.get("tags")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-        })
-        .filter_map(|t| t.as_str().map(str::to_owned))
-        .collect();
-    if let Some(Value::Array(tags)) = upstream.get("tags") {
-        let tags: Vec<Value> = tags
-            .iter()
-            .filter(|t| {
-                t.get("name")
-                    .and_then(Value::as_str)
-                    .is_some_and(|n| used_tags.contains(n))
-            })
-            .cloned()
-            .collect();
-        if !tags.is_empty() {
-            spec.insert("tags".into(), Value::Array(tags));
         }
     }
     spec.insert("paths".into(), Value::Object(kept_paths));
@@ -221,6 +206,39 @@ fn subset(upstream: &Value) -> Result<Value, String> {
         spec.insert("components".into(), Value::Object(components));
     }
     Ok(Value::Object(spec))
+}
+
+/// Keeps the top-level tags that an operation uses, wherever they came from (upstream or our
+/// spec); drops the list when none is left.
+fn keep_used_tags(spec: &mut Value) {
+    let used: BTreeSet<String> = spec
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .flat_map(|item| METHODS.iter().filter_map(|m| item.get(*m)))
+        .filter_map(|op| op.get("tags").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|t| t.as_str().map(str::to_owned))
+        .collect();
+    let Value::Object(map) = spec else { return };
+    let tags: Vec<Value> = match map.get("tags") {
+        Some(Value::Array(tags)) => tags
+            .iter()
+            .filter(|t| {
+                t.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| used.contains(n))
+            })
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
+    if tags.is_empty() {
+        map.remove("tags");
+    } else {
+        map.insert("tags".into(), Value::Array(tags));
+    }
 }
 
 fn collect_security(security: Option<&Value>, out: &mut BTreeSet<String>) {
@@ -743,6 +761,50 @@ mod tests {
         let spec: Value = serde_yaml::from_str(&yaml).expect("YAML");
         assert!(spec.pointer("/components/schemas/Holder").is_some());
         assert_eq!(crate::spec::unresolved_refs(&spec), vec![]);
+    }
+
+    /// The small upstream document after `edit`, as JSON text.
+    fn upstream_with(edit: impl FnOnce(&mut Value)) -> String {
+        let mut doc: Value = serde_json::from_str(&upstream()).expect("json");
+        edit(&mut doc);
+        doc.to_string()
+    }
+
+    #[test]
+    fn what_conversion_drops_keeps_no_component() {
+        // `Chat` is reached only from an `examples` entry after the first and from an example
+        // beside a `$ref`, both dropped by the conversion: it was kept the first time and
+        // dropped the second, so importing twice gave another file.
+        let text = upstream_with(|doc| {
+            let props = doc
+                .pointer_mut("/components/schemas/Envelope/properties")
+                .expect("properties");
+            props["note"]["examples"] = json!(["first", { "$ref": "#/components/schemas/Chat" }]);
+            props["session"]["example"] = json!({ "$ref": "#/components/schemas/Chat" });
+        });
+        let once = import(&text, None).expect("imports");
+        let spec: Value = serde_yaml::from_str(&once).expect("YAML");
+        assert!(spec.pointer("/components/schemas/Chat").is_none());
+        assert_eq!(import(&once, Some(&once)).expect("imports again"), once);
+    }
+
+    #[test]
+    fn only_tags_an_operation_uses_are_kept_wherever_they_come_from() {
+        // Upstream has no tags; ours has one no operation uses. It was kept the first time and
+        // dropped the second.
+        let text = upstream_with(|doc| {
+            if let Some(Value::Object(op)) = doc.pointer_mut("/paths/~1v1~1app~1setup/get") {
+                op.insert("tags".into(), json!(["setup"]));
+            }
+        });
+        let ours = "tags:\n  - {name: setup, description: Setup.}\n  - {name: unused}\n";
+        let once = import(&text, Some(ours)).expect("imports");
+        let spec: Value = serde_yaml::from_str(&once).expect("YAML");
+        assert_eq!(
+            spec["tags"],
+            json!([{ "name": "setup", "description": "Setup." }])
+        );
+        assert_eq!(import(&once, Some(&once)).expect("imports again"), once);
     }
 
     #[test]
