@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use crate::spec::{METHODS, component_containing, pointer_escape, read_tree};
+use crate::spec::{
+    METHODS, component_containing, lookup, pointer_escape, read_tree, unresolved_refs,
+};
 
 /// The operations this workspace wraps: (method, path).
 pub const OUR_OPERATIONS: [(&str, &str); 10] = [
@@ -103,6 +105,7 @@ pub fn import(upstream: &str, ours: Option<&str>) -> Result<String, String> {
         keep_our_additions(&mut spec, ours);
     }
     keep_used_tags(&mut spec);
+    check_references(&upstream, &spec)?;
     to_yaml(&spec)
 }
 
@@ -239,6 +242,24 @@ fn keep_used_tags(spec: &mut Value) {
     } else {
         map.insert("tags".into(), Value::Array(tags));
     }
+}
+
+/// Fails when a `$ref` that resolves upstream points at nothing in what import would write: at
+/// a part of the upstream document it drops (another path, say).
+fn check_references(upstream: &Value, spec: &Value) -> Result<(), String> {
+    let broken: Vec<String> = unresolved_refs(spec)
+        .into_iter()
+        .filter(|(_, reference)| lookup(upstream, reference).is_some())
+        .map(|(at, reference)| format!("{at}: {reference}"))
+        .collect();
+    if broken.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "these references point at parts of the upstream document that import does not keep \
+         (only our paths and the components they reach are kept):\n  {}",
+        broken.join("\n  ")
+    ))
 }
 
 fn collect_security(security: Option<&Value>, out: &mut BTreeSet<String>) {
@@ -805,6 +826,27 @@ mod tests {
             json!([{ "name": "setup", "description": "Setup." }])
         );
         assert_eq!(import(&once, Some(&once)).expect("imports again"), once);
+    }
+
+    #[test]
+    fn a_reference_into_a_dropped_path_fails_naming_it() {
+        let text = upstream_with(|doc| {
+            if let Some(Value::Object(props)) =
+                doc.pointer_mut("/components/schemas/Session/properties")
+            {
+                props.insert(
+                    "chat".into(),
+                    json!({ "$ref": "#/paths/~1v1~1chats/get/responses/200" }),
+                );
+            }
+        });
+        let err = import(&text, None).expect_err("a reference into a path import drops");
+        assert!(
+            err.contains(
+                "#/components/schemas/Session/properties/chat: #/paths/~1v1~1chats/get/responses/200"
+            ),
+            "{err}"
+        );
     }
 
     #[test]
