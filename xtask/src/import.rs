@@ -477,7 +477,12 @@ fn convert_schema(schema: &mut Map<String, Value>) {
         let reference = schema.remove("$ref").unwrap_or(Value::Null);
         let constraining = schema.keys().any(|k| !ANNOTATIONS.contains(&k.as_str()));
         if constraining {
-            schema.insert("allOf".into(), json!([{ "$ref": reference }]));
+            // Beside an `allOf` already there, not in its place.
+            let all_of = schema.entry("allOf").or_insert_with(|| json!([]));
+            match all_of {
+                Value::Array(all) => all.insert(0, json!({ "$ref": reference })),
+                other => *other = json!([{ "$ref": reference }]),
+            }
         } else {
             schema.clear();
             schema.insert("$ref".into(), reference);
@@ -647,7 +652,8 @@ mod tests {
                         "kind": { "const": "verification" },
                         "note": { "type": "string", "examples": ["first", "second"] },
                         "other": { "anyOf": [{ "$ref": "#/components/schemas/Nested" }, { "type": "null" }] },
-                        "limited": { "$ref": "#/components/schemas/Nested", "maxProperties": 3 }
+                        "limited": { "$ref": "#/components/schemas/Nested", "maxProperties": 3 },
+                        "both": { "$ref": "#/components/schemas/Nested", "allOf": [{ "required": ["deep"] }] }
                     } },
                     "Session": { "type": "object", "properties": { "state": { "type": "string" } } },
                     "Nested": { "type": "object", "properties": { "deep": { "$ref": "#/components/schemas/Deep" } } },
@@ -730,6 +736,11 @@ mod tests {
         assert_eq!(
             envelope["limited"],
             json!({ "allOf": [{ "$ref": "#/components/schemas/Nested" }], "maxProperties": 3 })
+        );
+        assert_eq!(
+            envelope["both"],
+            json!({ "allOf": [{ "$ref": "#/components/schemas/Nested" }, { "required": ["deep"] }] }),
+            "an allOf beside the $ref stays"
         );
         assert_eq!(
             spec.pointer("/components/schemas/Deep"),
