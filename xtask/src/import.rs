@@ -98,9 +98,9 @@ pub fn import(upstream: &str, ours: Option<&str>) -> Result<String, String> {
     }
     // Convert first, so that what our operations reach is read from what is written: a
     // reference that only a dropped `examples` entry held must not keep a component.
-    let mut upstream = upstream;
-    down_convert(&mut upstream);
-    let mut spec = subset(&upstream)?;
+    let mut converted = upstream.clone();
+    down_convert(&mut converted);
+    let mut spec = subset(&converted)?;
     if let Some(ours) = &ours {
         keep_our_additions(&mut spec, ours);
     }
@@ -245,7 +245,8 @@ fn keep_used_tags(spec: &mut Value) {
 }
 
 /// Fails when a `$ref` that resolves upstream points at nothing in what import would write: at
-/// a part of the upstream document it drops (another path, say).
+/// a part of the upstream document it drops (another path, say) or converts (the second item
+/// of a 3.1 `type` list).
 fn check_references(upstream: &Value, spec: &Value) -> Result<(), String> {
     let broken: Vec<String> = unresolved_refs(spec)
         .into_iter()
@@ -257,7 +258,7 @@ fn check_references(upstream: &Value, spec: &Value) -> Result<(), String> {
     }
     Err(format!(
         "these references point at parts of the upstream document that import does not keep \
-         (only our paths and the components they reach are kept):\n  {}",
+         (only our paths and the components they reach are kept, converted to 3.0.3):\n  {}",
         broken.join("\n  ")
     ))
 }
@@ -856,6 +857,26 @@ mod tests {
             err.contains(
                 "#/components/schemas/Session/properties/chat: #/paths/~1v1~1chats/get/responses/200"
             ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_reference_into_what_conversion_changes_fails_naming_it() {
+        let text = upstream_with(|doc| {
+            if let Some(Value::Object(props)) =
+                doc.pointer_mut("/components/schemas/Session/properties")
+            {
+                // `count` has `type: [integer, null]`, which becomes `type: integer`.
+                props.insert(
+                    "kind".into(),
+                    json!({ "$ref": "#/components/schemas/Envelope/properties/count/type/0" }),
+                );
+            }
+        });
+        let err = import(&text, None).expect_err("a reference into a converted list");
+        assert!(
+            err.contains("#/components/schemas/Session/properties/kind: #/components/schemas/Envelope/properties/count/type/0"),
             "{err}"
         );
     }
