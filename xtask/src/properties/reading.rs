@@ -117,15 +117,16 @@ proptest! {
         }
     }
 
-    /// Any JSON value reads back as itself from its JSON text (floating-point numbers to 12
-    /// digits: the JSON reader may be 1 ulp off at extreme exponents) and, exactly, from the
-    /// YAML `import` writes.
+    /// Any JSON value reads back as itself from its JSON text and from the YAML `import`
+    /// writes; floating-point numbers to 12 digits, since the JSON reader (which also reads
+    /// YAML that happens to be JSON, such as a lone number) may be 1 ulp off at extreme
+    /// exponents.
     #[test]
     fn any_value_reads_back_from_json_and_yaml(value in json_value()) {
         let read = read_tree(&value.to_string());
         prop_assert_eq!(read.map(|v| rounded(&v)), Ok(rounded(&value)));
         let yaml = crate::import::to_yaml(&value).expect("any value is written as YAML");
-        prop_assert_eq!(read_tree(&yaml), Ok(value));
+        prop_assert_eq!(read_tree(&yaml).map(|v| rounded(&v)), Ok(rounded(&value)));
     }
 
     /// A key escaped as a JSON-pointer segment holds no `/`, only `~0` and `~1` escapes,
