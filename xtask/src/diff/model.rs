@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::spec::{METHODS, component_of, follow, unresolved_refs};
 
@@ -233,6 +233,24 @@ fn other_keys(root: &Value, object: &Value, handled: &[&str]) -> BTreeMap<String
         .collect()
 }
 
+/// An enum's values in words: a string as it is, anything else as its JSON type and text
+/// (`number 1`), so that `1` and `"1"` differ.
+fn enum_values(value: Option<&Value>) -> BTreeSet<String> {
+    value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|v| match v {
+            Value::String(s) => s.clone(),
+            Value::Null => "null".to_owned(),
+            Value::Bool(_) => format!("boolean {v}"),
+            Value::Number(_) => format!("number {v}"),
+            Value::Array(_) => format!("array {v}"),
+            Value::Object(_) => format!("object {v}"),
+        })
+        .collect()
+}
+
 fn strings(value: Option<&Value>) -> BTreeSet<String> {
     value
         .and_then(Value::as_array)
@@ -261,18 +279,20 @@ fn flatten(root: &Value, schema: &Value, at: At<'_>, out: &mut BTreeMap<String, 
     let recursive = refs.iter().find(|r| at.within.contains(r)).cloned();
     let followed = refs.len();
     at.within.extend(refs);
-    let ty = match schema.get("type").and_then(Value::as_str) {
-        Some(ty) => ty,
-        None if schema.contains_key("properties") => "object",
-        None if schema.contains_key("items") => "array",
-        None => "any",
+    let ty = match schema.get("type") {
+        Some(Value::String(ty)) => ty.clone(),
+        // Not 3.0 (a 3.1 list, say), but not to be read as no type: compared as written.
+        Some(other) => other.to_string(),
+        None if schema.contains_key("properties") => "object".to_owned(),
+        None if schema.contains_key("items") => "array".to_owned(),
+        None => "any".to_owned(),
     };
     let mut field = Field {
         parent: at.parent.map(str::to_owned),
-        ty: ty.to_owned(),
+        ty,
         required: at.required,
         nullable: schema.get("nullable") == Some(&Value::Bool(true)),
-        enum_values: strings(schema.get("enum")),
+        enum_values: enum_values(schema.get("enum")),
         constraints: CONSTRAINTS
             .iter()
             .filter_map(|&k| schema.get(k).map(|v| (k, v.clone())))
@@ -307,9 +327,23 @@ fn flatten(root: &Value, schema: &Value, at: At<'_>, out: &mut BTreeMap<String, 
         };
         flatten(root, items, child, out);
     }
-    if expand && let Some(Value::Object(props)) = schema.get("properties") {
+    if expand {
+        let empty = Map::new();
+        let props = match schema.get("properties") {
+            Some(Value::Object(props)) => props,
+            _ => &empty,
+        };
         let required = strings(schema.get("required"));
-        for (name, prop) in props {
+        // A required name with no schema of its own is a field all the same: one the server
+        // requires, of any type.
+        let undeclared = json!({});
+        let fields = props.iter().chain(
+            required
+                .iter()
+                .filter(|name| !props.contains_key(*name))
+                .map(|name| (name, &undeclared)),
+        );
+        for (name, prop) in fields {
             let path = if at.at.is_empty() {
                 name.clone()
             } else {

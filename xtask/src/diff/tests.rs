@@ -563,6 +563,8 @@ fn cases() -> Vec<Case> {
         case("a required request field added", vec![Set("$S/ThingUpdate/properties/tag", json!({ "type": "string" })),
                 Set("$S/ThingUpdate/required", json!(["tag"]))],
             AllClients, "BREAKING    tag: required field added (updateThing)"),
+        case("a required request field added by name only", vec![Set("$S/ThingUpdate/required", json!(["reason"]))],
+            AllClients, "BREAKING    reason: required field added (updateThing)"),
         case("a request field removed", vec![Remove("$S/ThingUpdate/properties/size")],
             AllClients, "BREAKING    size: optional field removed (updateThing)"),
         case("a request field became required", vec![Set("$S/ThingUpdate/required", json!(["name"]))],
@@ -771,4 +773,27 @@ fn a_reference_broken_on_one_side_only_is_unclassified() {
             }
         );
     }
+}
+
+#[test]
+fn values_of_another_json_type_are_told_apart() {
+    // An enum value 1 that became "1", and a (3.1-style) list of types, passed as no change.
+    let with = |state: Value, note: Value| {
+        let doc = set(base(), "/components/schemas/State/enum", state);
+        set(doc, &format!("{RESP}/properties/note/type"), note)
+    };
+    let old = with(json!(["a", 1]), json!(["string", "null"]));
+    let new = with(json!(["a", "1"]), json!(["integer", "null"]));
+    let lines: Vec<String> = diff(&old, &new)
+        .iter()
+        .map(|c| format!("{}: {}", c.location, c.kind.describe("field")))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            r#"note: field retyped from ["string","null"] to ["integer","null"]"#,
+            "state: response enum value `1` added",
+            "state: response enum value `number 1` removed",
+        ]
+    );
 }
