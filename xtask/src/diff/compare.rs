@@ -420,13 +420,32 @@ fn compare_operation(
             }
         }
     }
-    for status in new.responses.keys() {
-        if !old.responses.contains_key(status) && !is_moved(status) {
-            let kind = Kind::StatusAdded {
-                status: status.clone(),
-            };
-            out.push(Found::new(Of::Status, kind, "response status", None));
+    let documented = successes(old);
+    for (status, after) in &new.responses {
+        if old.responses.contains_key(status) || is_moved(status) {
+            continue;
         }
+        let kind = if is_success(status) {
+            // Another success beside the one clients know: does it send the body they decode?
+            let same_body = match documented.as_slice() {
+                [known] => old.responses.get(known).is_some_and(|before| {
+                    let mut found = Vec::new();
+                    let bodies = (before.body.as_ref(), after.body.as_ref());
+                    compare_bodies(Side::Response, "", bodies, Some(status), &mut found);
+                    found.is_empty()
+                }),
+                _ => false,
+            };
+            Kind::SuccessStatusAdded {
+                status: status.clone(),
+                same_body,
+            }
+        } else {
+            Kind::StatusAdded {
+                status: status.clone(),
+            }
+        };
+        out.push(Found::new(Of::Status, kind, "response status", None));
     }
 }
 

@@ -176,6 +176,12 @@ pub enum Kind {
     StatusRemoved {
         status: String,
     },
+    /// A 2xx beside the one the base documents; `same_body` when it sends the body clients
+    /// decode for that one.
+    SuccessStatusAdded {
+        status: String,
+        same_body: bool,
+    },
     /// The one documented 2xx is another 2xx now (200 → 201).
     SuccessStatusChanged {
         from: String,
@@ -337,7 +343,22 @@ impl Kind {
             ),
             Self::StatusAdded { .. } => (
                 Compatible,
-                "a new error status: clients already handle errors they do not know",
+                "a new status that is no success: clients already handle errors they do not know",
+            ),
+            Self::SuccessStatusAdded {
+                same_body: true, ..
+            } => (
+                GeneratedCrate,
+                "breaks direct users of the generated crate only: it treats a status the base \
+                 does not document as an unexpected response; the wrapper accepts a 2xx whose \
+                 body decodes",
+            ),
+            Self::SuccessStatusAdded {
+                same_body: false, ..
+            } => (
+                AllClients,
+                "clients decode the success body the base documents; this success sends \
+                 another, or none",
             ),
             Self::StatusRemoved { status } if status.starts_with('2') => {
                 (AllClients, "clients expect that success and its body")
@@ -456,6 +477,13 @@ impl Kind {
                 format!("{} enum value `{value}` removed", side.name())
             }
             Self::StatusAdded { status } => format!("{status} added"),
+            Self::SuccessStatusAdded {
+                status,
+                same_body: true,
+            } => format!("success status {status} added, with the same body"),
+            Self::SuccessStatusAdded { status, .. } => {
+                format!("success status {status} added, with another body or none")
+            }
             Self::StatusRemoved { status } => format!("{status} removed"),
             Self::SuccessStatusChanged { from, to } => {
                 format!("success status changed from {from} to {to}")

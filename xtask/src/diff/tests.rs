@@ -640,6 +640,12 @@ fn cases() -> Vec<Case> {
             AllClients, "BREAKING    response status: 200 removed (listThings)"),
         case("an error status added", vec![Set("$L/responses/409", json!({ "$ref": "#/components/responses/Error" }))],
             Compatible, "compatible  response status: 409 added (listThings)"),
+        case("a success status added with the same body", vec![Set("$U/responses/202", json!({
+                "description": "accepted", "content": { "application/json": {
+                    "schema": { "$ref": "#/components/schemas/Thing" } } } }))],
+            GeneratedCrate, "BREAKING    response status: success status 202 added, with the same body (updateThing); breaks direct users of the generated crate only"),
+        case("a success status added without a body", vec![Set("$U/responses/202", json!({ "description": "accepted" }))],
+            AllClients, "BREAKING    response status: success status 202 added, with another body or none (updateThing)"),
         case("an error status removed", vec![Remove("$L/responses/404")],
             Compatible, "compatible  response status: 404 removed (listThings)"),
         // What no rule covers
