@@ -190,55 +190,61 @@ fn a_retyped_field_breaks() {
 }
 
 #[test]
-fn a_response_field_that_became_optional_breaks_and_required_does_not() {
+fn a_response_field_that_became_optional_breaks_and_required_breaks_the_generated_crate() {
     let change = only_change(set(base(), &format!("{RESP}/required"), json!(["id"])));
     assert_eq!(
-        (change.kind, change.location.as_str(), change.breaking),
+        (change.kind, change.location.as_str(), change.impact),
         (
             Kind::FieldBecameOptional {
-                side: Side::Response
+                side: Side::Response,
+                generated_type_changes: true,
             },
             "state",
-            true
+            Impact::AllClients
         )
     );
+    // The wire takes it; the generated crate's `Option<String>` becomes a `String`.
     let change = only_change(set(
         base(),
         &format!("{RESP}/required"),
         json!(["id", "state", "note"]),
     ));
     assert_eq!(
-        (change.kind, change.breaking),
+        (change.kind, change.impact),
         (
             Kind::FieldBecameRequired {
-                side: Side::Response
+                side: Side::Response,
+                generated_type_changes: true,
             },
-            false
+            Impact::GeneratedCrate
         )
     );
 }
 
 #[test]
-fn a_request_field_that_became_required_breaks_and_optional_does_not() {
+fn a_request_field_that_became_required_breaks_and_optional_breaks_the_generated_crate() {
     let change = only_change(set(base(), &format!("{REQ}/required"), json!(["purpose"])));
     assert_eq!(
-        (change.kind, change.breaking),
+        (change.kind, change.impact),
         (
             Kind::FieldBecameRequired {
-                side: Side::Request
+                side: Side::Request,
+                generated_type_changes: true,
             },
-            true
+            Impact::AllClients
         )
     );
+    // The wire takes it; the generated crate's `String` becomes an `Option<String>`.
     let old = set(base(), &format!("{REQ}/required"), json!(["purpose"]));
     let changes = diff(&old, &base());
     assert_eq!(
-        (changes[0].kind.clone(), changes[0].breaking),
+        (changes[0].kind.clone(), changes[0].impact),
         (
             Kind::FieldBecameOptional {
-                side: Side::Request
+                side: Side::Request,
+                generated_type_changes: true,
             },
-            false
+            Impact::GeneratedCrate
         )
     );
 }
@@ -576,7 +582,7 @@ fn cases() -> Vec<Case> {
         case("a request maxLength lowered", vec![Set("$S/ThingUpdate/properties/name/maxLength", json!(50))],
             AllClients, "BREAKING    name: `maxLength` 100 -> 50: the server accepts fewer values (updateThing)"),
         case("a request minimum lowered", vec![Set("$S/ThingUpdate/properties/size/minimum", json!(-1))],
-            Compatible, "compatible  size: `minimum` 0 -> -1: the server accepts more values (updateThing)"),
+            GeneratedCrate, "BREAKING    size: `minimum` 0 -> -1: the server accepts more values (updateThing); breaks direct users of the generated crate only"),
         case("a request format added", vec![Set("$S/ThingUpdate/properties/name/format", json!("email"))],
             AllClients, "BREAKING    name: `format` none -> email: the server accepts fewer values (updateThing)"),
         case("a request enum value added", vec![Set("$S/Color/enum", json!(["red", "blue", "green"]))],
@@ -596,7 +602,9 @@ fn cases() -> Vec<Case> {
         case("a response field became optional", vec![Set("$S/Thing/required", json!(["id", "state"]))],
             AllClients, "BREAKING    owner: field became optional (updateThing)"),
         case("a response field became required", vec![Set("$S/Thing/required", json!(["id", "state", "owner", "note"]))],
-            Compatible, "compatible  note: field became required (updateThing)"),
+            GeneratedCrate, "BREAKING    note: field became required (updateThing); breaks direct users of the generated crate only"),
+        reversed("a response header became required", vec![Set("$U/responses/200/headers/X-Version/required", json!(false))],
+            Compatible, "compatible  header x-version: header became required (200 response of updateThing)"),
         case("a required response field became nullable", vec![Set("$S/Owner/properties/userID/nullable", json!(true))],
             AllClients, "BREAKING    owner.userID: required field became nullable (updateThing)"),
         case("an optional response field became nullable", vec![Set("$S/Owner/properties/name/nullable", json!(true))],
@@ -611,6 +619,8 @@ fn cases() -> Vec<Case> {
             AllClients, "BREAKING    id: `pattern` ^t_ -> ^thing_: neither narrower nor wider (updateThing)"),
         case("a response format replaced", vec![Set("$S/Thing/properties/created/format", json!("date"))],
             AllClients, "BREAKING    created: `format` date-time -> date: neither narrower nor wider (updateThing)"),
+        case("a response format that picks a Rust type added", vec![Set("$S/Owner/properties/userID/format", json!("uuid"))],
+            GeneratedCrate, "BREAKING    owner.userID: `format` none -> uuid: the server sends fewer values (updateThing); breaks direct users of the generated crate only"),
         case("a response format added", vec![Set("$S/Thing/properties/note/format", json!("uri"))],
             Compatible, "compatible  note: `format` none -> uri: the server sends fewer values (updateThing)"),
         case("a response enum value added", vec![Set("$S/State/enum", json!(["open", "done", "archived"]))],
@@ -802,4 +812,92 @@ fn values_of_another_json_type_are_told_apart() {
             "state: response enum value `number 1` removed",
         ]
     );
+}
+
+#[test]
+fn generated_type_tells_apart_the_types_progenitor_generates() {
+    // Each (type, constraints) becomes a required property of one schema; progenitor generates
+    // the struct, and two properties must get the same Rust type exactly when
+    // `compare::generated_type` says they do. This catches a progenitor upgrade that picks
+    // types another way.
+    let cases = [
+        ("string", json!({})),
+        ("string", json!({ "format": "uri" })),
+        ("string", json!({ "maxLength": 5 })),
+        ("string", json!({ "pattern": "^a" })),
+        ("string", json!({ "format": "uuid" })),
+        ("string", json!({ "format": "date-time", "maxLength": 40 })),
+        ("string", json!({ "format": "date" })),
+        ("integer", json!({})),
+        ("integer", json!({ "minimum": 0, "maximum": 10 })),
+        ("integer", json!({ "minimum": 0 })),
+        ("integer", json!({ "minimum": 0, "maximum": 255 })),
+        ("integer", json!({ "minimum": 1 })),
+        ("integer", json!({ "minimum": 0, "exclusiveMinimum": true })),
+        ("integer", json!({ "minimum": -128, "maximum": 127 })),
+        ("integer", json!({ "format": "int32" })),
+        ("integer", json!({ "format": "int32", "multipleOf": 2 })),
+        ("integer", json!({ "format": "uint8", "maximum": 300 })),
+        ("number", json!({})),
+        ("number", json!({ "minimum": 0, "maximum": 1 })),
+        ("number", json!({ "format": "float" })),
+        ("array", json!({})),
+        ("array", json!({ "maxItems": 3 })),
+        ("array", json!({ "uniqueItems": true })),
+        ("array", json!({ "minItems": 2, "maxItems": 2 })),
+    ];
+    let mut properties = serde_json::Map::new();
+    let mut predicted = Vec::new();
+    for (i, (ty, constraints)) in cases.iter().enumerate() {
+        let mut schema = constraints.clone();
+        schema["type"] = json!(ty);
+        if *ty == "array" {
+            schema["items"] = json!({ "type": "string" });
+        }
+        properties.insert(format!("p{i}"), schema);
+        let constraints = model::CONSTRAINTS
+            .iter()
+            .filter_map(|&k| constraints.get(k).map(|v| (k, v.clone())))
+            .collect();
+        predicted.push(compare::generated_type(ty, &constraints));
+    }
+    let names: Vec<String> = properties.keys().cloned().collect();
+    let doc = json!({
+        "openapi": "3.0.3",
+        "info": { "title": "t", "version": "1" },
+        "paths": {},
+        "components": { "schemas": { "S": {
+            "type": "object", "required": names, "properties": properties } } }
+    });
+    let api: openapiv3::OpenAPI = serde_json::from_value(doc).expect("a 3.0 document");
+    let tokens = progenitor::Generator::new(&progenitor::GenerationSettings::default())
+        .generate_tokens(&api)
+        .expect("progenitor generates the types");
+    let code = prettyplease::unparse(&syn::parse2(tokens).expect("generated code parses"));
+    let generated: Vec<String> = (0..cases.len())
+        .map(|i| {
+            let field = format!("pub p{i}: ");
+            let start = code.find(&field).expect("a field per property") + field.len();
+            let ty = &code[start..];
+            let ty = &ty[..ty.find(",\n").expect("the field's end")];
+            // A checked string is a newtype named after its property.
+            if ty == format!("Sp{i}") || ty == format!("SP{i}") {
+                "a newtype".to_owned()
+            } else {
+                ty.to_owned()
+            }
+        })
+        .collect();
+    let mut disagreements = Vec::new();
+    for i in 0..cases.len() {
+        for j in i + 1..cases.len() {
+            if (predicted[i] == predicted[j]) != (generated[i] == generated[j]) {
+                disagreements.push(format!(
+                    "{:?} and {:?}: predicted {} and {}, generated {} and {}",
+                    cases[i], cases[j], predicted[i], predicted[j], generated[i], generated[j]
+                ));
+            }
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
