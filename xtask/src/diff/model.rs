@@ -152,6 +152,20 @@ fn view(root: &Value, schema: &Value) -> (Map<String, Value>, Vec<String>) {
             }
             _ => None,
         };
+        // A wrapper is merged only where it says nothing against what it wraps: `allOf` is
+        // both at once, so a wrapper's `type: string` around a `type: integer` is not the
+        // wrapper winning. Otherwise the `allOf` stays, compared whole.
+        let lone = lone.filter(|inner| {
+            let target = follow(root, inner);
+            target.as_object().is_some_and(|target| {
+                merged.iter().chain(map.iter()).all(|(key, value)| {
+                    key == "allOf"
+                        || key == "nullable"
+                        || is_annotation(key)
+                        || target.get(key).is_none_or(|t| t == value)
+                })
+            })
+        });
         for (key, value) in map {
             if !(key == "allOf" && lone.is_some()) {
                 merged.entry(key.clone()).or_insert_with(|| value.clone());
@@ -296,8 +310,11 @@ fn flatten(root: &Value, schema: &Value, at: At<'_>, out: &mut BTreeMap<String, 
         constraints: CONSTRAINTS
             .iter()
             .filter_map(|&k| schema.get(k).map(|v| (k, v.clone())))
-            // `false` flags say the same as no flag.
-            .filter(|(_, v)| *v != Value::Bool(false))
+            // A `false` flag says the same as no flag (a `false` length is another matter).
+            .filter(|(k, v)| {
+                !(["uniqueItems", "exclusiveMinimum", "exclusiveMaximum"].contains(k)
+                    && *v == Value::Bool(false))
+            })
             .collect(),
         other: schema
             .iter()
