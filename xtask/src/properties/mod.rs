@@ -200,7 +200,7 @@ pub(super) fn json_value() -> impl Strategy<Value = Value> {
 }
 
 /// Values worth setting a schema or OpenAPI keyword to: valid ones, 3.1 ones, wrong ones.
-fn keyword_value() -> impl Strategy<Value = Value> {
+pub(super) fn keyword_value() -> impl Strategy<Value = Value> {
     prop_oneof![
         3 => prop::sample::select(vec![
             json!("string"),
