@@ -50,7 +50,7 @@ fn ours() -> impl Strategy<Value = Option<String>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(32))]
+    #![proptest_config(ProptestConfig::with_cases(24))]
 
     /// Any text as the upstream document or as our spec is imported or refused with a message.
     #[test]

@@ -224,7 +224,7 @@ fn near_valid_specs_mostly_parse_and_lint_finds_problems_in_some() {
     let mut runner = TestRunner::deterministic();
     let strategy = near_valid_spec();
     let (mut parsed, mut with_problems) = (0, 0);
-    for _ in 0..100 {
+    for _ in 0..64 {
         let doc = strategy
             .new_tree(&mut runner)
             .expect("a near-valid spec")
@@ -236,9 +236,9 @@ fn near_valid_specs_mostly_parse_and_lint_finds_problems_in_some() {
             }
         }
     }
-    assert!(parsed >= 40, "only {parsed} of 100 parse");
+    assert!(parsed >= 24, "only {parsed} of 64 parse");
     assert!(
-        with_problems >= 10,
-        "lint finds problems in {with_problems} of 100"
+        with_problems >= 6,
+        "lint finds problems in {with_problems} of 64"
     );
 }
