@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use crate::spec::{METHODS, component_of, lookup, pointer_escape};
+use crate::spec::{
+    METHODS, component_containing, lookup, pointer_escape, read_tree, unresolved_refs,
+};
 
 /// The operations this workspace wraps: (method, path).
 pub const OUR_OPERATIONS: [(&str, &str); 10] = [
@@ -79,25 +81,14 @@ pub fn main(file: &str) -> i32 {
 /// Imports `upstream` (YAML or JSON text), keeping additions from `ours` (the current spec, if
 /// any). Returns the new spec as YAML.
 pub fn import(upstream: &str, ours: Option<&str>) -> Result<String, String> {
-    let upstream: Value = serde_yaml::from_str(upstream)
-        .map_err(|e| format!("the upstream document is not YAML or JSON: {e}"))?;
+    let upstream =
+        read_tree(upstream).map_err(|e| format!("the upstream document does not parse: {e}"))?;
     let ours: Option<Value> = match ours {
-        Some(text) => Some(
-            serde_yaml::from_str(text)
-                .map_err(|e| format!("the current spec does not parse: {e}"))?,
-        ),
+        Some(text) => {
+            Some(read_tree(text).map_err(|e| format!("the current spec does not parse: {e}"))?)
+        }
         None => None,
     };
-    let mut spec = subset(&upstream)?;
-    down_convert(&mut spec);
-    if let Some(ours) = &ours {
-        keep_our_additions(&mut spec, ours);
-    }
-    to_yaml(&spec)
-}
-
-/// Our paths and every component they reach; fails naming each operation upstream lacks.
-fn subset(upstream: &Value) -> Result<Value, String> {
     let version = upstream
         .get("openapi")
         .and_then(Value::as_str)
@@ -105,6 +96,21 @@ fn subset(upstream: &Value) -> Result<Value, String> {
     if !version.starts_with("3.") {
         return Err(format!("not an OpenAPI 3 document (openapi: {version:?})"));
     }
+    // Convert first, so that what our operations reach is read from what is written: a
+    // reference that only a dropped `examples` entry held must not keep a component.
+    let mut converted = upstream.clone();
+    down_convert(&mut converted);
+    let mut spec = subset(&converted)?;
+    if let Some(ours) = &ours {
+        keep_our_additions(&mut spec, ours);
+    }
+    keep_used_tags(&mut spec);
+    check_references(&upstream, &spec)?;
+    to_yaml(&spec)
+}
+
+/// Our paths and every component they reach; fails naming each operation upstream lacks.
+fn subset(upstream: &Value) -> Result<Value, String> {
     let paths = upstream
         .get("paths")
         .and_then(Value::as_object)
@@ -147,11 +153,14 @@ fn subset(upstream: &Value) -> Result<Value, String> {
         let mut refs = Vec::new();
         collect_refs(&value, &mut refs);
         for reference in refs {
-            let Some((kind, name)) = component_of(&reference) else {
+            // A reference into a component (`#/components/schemas/A/properties/b`) keeps all of
+            // it.
+            let Some((kind, name)) = component_containing(&reference) else {
                 continue;
             };
+            let at = format!("/components/{kind}/{}", pointer_escape(&name));
             if reached.insert((kind.to_owned(), name))
-                && let Some(target) = lookup(upstream, &reference)
+                && let Some(target) = upstream.pointer(&at)
             {
                 queue.push(target.clone());
             }
@@ -183,35 +192,16 @@ fn subset(upstream: &Value) -> Result<Value, String> {
     }
 
     let mut spec = Map::new();
-    spec.insert("openapi".into(), json!(version));
-    for key in ["info", "servers", "security", "externalDocs"] {
+    for key in [
+        "openapi",
+        "info",
+        "servers",
+        "security",
+        "tags",
+        "externalDocs",
+    ] {
         if let Some(value) = upstream.get(key) {
             spec.insert(key.into(), value.clone());
-        }
-    }
-    let used_tags: BTreeSet<String> = kept_paths
-        .values()
-        .flat_map(|item| METHODS.iter().filter_map(|m| item.get(*m)))
-        .flat_map(|op| {
-            op.get("tags")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-        })
-        .filter_map(|t| t.as_str().map(str::to_owned))
-        .collect();
-    if let Some(Value::Array(tags)) = upstream.get("tags") {
-        let tags: Vec<Value> = tags
-            .iter()
-            .filter(|t| {
-                t.get("name")
-                    .and_then(Value::as_str)
-                    .is_some_and(|n| used_tags.contains(n))
-            })
-            .cloned()
-            .collect();
-        if !tags.is_empty() {
-            spec.insert("tags".into(), Value::Array(tags));
         }
     }
     spec.insert("paths".into(), Value::Object(kept_paths));
@@ -219,6 +209,58 @@ fn subset(upstream: &Value) -> Result<Value, String> {
         spec.insert("components".into(), Value::Object(components));
     }
     Ok(Value::Object(spec))
+}
+
+/// Keeps the top-level tags that an operation uses, wherever they came from (upstream or our
+/// spec); drops the list when none is left.
+fn keep_used_tags(spec: &mut Value) {
+    let used: BTreeSet<String> = spec
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .flat_map(|item| METHODS.iter().filter_map(|m| item.get(*m)))
+        .filter_map(|op| op.get("tags").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|t| t.as_str().map(str::to_owned))
+        .collect();
+    let Value::Object(map) = spec else { return };
+    let tags: Vec<Value> = match map.get("tags") {
+        Some(Value::Array(tags)) => tags
+            .iter()
+            .filter(|t| {
+                t.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| used.contains(n))
+            })
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
+    if tags.is_empty() {
+        map.remove("tags");
+    } else {
+        map.insert("tags".into(), Value::Array(tags));
+    }
+}
+
+/// Fails when a `$ref` that resolves upstream points at nothing in what import would write: at
+/// a part of the upstream document it drops (another path, say) or converts (the second item
+/// of a 3.1 `type` list).
+fn check_references(upstream: &Value, spec: &Value) -> Result<(), String> {
+    let broken: Vec<String> = unresolved_refs(spec)
+        .into_iter()
+        .filter(|(_, reference)| lookup(upstream, reference).is_some())
+        .map(|(at, reference)| format!("{at}: {reference}"))
+        .collect();
+    if broken.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "these references point at parts of the upstream document that import does not keep \
+         (only our paths and the components they reach are kept, converted to 3.0.3):\n  {}",
+        broken.join("\n  ")
+    ))
 }
 
 fn collect_security(security: Option<&Value>, out: &mut BTreeSet<String>) {
@@ -436,7 +478,12 @@ fn convert_schema(schema: &mut Map<String, Value>) {
         let reference = schema.remove("$ref").unwrap_or(Value::Null);
         let constraining = schema.keys().any(|k| !ANNOTATIONS.contains(&k.as_str()));
         if constraining {
-            schema.insert("allOf".into(), json!([{ "$ref": reference }]));
+            // Beside an `allOf` already there, not in its place.
+            let all_of = schema.entry("allOf").or_insert_with(|| json!([]));
+            match all_of {
+                Value::Array(all) => all.insert(0, json!({ "$ref": reference })),
+                other => *other = json!([{ "$ref": reference }]),
+            }
         } else {
             schema.clear();
             schema.insert("$ref".into(), reference);
@@ -606,7 +653,8 @@ mod tests {
                         "kind": { "const": "verification" },
                         "note": { "type": "string", "examples": ["first", "second"] },
                         "other": { "anyOf": [{ "$ref": "#/components/schemas/Nested" }, { "type": "null" }] },
-                        "limited": { "$ref": "#/components/schemas/Nested", "maxProperties": 3 }
+                        "limited": { "$ref": "#/components/schemas/Nested", "maxProperties": 3 },
+                        "both": { "$ref": "#/components/schemas/Nested", "allOf": [{ "required": ["deep"] }] }
                     } },
                     "Session": { "type": "object", "properties": { "state": { "type": "string" } } },
                     "Nested": { "type": "object", "properties": { "deep": { "$ref": "#/components/schemas/Deep" } } },
@@ -691,6 +739,11 @@ mod tests {
             json!({ "allOf": [{ "$ref": "#/components/schemas/Nested" }], "maxProperties": 3 })
         );
         assert_eq!(
+            envelope["both"],
+            json!({ "allOf": [{ "$ref": "#/components/schemas/Nested" }, { "required": ["deep"] }] }),
+            "an allOf beside the $ref stays"
+        );
+        assert_eq!(
             spec.pointer("/components/schemas/Deep"),
             Some(&json!({ "type": "string", "enum": ["a", "b"], "nullable": true }))
         );
@@ -716,6 +769,115 @@ mod tests {
         assert_eq!(
             spec.pointer("/components/schemas/Session/properties/state/description"),
             Some(&json!("Our state."))
+        );
+    }
+
+    #[test]
+    fn a_reference_into_a_component_keeps_the_component() {
+        let mut doc: Value = serde_json::from_str(&upstream()).expect("json");
+        if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+            schemas.insert(
+                "Holder".into(),
+                json!({ "type": "object", "properties": { "inner": { "type": "string" } } }),
+            );
+            if let Some(Value::Object(props)) = schemas
+                .get_mut("Session")
+                .and_then(|s| s.get_mut("properties"))
+            {
+                props.insert(
+                    "alias".into(),
+                    json!({ "$ref": "#/components/schemas/Holder/properties/inner" }),
+                );
+            }
+        }
+        let yaml = import(&doc.to_string(), None).expect("imports");
+        let spec: Value = serde_yaml::from_str(&yaml).expect("YAML");
+        assert!(spec.pointer("/components/schemas/Holder").is_some());
+        assert_eq!(crate::spec::unresolved_refs(&spec), vec![]);
+    }
+
+    /// The small upstream document after `edit`, as JSON text.
+    fn upstream_with(edit: impl FnOnce(&mut Value)) -> String {
+        let mut doc: Value = serde_json::from_str(&upstream()).expect("json");
+        edit(&mut doc);
+        doc.to_string()
+    }
+
+    #[test]
+    fn what_conversion_drops_keeps_no_component() {
+        // `Chat` is reached only from an `examples` entry after the first and from an example
+        // beside a `$ref`, both dropped by the conversion: it was kept the first time and
+        // dropped the second, so importing twice gave another file.
+        let text = upstream_with(|doc| {
+            let props = doc
+                .pointer_mut("/components/schemas/Envelope/properties")
+                .expect("properties");
+            props["note"]["examples"] = json!(["first", { "$ref": "#/components/schemas/Chat" }]);
+            props["session"]["example"] = json!({ "$ref": "#/components/schemas/Chat" });
+        });
+        let once = import(&text, None).expect("imports");
+        let spec: Value = serde_yaml::from_str(&once).expect("YAML");
+        assert!(spec.pointer("/components/schemas/Chat").is_none());
+        assert_eq!(import(&once, Some(&once)).expect("imports again"), once);
+    }
+
+    #[test]
+    fn only_tags_an_operation_uses_are_kept_wherever_they_come_from() {
+        // Upstream has no tags; ours has one no operation uses. It was kept the first time and
+        // dropped the second.
+        let text = upstream_with(|doc| {
+            if let Some(Value::Object(op)) = doc.pointer_mut("/paths/~1v1~1app~1setup/get") {
+                op.insert("tags".into(), json!(["setup"]));
+            }
+        });
+        let ours = "tags:\n  - {name: setup, description: Setup.}\n  - {name: unused}\n";
+        let once = import(&text, Some(ours)).expect("imports");
+        let spec: Value = serde_yaml::from_str(&once).expect("YAML");
+        assert_eq!(
+            spec["tags"],
+            json!([{ "name": "setup", "description": "Setup." }])
+        );
+        assert_eq!(import(&once, Some(&once)).expect("imports again"), once);
+    }
+
+    #[test]
+    fn a_reference_into_a_dropped_path_fails_naming_it() {
+        let text = upstream_with(|doc| {
+            if let Some(Value::Object(props)) =
+                doc.pointer_mut("/components/schemas/Session/properties")
+            {
+                props.insert(
+                    "chat".into(),
+                    json!({ "$ref": "#/paths/~1v1~1chats/get/responses/200" }),
+                );
+            }
+        });
+        let err = import(&text, None).expect_err("a reference into a path import drops");
+        assert!(
+            err.contains(
+                "#/components/schemas/Session/properties/chat: #/paths/~1v1~1chats/get/responses/200"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_reference_into_what_conversion_changes_fails_naming_it() {
+        let text = upstream_with(|doc| {
+            if let Some(Value::Object(props)) =
+                doc.pointer_mut("/components/schemas/Session/properties")
+            {
+                // `count` has `type: [integer, null]`, which becomes `type: integer`.
+                props.insert(
+                    "kind".into(),
+                    json!({ "$ref": "#/components/schemas/Envelope/properties/count/type/0" }),
+                );
+            }
+        });
+        let err = import(&text, None).expect_err("a reference into a converted list");
+        assert!(
+            err.contains("#/components/schemas/Session/properties/kind: #/components/schemas/Envelope/properties/count/type/0"),
+            "{err}"
         );
     }
 

@@ -8,7 +8,9 @@
 use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, SchemaKind, StatusCode, Type};
 use serde_json::Value;
 
-use crate::spec::{Spec, lookup, operation_label, pointer_escape, resolve, unresolved_refs};
+use crate::spec::{
+    METHODS, Spec, lookup, operation_label, pointer_escape, resolve, unresolved_refs,
+};
 
 /// Entry point of `cargo xtask lint`: lints the maintained spec and returns the exit code (1 when
 /// there is a problem).
@@ -130,8 +132,8 @@ fn check_descriptions(root: &Value, problems: &mut Vec<String>) {
     }
     if let Some(Value::Object(paths)) = root.get("paths") {
         for (path, item) in paths {
-            let Value::Object(item) = item else { continue };
-            for (method, op) in item {
+            for method in METHODS {
+                let Some(op) = item.get(method) else { continue };
                 let at = format!("#/paths/{}/{method}", pointer_escape(path));
                 add_content(
                     format!("{at}/requestBody"),
@@ -141,7 +143,7 @@ fn check_descriptions(root: &Value, problems: &mut Vec<String>) {
                 if let Some(Value::Object(responses)) = op.get("responses") {
                     for (status, r) in responses {
                         add_content(
-                            format!("{at}/responses/{status}"),
+                            format!("{at}/responses/{}", pointer_escape(status)),
                             r.get("content"),
                             &mut schemas,
                         );
@@ -315,6 +317,19 @@ mod tests {
             ),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn only_operations_are_read_for_descriptions() {
+        // An extension of a path item is no operation: its keys are not pointer-escaped
+        // methods, and a location built from one led nowhere.
+        let op = GOOD.replace(
+            "{description: ok}",
+            "{description: ok, content: {application/json: {schema: {type: object, properties: {n: {type: string, description: N.}}}}}}",
+        );
+        let extension = "x-draft/v2:\n  requestBody:\n    content:\n      application/json:\n        schema: {properties: {n: {type: string}}}";
+        let paths = format!("{}  {}\n", get(&op), extension.replace('\n', "\n  "));
+        assert_eq!(problems(&paths, ""), Vec::<String>::new());
     }
 
     #[test]

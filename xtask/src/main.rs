@@ -8,6 +8,8 @@ mod generate;
 mod import;
 mod lint;
 mod prepass;
+#[cfg(test)]
+mod properties;
 mod spec;
 
 use clap::{Parser, Subcommand};

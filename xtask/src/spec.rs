@@ -21,18 +21,114 @@ pub fn workspace_root() -> PathBuf {
     here.parent().unwrap_or(here).to_path_buf()
 }
 
-/// Reads and parses a spec file (YAML or JSON; JSON is a subset of YAML).
+/// Reads and parses a spec file (YAML or JSON).
 pub fn load(path: &Path) -> Result<Spec, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Reads YAML or JSON text into a JSON tree: the one reader of spec text for every command.
+///
+/// JSON is read as JSON, YAML as YAML: JSON is not quite a subset of YAML. A YAML reader refuses
+/// DEL, the C1 controls and U+FFFE in a JSON string, and reads U+0085 (NEL) there as a line
+/// break, so as a space. A key given twice in one object is an error (YAML says keys are
+/// unique; read into a JSON tree, the last one silently won).
+pub fn read_tree(text: &str) -> Result<Value, String> {
+    serde_json::from_str::<Tree>(text)
+        .or_else(|_| serde_yaml::from_str::<Tree>(text))
+        .map(|tree| tree.0)
+        .map_err(|e| format!("not valid YAML or JSON: {e}"))
+}
+
+/// A JSON tree that refuses a key given twice in one object.
+struct Tree(Value);
+
+impl<'de> serde::Deserialize<'de> for Tree {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TreeVisitor).map(Tree)
+    }
+}
+
+/// Builds a [`Tree`].
+struct TreeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TreeVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<Value, E> {
+        i64::try_from(v)
+            .map(Value::from)
+            .map_err(|_| E::custom(format!("the integer {v} is out of range")))
+    }
+
+    fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<Value, E> {
+        u64::try_from(v)
+            .map(Value::from)
+            .map_err(|_| E::custom(format!("the integer {v} is out of range")))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Tree(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Tree(value) = map.next_value()?;
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("duplicate key `{key}`")));
+            }
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
 /// Parses spec text. Rejects anything but OpenAPI 3.0.x before the typed parse, so that a 3.1
 /// document gets a clear message instead of a confusing type error.
 pub fn parse(text: &str) -> Result<Spec, String> {
-    let raw: Value =
-        serde_yaml::from_str(text).map_err(|e| format!("not valid YAML or JSON: {e}"))?;
+    let raw = read_tree(text)?;
     crate::prepass::check_openapi_version(&raw)?;
     let api: OpenAPI = serde_json::from_value(raw.clone())
         .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
@@ -92,9 +188,10 @@ pub fn lookup<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
     root.pointer(reference.strip_prefix('#')?)
 }
 
-/// Follows `value`'s chain of `$ref`s to what it names. Returns `value` itself when it is no
-/// reference, and the last `$ref` object reached when the chain breaks (an unresolvable or
-/// cyclic reference), so a caller sees an object that still has `$ref`.
+/// Follows `value`'s chain of `$ref`s (at most [`MAX_HOPS`] of them) to what it names. Returns
+/// `value` itself when it is no reference, and the last `$ref` object reached when the chain
+/// breaks (an unresolvable or cyclic reference), so a caller sees an object that still has
+/// `$ref`.
 pub fn follow<'a>(root: &'a Value, mut value: &'a Value) -> &'a Value {
     for _ in 0..MAX_HOPS {
         let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
@@ -109,12 +206,26 @@ pub fn follow<'a>(root: &'a Value, mut value: &'a Value) -> &'a Value {
 }
 
 /// Splits a local `#/components/<kind>/<name>` reference into its kind and its (decoded) name.
+/// `None` for any other reference, a deeper one (`#/components/schemas/A/properties/b`)
+/// included: a `/` separates segments, and a `/` inside a name is written `~1`.
 pub fn component_of(reference: &str) -> Option<(&str, String)> {
     let (kind, name) = reference.strip_prefix("#/components/")?.split_once('/')?;
+    if name.contains('/') {
+        return None;
+    }
     Some((kind, pointer_unescape(name)))
 }
 
-/// Resolves a `ReferenceOr<T>` of the typed model against a component map of the same kind.
+/// The component a local reference points at or into: its kind and (decoded) name, for
+/// `#/components/<kind>/<name>` and any pointer below it.
+pub fn component_containing(reference: &str) -> Option<(&str, String)> {
+    let (kind, rest) = reference.strip_prefix("#/components/")?.split_once('/')?;
+    let name = rest.split('/').next().unwrap_or(rest);
+    Some((kind, pointer_unescape(name)))
+}
+
+/// Resolves a `ReferenceOr<T>` of the typed model against a component map of the same kind,
+/// following at most [`MAX_HOPS`] references, as [`follow`] does in the raw document.
 pub fn resolve<'a, T>(
     item: &'a ReferenceOr<T>,
     kind: &str,
@@ -122,18 +233,19 @@ pub fn resolve<'a, T>(
 ) -> Option<&'a T> {
     let mut current = item;
     for _ in 0..MAX_HOPS {
-        match current {
-            ReferenceOr::Item(t) => return Some(t),
-            ReferenceOr::Reference { reference } => {
-                let (of_kind, name) = component_of(reference)?;
-                if of_kind != kind {
-                    return None;
-                }
-                current = map?.get(&name)?;
-            }
+        let ReferenceOr::Reference { reference } = current else {
+            break;
+        };
+        let (of_kind, name) = component_of(reference)?;
+        if of_kind != kind {
+            return None;
         }
+        current = map?.get(&name)?;
     }
-    None
+    match current {
+        ReferenceOr::Item(t) => Some(t),
+        ReferenceOr::Reference { .. } => None,
+    }
 }
 
 /// Every `$ref` in the raw document that points at nothing inside it, as (where it stands, as a
@@ -214,6 +326,115 @@ mod tests {
         );
         assert_eq!(component_of("#/paths/~1x"), None);
         assert_eq!(pointer_unescape(&pointer_escape("a/b~c")), "a/b~c");
+    }
+
+    /// A document of parameter components, for the resolvers to read.
+    fn parameters(components: serde_json::Value) -> (serde_json::Value, Spec) {
+        let raw = json!({
+            "openapi": "3.0.3",
+            "info": { "title": "t", "version": "1" },
+            "paths": {},
+            "components": { "parameters": components },
+        });
+        let spec = parse(&raw.to_string()).expect("parses");
+        (raw, spec)
+    }
+
+    /// What both resolvers find for `reference`: the parameter's name, or nothing.
+    fn resolved_both_ways(raw: &Value, spec: &Spec, reference: &str) -> [Option<String>; 2] {
+        let typed = spec.api.components.as_ref().map(|c| &c.parameters);
+        let item = ReferenceOr::Reference {
+            reference: reference.to_owned(),
+        };
+        let by_type =
+            resolve(&item, "parameters", typed).map(|p| p.parameter_data_ref().name.clone());
+        let start = json!({ "$ref": reference });
+        let end = follow(raw, &start);
+        let by_raw = match end.get("$ref") {
+            Some(_) => None,
+            None => end.get("name").and_then(Value::as_str).map(str::to_owned),
+        };
+        [by_type, by_raw]
+    }
+
+    #[test]
+    fn an_unescaped_slash_in_a_reference_separates_segments_for_both_resolvers() {
+        let (raw, spec) = parameters(json!({
+            "a/b": { "name": "slashed", "in": "query", "schema": { "type": "string" } },
+        }));
+        assert_eq!(
+            resolved_both_ways(&raw, &spec, "#/components/parameters/a/b"),
+            [None, None]
+        );
+        assert_eq!(
+            resolved_both_ways(&raw, &spec, "#/components/parameters/a~1b"),
+            [Some("slashed".to_owned()), Some("slashed".to_owned())]
+        );
+        assert_eq!(component_of("#/components/schemas/A/properties/b"), None);
+        assert_eq!(
+            component_containing("#/components/schemas/A~1B/properties/b"),
+            Some(("schemas", "A/B".to_owned()))
+        );
+    }
+
+    #[test]
+    fn both_resolvers_follow_the_same_number_of_references() {
+        // p0 -> p1 -> ... -> p{n-1} -> the parameter: n references in a row.
+        for n in [MAX_HOPS - 1, MAX_HOPS, MAX_HOPS + 1] {
+            let mut components = serde_json::Map::new();
+            for i in 0..n - 1 {
+                components.insert(
+                    format!("p{i}"),
+                    json!({ "$ref": format!("#/components/parameters/p{}", i + 1) }),
+                );
+            }
+            components.insert(
+                format!("p{}", n - 1),
+                json!({ "name": "end", "in": "query", "schema": { "type": "string" } }),
+            );
+            let (raw, spec) = parameters(Value::Object(components));
+            let [by_type, by_raw] = resolved_both_ways(&raw, &spec, "#/components/parameters/p0");
+            assert_eq!(by_type, by_raw, "a chain of {n} references");
+            assert_eq!(
+                by_type.is_some(),
+                n <= MAX_HOPS,
+                "a chain of {n} references"
+            );
+        }
+    }
+
+    #[test]
+    fn json_is_read_as_json() {
+        // DEL, a C1 control and U+FFFE are allowed unescaped in a JSON string, not in YAML; a
+        // YAML reader turned NEL into a space.
+        for text in [
+            "{\"a\": \"x\u{85}y\"}",
+            "{\"a\u{7f}\": 1}",
+            "{\"a\": \"\u{85}\u{9f}\"}",
+            "[\"\u{fffe}\"]",
+        ] {
+            let expected: Value = serde_json::from_str(text).expect("valid JSON");
+            assert_eq!(read_tree(text), Ok(expected), "{text:?}");
+        }
+        assert_eq!(
+            read_tree("a: ~\nb: [null, 1.5, -2, x]\n"),
+            Ok(json!({ "a": null, "b": [null, 1.5, -2, "x"] }))
+        );
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        // A second `'200'` response hid the first one from lint and diff.
+        let twice = "paths:\n  /x:\n    get:\n      responses:\n        '200': {description: a}\n        '200': {description: b}\n";
+        for text in [
+            twice,
+            "{a: 1, a: 2}",
+            "{\"a\": 1, \"a\": 2}",
+            "{\"a\u{7f}\": 1, \"a\u{7f}\": 2}",
+        ] {
+            let err = read_tree(text).expect_err("a duplicate key");
+            assert!(err.starts_with("not valid YAML or JSON: "), "{err}");
+        }
     }
 
     #[test]

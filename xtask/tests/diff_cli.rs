@@ -237,3 +237,45 @@ fn a_revision_that_looks_like_an_option_reaches_git_as_a_revision() {
         );
     }
 }
+
+#[test]
+fn a_side_that_is_not_openapi_3_0_is_refused() {
+    // Read by 3.0 rules, a 3.1 `type: [string, "null"]` changed to `[integer, "null"]` passed as
+    // "No changes.", and so did two files that are no spec at all.
+    let scratch = Scratch::new("version");
+    let mut base = maintained();
+    base["openapi"] = json!("3.1.0");
+    let mut head = base.clone();
+    head["components"]["schemas"]["MatrixAccount"]["properties"]["deviceID"]["type"] =
+        json!(["integer", "null"]);
+    let write = |name: &str, doc: &Value| {
+        let path = scratch.0.join(name);
+        std::fs::write(&path, doc.to_string()).expect("write a scratch spec");
+        path.to_str().expect("a UTF-8 temporary path").to_owned()
+    };
+    let (base, head) = (write("base.json", &base), write("head.json", &head));
+    let other = write("other.json", &json!({ "a": 1 }));
+    for (args, side) in [
+        (
+            ["diff", "--base", SPEC, "--head", head.as_str()],
+            "the head",
+        ),
+        (
+            ["diff", "--base", base.as_str(), "--head", SPEC],
+            "the base",
+        ),
+        (
+            ["diff", "--base", other.as_str(), "--head", other.as_str()],
+            "the base",
+        ),
+    ] {
+        let output = xtask(&args, &scratch.0);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with(&format!("error: {side} (the file ")),
+            "{stderr}"
+        );
+    }
+}

@@ -86,6 +86,148 @@ fn effect(keyword: &str, old: Option<&Value>, new: Option<&Value>) -> Effect {
     }
 }
 
+/// The integer formats typify knows, as it lists them: (format, Rust type, its `NonZero` type,
+/// least value, greatest value).
+const INTEGER_FORMATS: [(&str, &str, &str, f64, f64); 10] = [
+    ("int8", "i8", "NonZeroU8", i8::MIN as f64, i8::MAX as f64),
+    ("uint8", "u8", "NonZeroU8", u8::MIN as f64, u8::MAX as f64),
+    (
+        "int16",
+        "i16",
+        "NonZeroU16",
+        i16::MIN as f64,
+        i16::MAX as f64,
+    ),
+    (
+        "uint16",
+        "u16",
+        "NonZeroU16",
+        u16::MIN as f64,
+        u16::MAX as f64,
+    ),
+    ("int", "i32", "NonZeroU32", i32::MIN as f64, i32::MAX as f64),
+    (
+        "int32",
+        "i32",
+        "NonZeroU32",
+        i32::MIN as f64,
+        i32::MAX as f64,
+    ),
+    (
+        "uint",
+        "u32",
+        "NonZeroU32",
+        u32::MIN as f64,
+        u32::MAX as f64,
+    ),
+    (
+        "uint32",
+        "u32",
+        "NonZeroU32",
+        u32::MIN as f64,
+        u32::MAX as f64,
+    ),
+    (
+        "int64",
+        "i64",
+        "NonZeroU64",
+        i64::MIN as f64,
+        i64::MAX as f64,
+    ),
+    (
+        "uint64",
+        "u64",
+        "NonZeroU64",
+        u64::MIN as f64,
+        u64::MAX as f64,
+    ),
+];
+
+/// The Rust type the generated crate (progenitor 0.15, so typify 0.8) gives a value of type
+/// `ty` with these constraints, as far as constraints decide it: a string with a `format` it
+/// knows is that type (`uuid`, `date-time`...), one with a length or a `pattern` a checked
+/// newtype; an integer's `format` and bounds pick its width, its sign and `NonZero`; a
+/// number's `format` picks `f32`; an array whose `minItems` is its `maxItems` has a fixed
+/// length. Two different answers are two different Rust types.
+pub(super) fn generated_type(ty: &str, constraints: &BTreeMap<&'static str, Value>) -> String {
+    let number = |key: &str| constraints.get(key).and_then(Value::as_f64);
+    let text = |key: &str| constraints.get(key).and_then(Value::as_str);
+    match ty {
+        "string" => match text("format") {
+            Some(known @ ("uuid" | "date" | "date-time" | "ip" | "ipv4" | "ipv6")) => {
+                known.to_owned()
+            }
+            _ if ["minLength", "maxLength", "pattern"]
+                .iter()
+                .any(|k| constraints.contains_key(k)) =>
+            {
+                "a checked string".to_owned()
+            }
+            _ => "String".to_owned(),
+        },
+        "integer" => integer_type(
+            number("minimum")
+                .map(|m| m + f64::from(u8::from(constraints.contains_key("exclusiveMinimum")))),
+            number("maximum")
+                .map(|m| m - f64::from(u8::from(constraints.contains_key("exclusiveMaximum")))),
+            number("multipleOf"),
+            text("format"),
+        )
+        .to_owned(),
+        "number" if text("format") == Some("float") => "f32".to_owned(),
+        "number" => "f64".to_owned(),
+        "array" => match (number("minItems"), number("maxItems")) {
+            (Some(min), Some(max))
+                if min == max && max > 0.0 && !constraints.contains_key("uniqueItems") =>
+            {
+                format!("an array of {max}")
+            }
+            _ => "Vec".to_owned(),
+        },
+        other => other.to_owned(),
+    }
+}
+
+/// The integer type typify 0.8 picks from an integer's bounds, `multipleOf` and `format`.
+fn integer_type(
+    mut min: Option<f64>,
+    mut max: Option<f64>,
+    multiple: Option<f64>,
+    format: Option<&str>,
+) -> &'static str {
+    if let Some(&(_, ty, non_zero, least, greatest)) =
+        INTEGER_FORMATS.iter().find(|f| Some(f.0) == format)
+    {
+        let fits = min.is_none_or(|m| m >= least) && max.is_none_or(|m| m <= greatest);
+        if multiple.is_none() && fits {
+            return if min == Some(1.0) { non_zero } else { ty };
+        }
+        min.get_or_insert(least);
+        max.get_or_insert(greatest);
+    }
+    let matches = |a: f64, b: f64| (a - b).abs() <= f64::EPSILON;
+    let picked = match (min, max) {
+        (None, None) => None,
+        (_, _) if min == Some(1.0) => INTEGER_FORMATS.last().map(|f| f.2),
+        (None, Some(max)) => INTEGER_FORMATS
+            .iter()
+            .rev()
+            .find(|f| matches(f.4, max))
+            .map(|f| f.1),
+        (Some(min), None) => INTEGER_FORMATS
+            .iter()
+            .rev()
+            .find(|f| matches(f.3, min))
+            .map(|f| f.1),
+        (Some(min), Some(max)) => INTEGER_FORMATS
+            .iter()
+            .rev()
+            .find(|f| matches(f.3, min) && matches(f.4, max))
+            .map(|f| f.1),
+    };
+    picked.unwrap_or("i64")
+}
+
 /// Whether two values of a constraint say the same (`1` and `1.0` do).
 fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
     match (a.and_then(Value::as_f64), b.and_then(Value::as_f64)) {
@@ -158,6 +300,16 @@ fn compare_fields(
         false
     };
     let found = |kind: Kind, path: &str| Found::new(of, kind, path, status);
+    // Whether the generated crate gives what is at `path` a Rust type of its own: every field
+    // and path or query parameter does; it hands response headers over untyped, and the
+    // pre-pass refuses header and cookie parameters.
+    let typed = |path: &str| match of {
+        Of::ResponseHeader => false,
+        Of::Parameter => path.starts_with("path ") || path.starts_with("query "),
+        _ => true,
+    };
+    // Held in an `Option` by the generated crate: optional or nullable.
+    let wrapped = |field: &Field| !field.required || field.nullable;
     for (path, before) in old {
         if under_whole(old, path) {
             continue;
@@ -172,19 +324,47 @@ fn compare_fields(
             out.push(found(Kind::FieldRetyped { side, from, to }, path));
             continue;
         }
+        let generated_type_changes = typed(path) && wrapped(before) != wrapped(after);
         match (before.required, after.required) {
-            (false, true) => out.push(found(Kind::FieldBecameRequired { side }, path)),
-            (true, false) => out.push(found(Kind::FieldBecameOptional { side }, path)),
+            (false, true) => out.push(found(
+                Kind::FieldBecameRequired {
+                    side,
+                    generated_type_changes,
+                },
+                path,
+            )),
+            (true, false) => out.push(found(
+                Kind::FieldBecameOptional {
+                    side,
+                    generated_type_changes,
+                },
+                path,
+            )),
             _ => {}
         }
+        let required = after.required;
         match (before.nullable, after.nullable) {
-            (false, true) => {
-                let required = after.required;
-                out.push(found(Kind::FieldBecameNullable { side, required }, path));
-            }
-            (true, false) => out.push(found(Kind::FieldBecameNonNullable { side }, path)),
+            (false, true) => out.push(found(
+                Kind::FieldBecameNullable {
+                    side,
+                    required,
+                    generated_type_changes,
+                },
+                path,
+            )),
+            (true, false) => out.push(found(
+                Kind::FieldBecameNonNullable {
+                    side,
+                    required,
+                    generated_type_changes,
+                },
+                path,
+            )),
             _ => {}
         }
+        let generated_type_changes = typed(path)
+            && generated_type(&before.ty, &before.constraints)
+                != generated_type(&after.ty, &after.constraints);
         for keyword in CONSTRAINTS {
             let (a, b) = (
                 before.constraints.get(keyword),
@@ -197,6 +377,7 @@ fn compare_fields(
                     from: show(a),
                     to: show(b),
                     effect: effect(keyword, a, b),
+                    generated_type_changes,
                 };
                 out.push(found(kind, path));
             }
@@ -420,13 +601,32 @@ fn compare_operation(
             }
         }
     }
-    for status in new.responses.keys() {
-        if !old.responses.contains_key(status) && !is_moved(status) {
-            let kind = Kind::StatusAdded {
-                status: status.clone(),
-            };
-            out.push(Found::new(Of::Status, kind, "response status", None));
+    let documented = successes(old);
+    for (status, after) in &new.responses {
+        if old.responses.contains_key(status) || is_moved(status) {
+            continue;
         }
+        let kind = if is_success(status) {
+            // Another success beside the one clients know: does it send the body they decode?
+            let same_body = match documented.as_slice() {
+                [known] => old.responses.get(known).is_some_and(|before| {
+                    let mut found = Vec::new();
+                    let bodies = (before.body.as_ref(), after.body.as_ref());
+                    compare_bodies(Side::Response, "", bodies, Some(status), &mut found);
+                    found.is_empty()
+                }),
+                _ => false,
+            };
+            Kind::SuccessStatusAdded {
+                status: status.clone(),
+                same_body,
+            }
+        } else {
+            Kind::StatusAdded {
+                status: status.clone(),
+            }
+        };
+        out.push(Found::new(Of::Status, kind, "response status", None));
     }
 }
 
@@ -454,8 +654,13 @@ pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
         let kind = Kind::Unclassified { what: what.into() };
         document.push(Found::new(Of::Spec, kind, "", None));
     }
-    for (name, model) in [("base", &old), ("head", &new)] {
+    // A reference broken on one side hides what is behind it: no verdict can be given. One
+    // broken the same way on both sides hides nothing that changed (lint reports it).
+    for (name, model, other) in [("base", &old, &new), ("head", &new, &old)] {
         for (at, reference) in &model.unresolved {
+            if other.unresolved.contains(&(at.clone(), reference.clone())) {
+                continue;
+            }
             let what = format!("`$ref` {reference} does not resolve in the {name}");
             let kind = Kind::Unclassified { what };
             document.push(Found::new(Of::Spec, kind, at.clone(), None));

@@ -18,9 +18,8 @@
 
 use std::path::Path;
 
-use serde_json::Value;
-
-use crate::spec::SPEC_PATH;
+use crate::prepass::check_openapi_version;
+use crate::spec::{SPEC_PATH, read_tree};
 
 mod compare;
 mod model;
@@ -28,7 +27,8 @@ mod rules;
 
 pub use compare::diff;
 use compare::is_success;
-use rules::{Change, Impact, Of};
+pub use rules::Change;
+use rules::{Impact, Of};
 #[cfg(test)]
 use rules::{Kind, Side};
 
@@ -142,17 +142,19 @@ fn read_side(root: &Path, arg: Option<&str>) -> Result<(String, String), String>
 }
 
 /// Entry point of `cargo xtask diff [--base REV|FILE] [--head REV|FILE] [--json]`. The base
-/// (old side) defaults to `HEAD`, the head (new side) to the spec in the working tree. Returns
-/// the exit code: 1 when something breaks existing clients or is unclassified, 2 when the
-/// comparison could not be made.
+/// (old side) defaults to `HEAD`, the head (new side) to the spec in the working tree; both
+/// must be OpenAPI 3.0.x. Returns the exit code: 1 when something breaks existing clients or is
+/// unclassified, 2 when the comparison could not be made.
 pub fn main(base: Option<&str>, head: Option<&str>, json: bool) -> i32 {
     let root = crate::spec::workspace_root();
     let sides = read_side(&root, Some(base.unwrap_or("HEAD"))).and_then(|(base, old)| {
         let (head, new) = read_side(&root, head)?;
-        let old: Value = serde_yaml::from_str(&old)
-            .map_err(|e| format!("the base ({base}) does not parse: {e}"))?;
-        let new: Value = serde_yaml::from_str(&new)
-            .map_err(|e| format!("the head ({head}) does not parse: {e}"))?;
+        let old = read_tree(&old).map_err(|e| format!("the base ({base}) does not parse: {e}"))?;
+        let new = read_tree(&new).map_err(|e| format!("the head ({head}) does not parse: {e}"))?;
+        // The rules read OpenAPI 3.0 (`nullable`, boolean `exclusiveMinimum`): a 3.1 document
+        // or one that is no spec at all would pass as "No changes." where they differ.
+        check_openapi_version(&old).map_err(|e| format!("the base ({base}): {e}"))?;
+        check_openapi_version(&new).map_err(|e| format!("the head ({head}): {e}"))?;
         Ok(((base, old), (head, new)))
     });
     let ((base, old), (head, new)) = match sides {
@@ -165,6 +167,7 @@ pub fn main(base: Option<&str>, head: Option<&str>, json: bool) -> i32 {
     let changes = diff(&old, &new);
     let breaking = changes.iter().any(|c| c.breaking);
     let unclassified = changes.iter().any(|c| c.impact == Impact::Unclassified);
+    let code = exit_code(&changes);
     if json {
         let doc = serde_json::json!({
             "base": base,
@@ -182,7 +185,17 @@ pub fn main(base: Option<&str>, head: Option<&str>, json: bool) -> i32 {
         );
         print!("{}", render(&changes));
     }
-    i32::from(breaking || unclassified)
+    code
+}
+
+/// The exit code for these changes: 1 when one breaks existing clients or is unclassified,
+/// else 0.
+pub fn exit_code(changes: &[Change]) -> i32 {
+    i32::from(
+        changes
+            .iter()
+            .any(|c| c.breaking || c.impact == Impact::Unclassified),
+    )
 }
 
 /// The spec at a git revision. The revision goes after `--end-of-options`, so that one that

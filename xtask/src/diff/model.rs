@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::spec::{METHODS, component_of, follow, unresolved_refs};
 
@@ -50,8 +50,8 @@ const SCHEMA_KEYWORDS: [&str; 7] = [
     "$ref",
 ];
 
-/// How deep into nested schemas the comparison goes; deeper fields of a recursive schema are
-/// not listed one by one.
+/// How deep into nested schemas, and into references in a row, the comparison goes. A schema
+/// that refers to itself stops earlier, where it does.
 const MAX_DEPTH: usize = 12;
 
 /// Whether a keyword only documents.
@@ -126,17 +126,15 @@ pub(super) struct Model {
 }
 
 /// A schema as the comparison sees it: `$ref`s followed, and a lone `allOf` wrapper merged with
-/// its target (the wrapper's own keywords, such as `nullable`, win); with the name of the
-/// component it refers to, if any.
-fn view(root: &Value, schema: &Value) -> (Map<String, Value>, Option<String>) {
+/// its target (the wrapper's own keywords, such as `nullable`, win); with the `$ref`s followed
+/// to reach it, the first naming the component it refers to, if any.
+fn view(root: &Value, schema: &Value) -> (Map<String, Value>, Vec<String>) {
     let mut merged = Map::new();
-    let mut name = None;
+    let mut refs = Vec::new();
     let mut current = schema;
     for _ in 0..MAX_DEPTH {
         if let Some(reference) = current.get("$ref").and_then(Value::as_str) {
-            if name.is_none() {
-                name = component_of(reference).map(|(_, n)| n);
-            }
+            refs.push(reference.to_owned());
             let target = follow(root, current);
             if target.get("$ref").is_some() {
                 // Unresolved: reported once for the whole document.
@@ -154,6 +152,20 @@ fn view(root: &Value, schema: &Value) -> (Map<String, Value>, Option<String>) {
             }
             _ => None,
         };
+        // A wrapper is merged only where it says nothing against what it wraps: `allOf` is
+        // both at once, so a wrapper's `type: string` around a `type: integer` is not the
+        // wrapper winning. Otherwise the `allOf` stays, compared whole.
+        let lone = lone.filter(|inner| {
+            let target = follow(root, inner);
+            target.as_object().is_some_and(|target| {
+                merged.iter().chain(map.iter()).all(|(key, value)| {
+                    key == "allOf"
+                        || key == "nullable"
+                        || is_annotation(key)
+                        || target.get(key).is_none_or(|t| t == value)
+                })
+            })
+        });
         for (key, value) in map {
             if !(key == "allOf" && lone.is_some()) {
                 merged.entry(key.clone()).or_insert_with(|| value.clone());
@@ -164,19 +176,36 @@ fn view(root: &Value, schema: &Value) -> (Map<String, Value>, Option<String>) {
             None => break,
         }
     }
-    (merged, name)
+    (merged, refs)
 }
 
-/// `value` with every `$ref` replaced by what it names (to a bounded depth, so that a recursive
-/// schema ends in a `$ref`) and annotations left out, to compare what no rule reads.
-fn inline(root: &Value, value: &Value, depth: usize) -> Value {
+/// The component a schema's first `$ref` names, if any.
+fn component_name(refs: &[String]) -> Option<String> {
+    component_of(refs.first()?).map(|(_, name)| name)
+}
+
+/// `value` with every `$ref` replaced by what it names and annotations left out, to compare
+/// what no rule reads. A reference inside what it names (a recursive schema) stays a `$ref`,
+/// and so does any reference [`MAX_DEPTH`] references deep.
+fn inline(root: &Value, value: &Value) -> Value {
+    inline_within(root, value, &mut Vec::new())
+}
+
+/// [`inline`] inside the references in `within`, the ones being inlined.
+fn inline_within(root: &Value, value: &Value, within: &mut Vec<String>) -> Value {
     match value {
         Value::Object(map) if map.contains_key("$ref") => {
             let target = follow(root, value);
-            if target.get("$ref").is_none() && depth < MAX_DEPTH {
-                inline(root, target, depth + 1)
-            } else {
+            let reference = map.get("$ref").and_then(Value::as_str).unwrap_or_default();
+            if target.get("$ref").is_some() {
                 target.clone()
+            } else if within.iter().any(|r| r == reference) || within.len() >= MAX_DEPTH {
+                value.clone()
+            } else {
+                within.push(reference.to_owned());
+                let inlined = inline_within(root, target, within);
+                within.pop();
+                inlined
             }
         }
         Value::Object(map) => Value::Object(
@@ -188,16 +217,21 @@ fn inline(root: &Value, value: &Value, depth: usize) -> Value {
                         ("properties", Value::Object(props)) => Value::Object(
                             props
                                 .iter()
-                                .map(|(n, s)| (n.clone(), inline(root, s, depth)))
+                                .map(|(n, s)| (n.clone(), inline_within(root, s, within)))
                                 .collect(),
                         ),
-                        _ => inline(root, child, depth),
+                        _ => inline_within(root, child, within),
                     };
                     (key.clone(), child)
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.iter().map(|v| inline(root, v, depth)).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| inline_within(root, v, within))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -209,7 +243,25 @@ fn other_keys(root: &Value, object: &Value, handled: &[&str]) -> BTreeMap<String
         .into_iter()
         .flatten()
         .filter(|(key, _)| !handled.contains(&key.as_str()) && !is_annotation(key))
-        .map(|(key, value)| (key.clone(), inline(root, value, 0)))
+        .map(|(key, value)| (key.clone(), inline(root, value)))
+        .collect()
+}
+
+/// An enum's values in words: a string as it is, anything else as its JSON type and text
+/// (`number 1`), so that `1` and `"1"` differ.
+fn enum_values(value: Option<&Value>) -> BTreeSet<String> {
+    value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|v| match v {
+            Value::String(s) => s.clone(),
+            Value::Null => "null".to_owned(),
+            Value::Bool(_) => format!("boolean {v}"),
+            Value::Number(_) => format!("number {v}"),
+            Value::Array(_) => format!("array {v}"),
+            Value::Object(_) => format!("object {v}"),
+        })
         .collect()
 }
 
@@ -222,35 +274,47 @@ fn strings(value: Option<&Value>) -> BTreeSet<String> {
         .collect()
 }
 
-/// Adds the schema at `at` and every field under it (`a.b` for properties, `a[]` for array
-/// elements) to `out`.
-fn flatten(
-    root: &Value,
-    schema: &Value,
-    at: &str,
-    parent: Option<&str>,
+/// Where [`flatten`] is: the location of the schema and its parent's, whether it is required,
+/// how deep, and the `$ref`s followed to reach it (to stop where a schema refers to itself).
+struct At<'a> {
+    at: &'a str,
+    parent: Option<&'a str>,
     required: bool,
     depth: usize,
-    out: &mut BTreeMap<String, Field>,
-) {
-    let (schema, _) = view(root, schema);
-    let ty = match schema.get("type").and_then(Value::as_str) {
-        Some(ty) => ty,
-        None if schema.contains_key("properties") => "object",
-        None if schema.contains_key("items") => "array",
-        None => "any",
+    within: &'a mut Vec<String>,
+}
+
+/// Adds the schema at `at` and every field under it (`a.b` for properties, `a[]` for array
+/// elements) to `out`. A field whose schema is a `$ref` already followed on the way to it (a
+/// recursive schema) is listed with that `$ref` and not expanded again: the fields under it are
+/// those listed where the reference was first followed.
+fn flatten(root: &Value, schema: &Value, at: At<'_>, out: &mut BTreeMap<String, Field>) {
+    let (schema, refs) = view(root, schema);
+    let recursive = refs.iter().find(|r| at.within.contains(r)).cloned();
+    let followed = refs.len();
+    at.within.extend(refs);
+    let ty = match schema.get("type") {
+        Some(Value::String(ty)) => ty.clone(),
+        // Not 3.0 (a 3.1 list, say), but not to be read as no type: compared as written.
+        Some(other) => other.to_string(),
+        None if schema.contains_key("properties") => "object".to_owned(),
+        None if schema.contains_key("items") => "array".to_owned(),
+        None => "any".to_owned(),
     };
-    let field = Field {
-        parent: parent.map(str::to_owned),
-        ty: ty.to_owned(),
-        required,
+    let mut field = Field {
+        parent: at.parent.map(str::to_owned),
+        ty,
+        required: at.required,
         nullable: schema.get("nullable") == Some(&Value::Bool(true)),
-        enum_values: strings(schema.get("enum")),
+        enum_values: enum_values(schema.get("enum")),
         constraints: CONSTRAINTS
             .iter()
             .filter_map(|&k| schema.get(k).map(|v| (k, v.clone())))
-            // `false` flags say the same as no flag.
-            .filter(|(_, v)| *v != Value::Bool(false))
+            // A `false` flag says the same as no flag (a `false` length is another matter).
+            .filter(|(k, v)| {
+                !(["uniqueItems", "exclusiveMinimum", "exclusiveMaximum"].contains(k)
+                    && *v == Value::Bool(false))
+            })
             .collect(),
         other: schema
             .iter()
@@ -259,36 +323,78 @@ fn flatten(
                     && !CONSTRAINTS.contains(&key.as_str())
                     && !is_annotation(key)
             })
-            .map(|(key, value)| (key.clone(), inline(root, value, 0)))
+            .map(|(key, value)| (key.clone(), inline_within(root, value, at.within)))
             .collect(),
     };
-    out.insert(at.to_owned(), field);
-    if depth >= MAX_DEPTH {
-        return;
+    let expand = recursive.is_none() && at.depth < MAX_DEPTH;
+    if let Some(reference) = recursive {
+        field
+            .other
+            .insert("$ref".to_owned(), Value::String(reference));
     }
-    if let Some(items) = schema.get("items") {
-        flatten(
-            root,
-            items,
-            &format!("{at}[]"),
-            Some(at),
-            true,
-            depth + 1,
-            out,
-        );
+    out.insert(at.at.to_owned(), field);
+    if expand && let Some(items) = schema.get("items") {
+        let path = format!("{}[]", at.at);
+        let child = At {
+            at: &path,
+            parent: Some(at.at),
+            required: true,
+            depth: at.depth + 1,
+            within: &mut *at.within,
+        };
+        flatten(root, items, child, out);
     }
-    if let Some(Value::Object(props)) = schema.get("properties") {
+    if expand {
+        let empty = Map::new();
+        let props = match schema.get("properties") {
+            Some(Value::Object(props)) => props,
+            _ => &empty,
+        };
         let required = strings(schema.get("required"));
-        for (name, prop) in props {
-            let path = if at.is_empty() {
+        // A required name with no schema of its own is a field all the same: one the server
+        // requires, of any type.
+        let undeclared = json!({});
+        let fields = props.iter().chain(
+            required
+                .iter()
+                .filter(|name| !props.contains_key(*name))
+                .map(|name| (name, &undeclared)),
+        );
+        for (name, prop) in fields {
+            let path = if at.at.is_empty() {
                 name.clone()
             } else {
-                format!("{at}.{name}")
+                format!("{}.{name}", at.at)
             };
-            let is_required = required.contains(name);
-            flatten(root, prop, &path, Some(at), is_required, depth + 1, out);
+            let child = At {
+                at: &path,
+                parent: Some(at.at),
+                required: required.contains(name),
+                depth: at.depth + 1,
+                within: &mut *at.within,
+            };
+            flatten(root, prop, child, out);
         }
     }
+    at.within.truncate(at.within.len() - followed);
+}
+
+/// [`flatten`] from the top of a schema at `at`.
+fn flatten_top(
+    root: &Value,
+    schema: &Value,
+    at: &str,
+    required: bool,
+    out: &mut BTreeMap<String, Field>,
+) {
+    let top = At {
+        at,
+        parent: None,
+        required,
+        depth: 0,
+        within: &mut Vec::new(),
+    };
+    flatten(root, schema, top, out);
 }
 
 /// A parameter or header object at `at`: its schema's fields, its own `required`, and what
@@ -302,7 +408,7 @@ fn parameter_like(
     out: &mut BTreeMap<String, Field>,
 ) {
     match object.get("schema") {
-        Some(schema) => flatten(root, schema, at, None, required, 0, out),
+        Some(schema) => flatten_top(root, schema, at, required, out),
         None => {
             let field = Field {
                 ty: "any".into(),
@@ -360,14 +466,13 @@ fn body(root: &Value, holder: &Value, required: bool) -> Option<Body> {
     for (media, object) in content {
         if Some(media) != json {
             body.other
-                .insert(format!("media type {media}"), inline(root, object, 0));
+                .insert(format!("media type {media}"), inline(root, object));
             continue;
         }
         if let Some(schema) = object.get("schema") {
-            body.schema = view(root, schema)
-                .1
-                .unwrap_or_else(|| "an inline schema".into());
-            flatten(root, schema, "", None, true, 0, &mut body.fields);
+            body.schema =
+                component_name(&view(root, schema).1).unwrap_or_else(|| "an inline schema".into());
+            flatten_top(root, schema, "", true, &mut body.fields);
         }
         for (key, value) in other_keys(root, object, &["schema"]) {
             body.other.insert(format!("{media} {key}"), value);

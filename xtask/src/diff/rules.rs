@@ -142,18 +142,25 @@ pub enum Kind {
         from: String,
         to: String,
     },
+    /// `generated_type_changes` here and below: whether the Rust type the generated crate
+    /// gives the field or parameter changes with it (see [`GENERATED_TYPE`]).
     FieldBecameRequired {
         side: Side,
+        generated_type_changes: bool,
     },
     FieldBecameOptional {
         side: Side,
+        generated_type_changes: bool,
     },
     FieldBecameNullable {
         side: Side,
         required: bool,
+        generated_type_changes: bool,
     },
     FieldBecameNonNullable {
         side: Side,
+        required: bool,
+        generated_type_changes: bool,
     },
     ConstraintChanged {
         side: Side,
@@ -161,6 +168,7 @@ pub enum Kind {
         from: String,
         to: String,
         effect: Effect,
+        generated_type_changes: bool,
     },
     EnumValueAdded {
         side: Side,
@@ -176,6 +184,12 @@ pub enum Kind {
     StatusRemoved {
         status: String,
     },
+    /// A 2xx beside the one the base documents; `same_body` when it sends the body clients
+    /// decode for that one.
+    SuccessStatusAdded {
+        status: String,
+        same_body: bool,
+    },
     /// The one documented 2xx is another 2xx now (200 → 201).
     SuccessStatusChanged {
         from: String,
@@ -186,6 +200,13 @@ pub enum Kind {
         what: String,
     },
 }
+
+/// The rule for a change the wire and the wrapper take, that changes a Rust type of the
+/// generated crate: which of its fields are `Option`s (optional or nullable), and the type a
+/// constraint picks ([`super::compare::generated_type`]).
+const GENERATED_TYPE: &str = "breaks direct users of the generated crate only: what goes over \
+     the wire stays compatible, but the Rust type it generates for the value changes (an Option \
+     added or dropped, a checked newtype, another integer or format type); the wrapper absorbs it";
 
 impl Kind {
     /// Whom this change breaks, and the rule that says so, from the side of a client built
@@ -267,42 +288,70 @@ impl Kind {
                 "clients read it: a required one fails decoding, an optional one leaves the types",
             ),
             Self::FieldRetyped { .. } => (AllClients, "clients send or decode the old type"),
-            Self::FieldBecameRequired { side: Request } => {
+            Self::FieldBecameRequired { side: Request, .. } => {
                 (AllClients, "clients that leave it out are rejected")
             }
-            Self::FieldBecameRequired { side: Response } => {
+            Self::FieldBecameRequired {
+                side: Response,
+                generated_type_changes: true,
+            } => (GeneratedCrate, GENERATED_TYPE),
+            Self::FieldBecameRequired { side: Response, .. } => {
                 (Compatible, "clients already handle it present")
             }
-            Self::FieldBecameOptional { side: Request } => {
+            Self::FieldBecameOptional {
+                side: Request,
+                generated_type_changes: true,
+            } => (GeneratedCrate, GENERATED_TYPE),
+            Self::FieldBecameOptional { side: Request, .. } => {
                 (Compatible, "clients that send it still may")
             }
-            Self::FieldBecameOptional { side: Response } => (
+            Self::FieldBecameOptional { side: Response, .. } => (
                 AllClients,
                 "clients' non-optional type fails to decode when it is absent",
             ),
             Self::FieldBecameNullable {
                 side: Response,
                 required: true,
+                ..
             } => (
                 AllClients,
                 "clients' non-optional type (a String, say) cannot decode null",
             ),
-            Self::FieldBecameNullable {
-                side: Response,
-                required: false,
-            } => (
+            Self::FieldBecameNullable { side: Response, .. } => (
                 Compatible,
                 "clients hold an optional field as an Option, which decodes null as absent",
             ),
+            Self::FieldBecameNullable {
+                side: Request,
+                generated_type_changes: true,
+                ..
+            } => (GeneratedCrate, GENERATED_TYPE),
             Self::FieldBecameNullable { side: Request, .. } => {
                 (Compatible, "the server accepts every value it accepted")
             }
-            Self::FieldBecameNonNullable { side: Request } => {
+            Self::FieldBecameNonNullable { side: Request, .. } => {
                 (AllClients, "clients that send null are rejected")
             }
-            Self::FieldBecameNonNullable { side: Response } => {
+            Self::FieldBecameNonNullable {
+                side: Response,
+                generated_type_changes: true,
+                ..
+            } => (GeneratedCrate, GENERATED_TYPE),
+            Self::FieldBecameNonNullable { side: Response, .. } => {
                 (Compatible, "the server sends a subset of what it sent")
             }
+            Self::ConstraintChanged {
+                side: Request,
+                effect: Effect::Wider,
+                generated_type_changes: true,
+                ..
+            }
+            | Self::ConstraintChanged {
+                side: Response,
+                effect: Effect::Narrower,
+                generated_type_changes: true,
+                ..
+            } => (GeneratedCrate, GENERATED_TYPE),
             Self::ConstraintChanged {
                 side: Request,
                 effect: Effect::Wider,
@@ -337,7 +386,22 @@ impl Kind {
             ),
             Self::StatusAdded { .. } => (
                 Compatible,
-                "a new error status: clients already handle errors they do not know",
+                "a new status that is no success: clients already handle errors they do not know",
+            ),
+            Self::SuccessStatusAdded {
+                same_body: true, ..
+            } => (
+                GeneratedCrate,
+                "breaks direct users of the generated crate only: it treats a status the base \
+                 does not document as an unexpected response; the wrapper accepts a 2xx whose \
+                 body decodes",
+            ),
+            Self::SuccessStatusAdded {
+                same_body: false, ..
+            } => (
+                AllClients,
+                "clients decode the success body the base documents; this success sends \
+                 another, or none",
             ),
             Self::StatusRemoved { status } if status.starts_with('2') => {
                 (AllClients, "clients expect that success and its body")
@@ -439,6 +503,7 @@ impl Kind {
                 from,
                 to,
                 effect,
+                ..
             } => {
                 let what = match (side, effect) {
                     (Side::Request, Effect::Narrower) => "the server accepts fewer values",
@@ -456,6 +521,13 @@ impl Kind {
                 format!("{} enum value `{value}` removed", side.name())
             }
             Self::StatusAdded { status } => format!("{status} added"),
+            Self::SuccessStatusAdded {
+                status,
+                same_body: true,
+            } => format!("success status {status} added, with the same body"),
+            Self::SuccessStatusAdded { status, .. } => {
+                format!("success status {status} added, with another body or none")
+            }
             Self::StatusRemoved { status } => format!("{status} removed"),
             Self::SuccessStatusChanged { from, to } => {
                 format!("success status changed from {from} to {to}")

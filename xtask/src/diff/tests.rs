@@ -1,6 +1,6 @@
 //! The rules of `cargo xtask diff`, each shown on a small spec edit.
 use super::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// A spec with one operation whose request and response have the given properties.
 fn spec(request: Value, response: Value, statuses: &[&str]) -> Value {
@@ -190,55 +190,61 @@ fn a_retyped_field_breaks() {
 }
 
 #[test]
-fn a_response_field_that_became_optional_breaks_and_required_does_not() {
+fn a_response_field_that_became_optional_breaks_and_required_breaks_the_generated_crate() {
     let change = only_change(set(base(), &format!("{RESP}/required"), json!(["id"])));
     assert_eq!(
-        (change.kind, change.location.as_str(), change.breaking),
+        (change.kind, change.location.as_str(), change.impact),
         (
             Kind::FieldBecameOptional {
-                side: Side::Response
+                side: Side::Response,
+                generated_type_changes: true,
             },
             "state",
-            true
+            Impact::AllClients
         )
     );
+    // The wire takes it; the generated crate's `Option<String>` becomes a `String`.
     let change = only_change(set(
         base(),
         &format!("{RESP}/required"),
         json!(["id", "state", "note"]),
     ));
     assert_eq!(
-        (change.kind, change.breaking),
+        (change.kind, change.impact),
         (
             Kind::FieldBecameRequired {
-                side: Side::Response
+                side: Side::Response,
+                generated_type_changes: true,
             },
-            false
+            Impact::GeneratedCrate
         )
     );
 }
 
 #[test]
-fn a_request_field_that_became_required_breaks_and_optional_does_not() {
+fn a_request_field_that_became_required_breaks_and_optional_breaks_the_generated_crate() {
     let change = only_change(set(base(), &format!("{REQ}/required"), json!(["purpose"])));
     assert_eq!(
-        (change.kind, change.breaking),
+        (change.kind, change.impact),
         (
             Kind::FieldBecameRequired {
-                side: Side::Request
+                side: Side::Request,
+                generated_type_changes: true,
             },
-            true
+            Impact::AllClients
         )
     );
+    // The wire takes it; the generated crate's `String` becomes an `Option<String>`.
     let old = set(base(), &format!("{REQ}/required"), json!(["purpose"]));
     let changes = diff(&old, &base());
     assert_eq!(
-        (changes[0].kind.clone(), changes[0].breaking),
+        (changes[0].kind.clone(), changes[0].impact),
         (
             Kind::FieldBecameOptional {
-                side: Side::Request
+                side: Side::Request,
+                generated_type_changes: true,
             },
-            false
+            Impact::GeneratedCrate
         )
     );
 }
@@ -563,6 +569,8 @@ fn cases() -> Vec<Case> {
         case("a required request field added", vec![Set("$S/ThingUpdate/properties/tag", json!({ "type": "string" })),
                 Set("$S/ThingUpdate/required", json!(["tag"]))],
             AllClients, "BREAKING    tag: required field added (updateThing)"),
+        case("a required request field added by name only", vec![Set("$S/ThingUpdate/required", json!(["reason"]))],
+            AllClients, "BREAKING    reason: required field added (updateThing)"),
         case("a request field removed", vec![Remove("$S/ThingUpdate/properties/size")],
             AllClients, "BREAKING    size: optional field removed (updateThing)"),
         case("a request field became required", vec![Set("$S/ThingUpdate/required", json!(["name"]))],
@@ -574,7 +582,7 @@ fn cases() -> Vec<Case> {
         case("a request maxLength lowered", vec![Set("$S/ThingUpdate/properties/name/maxLength", json!(50))],
             AllClients, "BREAKING    name: `maxLength` 100 -> 50: the server accepts fewer values (updateThing)"),
         case("a request minimum lowered", vec![Set("$S/ThingUpdate/properties/size/minimum", json!(-1))],
-            Compatible, "compatible  size: `minimum` 0 -> -1: the server accepts more values (updateThing)"),
+            GeneratedCrate, "BREAKING    size: `minimum` 0 -> -1: the server accepts more values (updateThing); breaks direct users of the generated crate only"),
         case("a request format added", vec![Set("$S/ThingUpdate/properties/name/format", json!("email"))],
             AllClients, "BREAKING    name: `format` none -> email: the server accepts fewer values (updateThing)"),
         case("a request enum value added", vec![Set("$S/Color/enum", json!(["red", "blue", "green"]))],
@@ -594,7 +602,9 @@ fn cases() -> Vec<Case> {
         case("a response field became optional", vec![Set("$S/Thing/required", json!(["id", "state"]))],
             AllClients, "BREAKING    owner: field became optional (updateThing)"),
         case("a response field became required", vec![Set("$S/Thing/required", json!(["id", "state", "owner", "note"]))],
-            Compatible, "compatible  note: field became required (updateThing)"),
+            GeneratedCrate, "BREAKING    note: field became required (updateThing); breaks direct users of the generated crate only"),
+        reversed("a response header became required", vec![Set("$U/responses/200/headers/X-Version/required", json!(false))],
+            Compatible, "compatible  header x-version: header became required (200 response of updateThing)"),
         case("a required response field became nullable", vec![Set("$S/Owner/properties/userID/nullable", json!(true))],
             AllClients, "BREAKING    owner.userID: required field became nullable (updateThing)"),
         case("an optional response field became nullable", vec![Set("$S/Owner/properties/name/nullable", json!(true))],
@@ -609,6 +619,10 @@ fn cases() -> Vec<Case> {
             AllClients, "BREAKING    id: `pattern` ^t_ -> ^thing_: neither narrower nor wider (updateThing)"),
         case("a response format replaced", vec![Set("$S/Thing/properties/created/format", json!("date"))],
             AllClients, "BREAKING    created: `format` date-time -> date: neither narrower nor wider (updateThing)"),
+        case("a response format that picks a Rust type added", vec![Set("$S/Owner/properties/userID/format", json!("uuid"))],
+            GeneratedCrate, "BREAKING    owner.userID: `format` none -> uuid: the server sends fewer values (updateThing); breaks direct users of the generated crate only"),
+        case("a length that is no number", vec![Set("$S/Thing/properties/note/maxLength", json!(false))],
+            AllClients, "BREAKING    note: `maxLength` 200 -> false: neither narrower nor wider (updateThing)"),
         case("a response format added", vec![Set("$S/Thing/properties/note/format", json!("uri"))],
             Compatible, "compatible  note: `format` none -> uri: the server sends fewer values (updateThing)"),
         case("a response enum value added", vec![Set("$S/State/enum", json!(["open", "done", "archived"]))],
@@ -638,6 +652,12 @@ fn cases() -> Vec<Case> {
             AllClients, "BREAKING    response status: 200 removed (listThings)"),
         case("an error status added", vec![Set("$L/responses/409", json!({ "$ref": "#/components/responses/Error" }))],
             Compatible, "compatible  response status: 409 added (listThings)"),
+        case("a success status added with the same body", vec![Set("$U/responses/202", json!({
+                "description": "accepted", "content": { "application/json": {
+                    "schema": { "$ref": "#/components/schemas/Thing" } } } }))],
+            GeneratedCrate, "BREAKING    response status: success status 202 added, with the same body (updateThing); breaks direct users of the generated crate only"),
+        case("a success status added without a body", vec![Set("$U/responses/202", json!({ "description": "accepted" }))],
+            AllClients, "BREAKING    response status: success status 202 added, with another body or none (updateThing)"),
         case("an error status removed", vec![Remove("$L/responses/404")],
             Compatible, "compatible  response status: 404 removed (listThings)"),
         // What no rule covers
@@ -645,6 +665,8 @@ fn cases() -> Vec<Case> {
             Unclassified, "unclassified: owner: `additionalProperties` added; no rule covers it (updateThing)"),
         case("a parameter's serialisation changed", vec![Set("$U/parameters/0/style", json!("spaceDelimited"))],
             Unclassified, "unclassified: query parameter mode: `style` added; no rule covers it (updateThing)"),
+        case("an allOf that says something else than its wrapper", vec![Set("$S/Thing/properties/note/allOf", json!([{ "type": "integer" }]))],
+            Unclassified, "unclassified: note: `allOf` added; no rule covers it (updateThing)"),
         case("the servers changed", vec![Set("/servers", json!([{ "url": "http://localhost:9999" }]))],
             Unclassified, "unclassified: `servers` changed; no rule covers it"),
         case("a $ref that resolves to nothing", vec![Set("$S/Broken", json!({ "$ref": "#/components/schemas/Missing" }))],
@@ -681,4 +703,205 @@ fn every_kind_of_change_gets_its_verdict() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// A spec whose one operation answers a `Node`, defined by `node`.
+fn recursive(node: Value) -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "paths": { "/n": { "get": { "operationId": "getN", "responses": { "200": {
+            "description": "ok",
+            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Node" } } }
+        } } } } },
+        "components": { "schemas": { "Node": node } }
+    })
+}
+
+/// The response body of `getN` as the comparison reads it.
+fn node_body(doc: &Value) -> model::Body {
+    let mut model = model::Model::read(doc);
+    let mut operation = model.operations.remove("GET /n").expect("the operation");
+    let mut response = operation.responses.remove("200").expect("the response");
+    response.body.take().expect("a body")
+}
+
+#[test]
+fn a_schema_that_refers_to_itself_is_read_once() {
+    // Read to a depth of 12, two self-references made 2^12 copies of Node's fields, and three
+    // made the run hang.
+    let node = json!({ "type": "object", "properties": {
+        "left": { "$ref": "#/components/schemas/Node" },
+        "right": { "$ref": "#/components/schemas/Node" },
+        "value": { "type": "string" },
+    } });
+    let base = recursive(node.clone());
+    let body = node_body(&base);
+    let fields: Vec<&str> = body.fields.keys().map(String::as_str).collect();
+    assert_eq!(fields, ["", "left", "right", "value"]);
+    assert_eq!(
+        body.fields["left"].other.get("$ref"),
+        Some(&json!("#/components/schemas/Node"))
+    );
+    // A change inside Node is seen, once.
+    let mut changed = node;
+    changed["properties"]["value"] = json!({ "type": "integer" });
+    let changes = diff(&base, &recursive(changed));
+    let found: Vec<(&str, bool)> = changes
+        .iter()
+        .map(|c| (c.location.as_str(), c.breaking))
+        .collect();
+    assert_eq!(found, [("value", true)]);
+}
+
+#[test]
+fn a_keyword_that_refers_to_its_own_schema_is_inlined_once() {
+    // Inlined to a depth of 12, a `oneOf` of two self-references made 2^12 copies of Node.
+    let node = json!({ "type": "object", "properties": {
+        "either": { "oneOf": [
+            { "$ref": "#/components/schemas/Node" },
+            { "$ref": "#/components/schemas/Node" },
+        ] },
+    } });
+    let body = node_body(&recursive(node));
+    let either = &body.fields["either"].other["oneOf"];
+    let inner = json!({ "$ref": "#/components/schemas/Node" });
+    assert_eq!(either, &json!([inner, inner]));
+}
+
+#[test]
+fn a_reference_broken_on_one_side_only_is_unclassified() {
+    let broken = set(
+        base(),
+        "/components/schemas/Broken",
+        json!({ "$ref": "#/components/schemas/Missing" }),
+    );
+    // The same broken reference on both sides: nothing changed.
+    let same = diff(&broken, &broken);
+    assert!(same.is_empty(), "{same:#?}");
+    assert_eq!(exit_code(&same), 0);
+    for (old, new, side) in [(&base(), &broken, "head"), (&broken, &base(), "base")] {
+        let change = {
+            let changes = diff(old, new);
+            assert_eq!(changes.len(), 1, "{changes:#?}");
+            changes.into_iter().next().expect("one change")
+        };
+        assert_eq!(change.location, "#/components/schemas/Broken");
+        assert_eq!(
+            change.kind,
+            Kind::Unclassified {
+                what: format!("`$ref` #/components/schemas/Missing does not resolve in the {side}")
+            }
+        );
+    }
+}
+
+#[test]
+fn values_of_another_json_type_are_told_apart() {
+    // An enum value 1 that became "1", and a (3.1-style) list of types, passed as no change.
+    let with = |state: Value, note: Value| {
+        let doc = set(base(), "/components/schemas/State/enum", state);
+        set(doc, &format!("{RESP}/properties/note/type"), note)
+    };
+    let old = with(json!(["a", 1]), json!(["string", "null"]));
+    let new = with(json!(["a", "1"]), json!(["integer", "null"]));
+    let lines: Vec<String> = diff(&old, &new)
+        .iter()
+        .map(|c| format!("{}: {}", c.location, c.kind.describe("field")))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            r#"note: field retyped from ["string","null"] to ["integer","null"]"#,
+            "state: response enum value `1` added",
+            "state: response enum value `number 1` removed",
+        ]
+    );
+}
+
+#[test]
+fn generated_type_tells_apart_the_types_progenitor_generates() {
+    // Each (type, constraints) becomes a required property of one schema; progenitor generates
+    // the struct, and two properties must get the same Rust type exactly when
+    // `compare::generated_type` says they do. This catches a progenitor upgrade that picks
+    // types another way.
+    let cases = [
+        ("string", json!({})),
+        ("string", json!({ "format": "uri" })),
+        ("string", json!({ "maxLength": 5 })),
+        ("string", json!({ "pattern": "^a" })),
+        ("string", json!({ "format": "uuid" })),
+        ("string", json!({ "format": "date-time", "maxLength": 40 })),
+        ("string", json!({ "format": "date" })),
+        ("integer", json!({})),
+        ("integer", json!({ "minimum": 0, "maximum": 10 })),
+        ("integer", json!({ "minimum": 0 })),
+        ("integer", json!({ "minimum": 0, "maximum": 255 })),
+        ("integer", json!({ "minimum": 1 })),
+        ("integer", json!({ "minimum": 0, "exclusiveMinimum": true })),
+        ("integer", json!({ "minimum": -128, "maximum": 127 })),
+        ("integer", json!({ "format": "int32" })),
+        ("integer", json!({ "format": "int32", "multipleOf": 2 })),
+        ("integer", json!({ "format": "uint8", "maximum": 300 })),
+        ("number", json!({})),
+        ("number", json!({ "minimum": 0, "maximum": 1 })),
+        ("number", json!({ "format": "float" })),
+        ("array", json!({})),
+        ("array", json!({ "maxItems": 3 })),
+        ("array", json!({ "uniqueItems": true })),
+        ("array", json!({ "minItems": 2, "maxItems": 2 })),
+    ];
+    let mut properties = serde_json::Map::new();
+    let mut predicted = Vec::new();
+    for (i, (ty, constraints)) in cases.iter().enumerate() {
+        let mut schema = constraints.clone();
+        schema["type"] = json!(ty);
+        if *ty == "array" {
+            schema["items"] = json!({ "type": "string" });
+        }
+        properties.insert(format!("p{i}"), schema);
+        let constraints = model::CONSTRAINTS
+            .iter()
+            .filter_map(|&k| constraints.get(k).map(|v| (k, v.clone())))
+            .collect();
+        predicted.push(compare::generated_type(ty, &constraints));
+    }
+    let names: Vec<String> = properties.keys().cloned().collect();
+    let doc = json!({
+        "openapi": "3.0.3",
+        "info": { "title": "t", "version": "1" },
+        "paths": {},
+        "components": { "schemas": { "S": {
+            "type": "object", "required": names, "properties": properties } } }
+    });
+    let api: openapiv3::OpenAPI = serde_json::from_value(doc).expect("a 3.0 document");
+    let tokens = progenitor::Generator::new(&progenitor::GenerationSettings::default())
+        .generate_tokens(&api)
+        .expect("progenitor generates the types");
+    let code = prettyplease::unparse(&syn::parse2(tokens).expect("generated code parses"));
+    let generated: Vec<String> = (0..cases.len())
+        .map(|i| {
+            let field = format!("pub p{i}: ");
+            let start = code.find(&field).expect("a field per property") + field.len();
+            let ty = &code[start..];
+            let ty = &ty[..ty.find(",\n").expect("the field's end")];
+            // A checked string is a newtype named after its property.
+            if ty == format!("Sp{i}") || ty == format!("SP{i}") {
+                "a newtype".to_owned()
+            } else {
+                ty.to_owned()
+            }
+        })
+        .collect();
+    let mut disagreements = Vec::new();
+    for i in 0..cases.len() {
+        for j in i + 1..cases.len() {
+            if (predicted[i] == predicted[j]) != (generated[i] == generated[j]) {
+                disagreements.push(format!(
+                    "{:?} and {:?}: predicted {} and {}, generated {} and {}",
+                    cases[i], cases[j], predicted[i], predicted[j], generated[i], generated[j]
+                ));
+            }
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }

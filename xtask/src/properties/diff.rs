@@ -1,0 +1,196 @@
+//! `diff`'s reading of two documents: no panic on any pair, no change between a document and
+//! itself, the same changed locations whichever side is the base, and no silence about a
+//! schema keyword that changed.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use super::{compact, edited, edits, json_value, keyword_value, near_valid_compact_spec};
+use crate::diff::{Change, diff, exit_code, render};
+
+/// Where a change is: what it is about and its location. The body of a success response is
+/// named after its status, which differs by side when the success status moved (`200 response`
+/// from one side is `201 response` from the other), so success statuses are left out.
+fn locations(changes: &[Change]) -> BTreeSet<(String, String)> {
+    changes
+        .iter()
+        .map(|c| {
+            let of = format!("{:?}", c.of);
+            let location = match c.location.split_once(' ') {
+                Some((status, rest)) if status.starts_with('2') && rest.starts_with("response") => {
+                    format!("success {rest}")
+                }
+                _ => c.location.clone(),
+            };
+            (of, location)
+        })
+        .collect()
+}
+
+/// The pointers of every schema under `components/schemas` of the compact spec (each one an
+/// operation reaches), nested ones included, that is not a `$ref`: 3.0 ignores a `$ref`'s
+/// siblings.
+fn schema_nodes() -> &'static [String] {
+    static NODES: OnceLock<Vec<String>> = OnceLock::new();
+    NODES.get_or_init(|| {
+        fn walk(schema: &Value, at: String, out: &mut Vec<String>) {
+            let Value::Object(map) = schema else { return };
+            if map.contains_key("$ref") {
+                return;
+            }
+            out.push(at.clone());
+            if let Some(Value::Object(props)) = map.get("properties") {
+                for (name, prop) in props {
+                    let name = crate::spec::pointer_escape(name);
+                    walk(prop, format!("{at}/properties/{name}"), out);
+                }
+            }
+            if let Some(items) = map.get("items") {
+                walk(items, format!("{at}/items"), out);
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(Value::Object(schemas)) = compact().pointer("/components/schemas") {
+            for (name, schema) in schemas {
+                let name = crate::spec::pointer_escape(name);
+                walk(schema, format!("/components/schemas/{name}"), &mut out);
+            }
+        }
+        out
+    })
+}
+
+/// The schema keywords the diff reads or must report as unclassified; annotations are left
+/// out.
+const KEYWORDS: [&str; 22] = [
+    "type",
+    "format",
+    "nullable",
+    "required",
+    "enum",
+    "properties",
+    "items",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "multipleOf",
+    "minItems",
+    "uniqueItems",
+    "additionalProperties",
+    "oneOf",
+    "allOf",
+    "readOnly",
+    "default",
+    "not",
+];
+
+/// Whether setting `key` of `schema` to `new` says what it said: the same value, numbers
+/// equal as numbers, the same set of `required` names or `enum` values, `false` for a flag that
+/// was absent, the type a schema without one is read as, or something the diff reads as absent
+/// (a `required` or `enum` that is no list, `properties` that are no map, `nullable` not
+/// `true`).
+fn says_the_same(schema: &Value, key: &str, new: &Value) -> bool {
+    let old = schema.get(key);
+    let as_set = |v: Option<&Value>| -> BTreeSet<String> {
+        v.and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(Value::to_string)
+            .collect()
+    };
+    let number = |v: Option<&Value>| v.and_then(Value::as_f64);
+    match key {
+        _ if old == Some(new) => true,
+        _ if number(old).is_some() && number(old) == number(Some(new)) => true,
+        "required" | "enum" => as_set(old) == as_set(Some(new)),
+        "properties" => {
+            let keys = |v: Option<&Value>| v.and_then(Value::as_object).map(|m| m.is_empty());
+            keys(old).unwrap_or(true) && keys(Some(new)).unwrap_or(true)
+        }
+        "nullable" => (old == Some(&json!(true))) == (new == &json!(true)),
+        "uniqueItems" | "exclusiveMinimum" => {
+            old.is_none_or(|v| v == &json!(false)) && new == &json!(false)
+        }
+        "type" => {
+            let read_as = if schema.get("properties").is_some() {
+                "object"
+            } else if schema.get("items").is_some() {
+                "array"
+            } else {
+                "any"
+            };
+            old.is_none() && new == &json!(read_as)
+        }
+        _ => false,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// A document compared with itself has no change, prints "No changes." and exits 0.
+    #[test]
+    fn a_document_against_itself_is_no_change(
+        doc in prop_oneof![3 => near_valid_compact_spec(), 1 => json_value()]
+    ) {
+        let changes = diff(&doc, &doc);
+        prop_assert!(changes.is_empty(), "{:#?}", changes);
+        prop_assert_eq!(render(&changes), "No changes.\n");
+        prop_assert_eq!(exit_code(&changes), 0);
+    }
+
+    /// Whichever side is the base, the same locations changed, and the run fails or passes
+    /// alike when nothing changed.
+    #[test]
+    fn both_directions_agree_on_what_changed(
+        base in near_valid_compact_spec(),
+        edits in edits(),
+    ) {
+        let head = edited(&base, &edits);
+        let forward = diff(&base, &head);
+        let backward = diff(&head, &base);
+        prop_assert_eq!(locations(&forward), locations(&backward));
+        prop_assert_eq!(forward.is_empty(), backward.is_empty());
+    }
+
+    /// Any two values compare without a panic.
+    #[test]
+    fn any_two_values_compare(base in json_value(), head in json_value()) {
+        let changes = diff(&base, &head);
+        let _ = render(&changes);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A schema keyword set to a value that says something else is never "No changes.":
+    /// it is classified, or reported as unclassified.
+    #[test]
+    fn a_changed_schema_keyword_is_never_silent(
+        at in any::<usize>(),
+        key in prop::sample::select(&KEYWORDS[..]),
+        value in keyword_value(),
+    ) {
+        let nodes = schema_nodes();
+        let pointer = &nodes[at % nodes.len()];
+        let base = compact();
+        let schema = base.pointer(pointer).expect("a schema of the compact spec");
+        prop_assume!(!says_the_same(schema, key, &value));
+        let mut head = base.clone();
+        if let Some(Value::Object(map)) = head.pointer_mut(pointer) {
+            map.insert(key.to_owned(), value.clone());
+        }
+        let changes = diff(base, &head);
+        prop_assert!(
+            !changes.is_empty(),
+            "{}: `{}` set to {} gave no change", pointer, key, value
+        );
+    }
+}
