@@ -65,12 +65,25 @@ pub mod types {
                 })
         }
     }
+    ///The `details` of a 409 `ACTION_NOT_AVAILABLE`: where the verification stands. Both fields are optional; the published documentation does not describe them.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ActionNotAvailableDetails {
+        ///The actions the verification allows in that state.
+        #[serde(
+            rename = "availableActions",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub available_actions: ::std::vec::Vec<VerificationAction>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<VerificationState>,
+    }
     ///The error envelope every failed request returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ApiError {
         ///Machine-readable error code.
         pub code: ::std::string::String,
-        ///Additional error details for debugging. For validation errors this is `{"issues": [{"code", "message", "path"}]}`, where `path` lists the strings and numbers that lead to the offending field (e.g. `["body", "data"]`); otherwise any JSON value.
+        ///Additional error details for debugging. For validation errors (422) a `ValidationErrorDetails`: `{"issues": [{"code", "message", "path"}]}`, where `path` lists the strings and numbers that lead to the offending field (e.g. `["body", "data"]`); otherwise any JSON value.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub details: ::std::option::Option<::serde_json::Value>,
         ///Error message.
@@ -495,6 +508,51 @@ Known values: `needs-login`, `initializing`, `needs-cross-signing-setup`, `needs
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
+        }
+    }
+    ///The error envelope of a validation failure (422): an `ApiError` whose `details` say which fields were refused and why.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ValidationError {
+        ///Machine-readable error code.
+        pub code: ::std::string::String,
+        pub details: ValidationErrorDetails,
+        ///Error message.
+        pub message: ::std::string::String,
+    }
+    ///What a validation failure found wrong with the request.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ValidationErrorDetails {
+        ///One entry per refused field.
+        pub issues: ::std::vec::Vec<ValidationIssue>,
+    }
+    ///One field the server refused.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ValidationIssue {
+        ///Machine-readable code of the problem, such as `invalid_type`.
+        pub code: ::std::string::String,
+        ///What is wrong, for a person.
+        pub message: ::std::string::String,
+        ///The keys and indexes that lead to the field, from the top of the request, such as `["body", "data"]`.
+        pub path: ::std::vec::Vec<ValidationPathSegment>,
+    }
+    ///An object key (a string) or an array index (a number).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum ValidationPathSegment {
+        String(::std::string::String),
+        Number(f64),
+    }
+    impl ::std::fmt::Display for ValidationPathSegment {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::String(x) => x.fmt(f),
+                Self::Number(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<f64> for ValidationPathSegment {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
         }
     }
     ///Trusted device verification progress.
