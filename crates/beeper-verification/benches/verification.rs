@@ -142,7 +142,7 @@ fn per_call() {
         }
         let mut round_ratios: Vec<(f64, f64)> = Vec::new();
         let mut series = [
-            Series { name: "wrapper (`client.verifications().retrieve`)", samples: vec![], total: Duration::ZERO },
+            Series { name: "wrapper (`client.verification(id).get`)", samples: vec![], total: Duration::ZERO },
             Series { name: "generated client (`get_verification`)", samples: vec![], total: Duration::ZERO },
             Series { name: "plain reqwest + serde_json", samples: vec![], total: Duration::ZERO },
         ];
@@ -171,7 +171,7 @@ fn per_call() {
             let plain = medians[2].as_secs_f64();
             round_ratios.push((medians[0].as_secs_f64() / plain, medians[1].as_secs_f64() / plain));
         }
-        println!("## 1. Per-call overhead: `retrieve` against a fixed-body server\n");
+        println!("## 1. Per-call overhead: one GET of a verification against a fixed-body server\n");
         println!("{} sequential calls per client on one connection, in {ROUNDS} interleaved rounds.\n", ROUNDS * PER_ROUND);
         println!("| client | calls/s | median | p99 |");
         println!("| --- | ---: | ---: | ---: |");
