@@ -7,8 +7,9 @@
 //! keeps every exchange as bytes. Each exchange is then matched to its operation by method and
 //! path template, and checked against what the spec documents for that status: the body
 //! against the response schema (objects closed: a field the spec does not name is a
-//! violation, so a renamed field cannot hide), the required response headers, and the content
-//! type. Requests the wrapper sent are checked against the request body schemas the same way.
+//! violation, so a renamed field cannot hide), an error's `details` against the schema the
+//! response's `x-error-details` names, the required response headers, and the content type.
+//! Requests the wrapper sent are checked against the request body schemas the same way.
 //!
 //! The last tests show that the check can fail: an unknown enum value, a body that is not JSON,
 //! a renamed field in a copy of the spec.
@@ -28,18 +29,6 @@ use beeper_verification_fake::{FakeServer, Fault, Operation, SessionState};
 use serde_json::{Map, Value, json};
 
 const SPEC: &str = include_str!("../../openapi/beeper-verification.yaml");
-
-/// Schemas the spec's response descriptions name for an error's `details` (a 422 body is a
-/// `ValidationError`; a 409 `ACTION_NOT_AVAILABLE` carries `ActionNotAvailableDetails`): the
-/// responses themselves refer to `ApiError` so that every error status shares one error type.
-const ERROR_BODY_SCHEMAS: &[(u16, Option<&str>, &str)] = &[
-    (422, None, "ValidationError"),
-    (
-        409,
-        Some("ACTION_NOT_AVAILABLE"),
-        "ActionNotAvailableConflict",
-    ),
-];
 
 // --- The spec, as JSON Schema -----------------------------------------------------------------
 
@@ -74,19 +63,6 @@ impl Contract {
             .iter()
             .map(|(name, schema)| (name.clone(), json_schema(schema)))
             .collect();
-        let mut converted = converted;
-        // The 409 body whose `details` say where the verification stands.
-        converted.insert(
-            "ActionNotAvailableConflict".to_owned(),
-            json!({
-                "allOf": [
-                    {"$ref": "#/components/schemas/ApiError"},
-                    {"type": "object", "required": ["details"], "properties": {
-                        "details": {"$ref": "#/components/schemas/ActionNotAvailableDetails"}
-                    }}
-                ]
-            }),
-        );
         Self {
             spec,
             definitions: json!({ "components": { "schemas": converted } }),
@@ -159,10 +135,6 @@ impl Contract {
             root_object.insert(key.clone(), value.clone());
         }
         jsonschema::draft7::new(&root).expect("the spec's schemas are valid JSON Schema")
-    }
-
-    fn named_validator(&self, name: &str) -> jsonschema::Validator {
-        self.validator(&json!({ "$ref": format!("#/components/schemas/{name}") }))
     }
 }
 
@@ -403,20 +375,41 @@ fn check(contract: &Contract, exchanges: &[Exchange], requests_too: bool) -> Rep
             }
         };
         validate(&contract.validator(schema), &body, &what, &mut report);
-        for (status, code, name) in ERROR_BODY_SCHEMAS {
-            let code_matches =
-                code.is_none_or(|code| body.get("code").and_then(Value::as_str) == Some(code));
-            if exchange.status == *status && code_matches {
-                validate(
-                    &contract.named_validator(name),
-                    &body,
-                    &format!("{what} (as {name})"),
-                    &mut report,
-                );
-            }
-        }
+        check_details(contract, response, &body, &what, &mut report);
     }
     report
+}
+
+/// An error body's `details` against the schema the response's `x-error-details` names for
+/// its `code` (an entry without a `code` holds for every code). A `details` that schema
+/// requires may not be left out.
+fn check_details(
+    contract: &Contract,
+    response: &Value,
+    body: &Value,
+    what: &str,
+    report: &mut Report,
+) {
+    let Some(entries) = response.get("x-error-details").and_then(Value::as_array) else {
+        return;
+    };
+    let code = body.get("code").and_then(Value::as_str);
+    for entry in entries {
+        let wanted = entry.get("code").and_then(Value::as_str);
+        if wanted.is_some() && wanted != code {
+            continue;
+        }
+        let schema = entry
+            .get("schema")
+            .expect("an x-error-details entry has a schema");
+        let details = body.get("details").unwrap_or(&Value::Null);
+        validate(
+            &contract.validator(schema),
+            details,
+            &format!("{what} (details)"),
+            report,
+        );
+    }
 }
 
 fn check_request(
@@ -994,8 +987,26 @@ fn hand_made_bodies_outside_the_contract_are_violations() {
         report
             .violations
             .iter()
-            .any(|v| v.contains("as ValidationError") && v.contains("\"issues\"")),
+            .any(|v| v.contains("(details)") && v.contains("\"issues\"")),
         "{:?}",
         report.violations
     );
+
+    // A 409's details are checked for the code the spec names them for, and only for it.
+    let refused = |code: &str| {
+        exchange(
+            409,
+            json!({ "message": "no", "code": code, "details": { "state": "bogus" } }),
+        )
+    };
+    let report = check(&contract, &[refused("ACTION_NOT_AVAILABLE")], false);
+    assert!(
+        report
+            .violations
+            .iter()
+            .any(|v| v.contains("(details)") && v.contains("bogus")),
+        "{:?}",
+        report.violations
+    );
+    check(&contract, &[refused("SOMETHING_ELSE")], false).assert_clean();
 }

@@ -532,6 +532,48 @@ fn keep_our_additions(spec: &mut Value, ours: &Value) {
             }
         }
     }
+    keep_our_error_details(spec, ours);
+}
+
+/// Copies our `x-error-details` (the schemas of error `details`, which upstream describes
+/// only in prose) onto the responses upstream gives none, with the schemas they reach that
+/// upstream lacks.
+fn keep_our_error_details(spec: &mut Value, ours: &Value) {
+    const KEY: &str = "x-error-details";
+    let Some(Value::Object(responses)) = spec.pointer_mut("/components/responses") else {
+        return;
+    };
+    let mut wanted = Vec::new();
+    for (name, response) in responses.iter_mut() {
+        let (Value::Object(response), Some(details)) = (
+            response,
+            ours.pointer(&format!(
+                "/components/responses/{}/{KEY}",
+                pointer_escape(name)
+            )),
+        ) else {
+            continue;
+        };
+        if !response.contains_key(KEY) {
+            collect_refs(details, &mut wanted);
+            response.insert(KEY.to_owned(), details.clone());
+        }
+    }
+    while let Some(reference) = wanted.pop() {
+        let Some(("schemas", name)) = component_containing(&reference) else {
+            continue;
+        };
+        let (Some(Value::Object(schemas)), Some(our_schema)) = (
+            spec.pointer_mut("/components/schemas"),
+            ours.pointer(&format!("/components/schemas/{}", pointer_escape(&name))),
+        ) else {
+            continue;
+        };
+        if !schemas.contains_key(&name) {
+            collect_refs(our_schema, &mut wanted);
+            schemas.insert(name, our_schema.clone());
+        }
+    }
 }
 
 /// Copies descriptions from `ours` into `schema` where it has none, property by property.
@@ -915,6 +957,45 @@ mod tests {
             err.contains("POST /v1/app/setup/verifications/qr/scan"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn our_error_details_and_their_schemas_survive_an_upstream_without_them() {
+        let path = crate::spec::workspace_root().join(crate::spec::SPEC_PATH);
+        let text = std::fs::read_to_string(path).expect("readable");
+        let ours: Value = serde_yaml::from_str(&text).expect("yaml");
+        let mut upstream = ours.clone();
+        let mut dropped = Vec::new();
+        for response in upstream["components"]["responses"]
+            .as_object_mut()
+            .expect("responses")
+            .values_mut()
+        {
+            if let Some(details) = response
+                .as_object_mut()
+                .and_then(|r| r.remove("x-error-details"))
+            {
+                collect_refs(&details, &mut dropped);
+            }
+        }
+        assert!(
+            !dropped.is_empty(),
+            "the maintained spec has x-error-details"
+        );
+        let schemas = upstream["components"]["schemas"]
+            .as_object_mut()
+            .expect("schemas");
+        for name in [
+            "ActionNotAvailableDetails",
+            "ValidationErrorDetails",
+            "ValidationIssue",
+        ] {
+            assert!(schemas.remove(name).is_some(), "{name}");
+        }
+        let upstream = serde_json::to_string(&upstream).expect("json");
+        let imported = import(&upstream, Some(&text)).expect("imports");
+        let after: Value = serde_yaml::from_str(&imported).expect("yaml");
+        assert_eq!(ours, after);
     }
 
     #[test]

@@ -510,15 +510,6 @@ Known values: `needs-login`, `initializing`, `needs-cross-signing-setup`, `needs
                 })
         }
     }
-    ///The error envelope of a validation failure (422): an `ApiError` whose `details` say which fields were refused and why.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct ValidationError {
-        ///Machine-readable error code.
-        pub code: ::std::string::String,
-        pub details: ValidationErrorDetails,
-        ///Error message.
-        pub message: ::std::string::String,
-    }
     ///What a validation failure found wrong with the request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ValidationErrorDetails {
@@ -882,7 +873,7 @@ Known values: `requested`, `ready`, `sas_ready`, `qr_scanned`, `done`, `cancelle
 #[derive(Clone, Debug)]
 /**Client for Beeper Desktop API - device verification
 
-The device-verification part of the Beeper Desktop API: read the app's sign-in and encrypted messaging setup state, and make this device trusted by comparing emoji (SAS) or scanning a QR code with another signed-in device. Served by Beeper Desktop and Beeper Server on localhost. Every response carries the header `X-Beeper-Desktop-Version`, the version of the app that answered (see `components.headers`).
+The device-verification part of the Beeper Desktop API: read the app's sign-in and encrypted messaging setup state, and make this device trusted by comparing emoji (SAS) or scanning a QR code with another signed-in device. Served by Beeper Desktop and Beeper Server on localhost. Every response carries the header `X-Beeper-Desktop-Version`, the version of the app that answered (see `components.headers`). An error response may carry `x-error-details`: the schema of the error body's `details` for that status, for every error `code` or for the one named. The body itself is always an `ApiError`, so that every error status shares one type.
 
 Version: 0.1.0*/
 pub struct Client {

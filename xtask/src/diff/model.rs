@@ -481,6 +481,29 @@ fn body(root: &Value, holder: &Value, required: bool) -> Option<Body> {
     Some(body)
 }
 
+/// The schemas a response's `x-error-details` gives its error body's `details` (for every
+/// code, or for the one named), read as fields of the body beside the rest: clients that read
+/// `details` depend on them as on any response field. Each sits at a location of its own
+/// (`details (code ACTION_NOT_AVAILABLE)`), apart from the `details` of the body's schema.
+fn error_details(root: &Value, response: &Value, body: &mut Body) {
+    let Some(Value::Array(entries)) = response.get("x-error-details") else {
+        return;
+    };
+    for entry in entries {
+        let at = match entry.get("code").and_then(Value::as_str) {
+            Some(code) => format!("details (code {code})"),
+            None => "details (every code)".to_owned(),
+        };
+        match entry.get("schema") {
+            Some(schema) => flatten_top(root, schema, &at, true, &mut body.fields),
+            // Not a schema at all: compared whole, so a change is still seen.
+            None => {
+                body.other.insert(at, entry.clone());
+            }
+        }
+    }
+}
+
 /// The security an operation requires: any one of the alternatives; `[{}]` for none.
 fn requirement(security: Option<&Value>) -> Vec<Alternative> {
     let alternatives: Vec<Alternative> = security
@@ -588,8 +611,12 @@ impl Model {
                                 parameter_like(root, header, &at, required, &handled, &mut headers);
                             }
                         }
+                        let mut body = body(root, response, true);
+                        if let Some(body) = &mut body {
+                            error_details(root, response, body);
+                        }
                         let response = Response {
-                            body: body(root, response, true),
+                            body,
                             headers,
                             other: other_keys(root, response, &["content", "headers"]),
                         };

@@ -507,6 +507,9 @@ fn reversed(name: &'static str, edits: Vec<Edit>, impact: Impact, line: &'static
 #[rustfmt::skip]
 fn cases() -> Vec<Case> {
     use Impact::{AllClients, Compatible, GeneratedCrate, Unclassified};
+    // The `details` of an error with code GONE, as `x-error-details` describes them.
+    let error_details = || Set("/components/responses/Error/x-error-details",
+        json!([{ "code": "GONE", "schema": { "$ref": "#/components/schemas/Owner" } }]));
     let api_key = || Set("/components/securitySchemes/apiKey",
         json!({ "type": "apiKey", "in": "header", "name": "X-API-Key" }));
     vec![
@@ -632,6 +635,10 @@ fn cases() -> Vec<Case> {
         case("a field removed from the error body", vec![Remove("$S/ApiError/properties/code"),
                 Set("$S/ApiError/required", json!(["message"]))],
             AllClients, "BREAKING    code: required field removed (404, 409 responses of listThings, updateThing)"),
+        case("error details given a schema", vec![error_details()],
+            Compatible, "compatible  details (code GONE): required field added (404, 409 responses of listThings, updateThing)"),
+        reversed("error details' schema taken away", vec![error_details()],
+            AllClients, "BREAKING    details (code GONE): required field removed (404, 409 responses of listThings, updateThing)"),
         case("a response body swapped", vec![Set("$U/responses/200/content/application~1json/schema",
                 json!({ "$ref": "#/components/schemas/Owner" }))],
             AllClients, "BREAKING    200 response: body changed from Thing to Owner (8 field change(s), 6 breaking) (updateThing)"),
@@ -703,6 +710,35 @@ fn every_kind_of_change_gets_its_verdict() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn a_field_removed_from_error_details_breaks_clients_that_read_it() {
+    let details = json!([{ "code": "GONE", "schema": { "$ref": "#/components/schemas/Gone" } }]);
+    let gone = json!({ "type": "object", "required": ["since"], "properties": {
+        "since": { "type": "string" }, "by": { "type": "string" } } });
+    let with = |gone: Value| {
+        let doc = apply(
+            rich(),
+            &Set(
+                "/components/responses/Error/x-error-details",
+                details.clone(),
+            ),
+        );
+        apply(doc, &Set("$S/Gone", gone))
+    };
+    let mut narrower = gone.clone();
+    narrower["properties"]
+        .as_object_mut()
+        .expect("properties")
+        .remove("since");
+    narrower["required"] = json!([]);
+    let text = render(&diff(&with(gone.clone()), &with(narrower)));
+    assert!(
+        text.contains("BREAKING    details (code GONE).since: required field removed"),
+        "{text}"
+    );
+    assert_eq!(diff(&with(gone.clone()), &with(gone)).len(), 0);
 }
 
 /// A spec whose one operation answers a `Node`, defined by `node`.
