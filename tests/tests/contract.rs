@@ -329,6 +329,7 @@ fn check(contract: &Contract, exchanges: &[Exchange], requests_too: bool) -> Rep
             report
                 .violations
                 .push(format!("{what}: no operation of the spec has this path"));
+            check_envelope(contract, exchange, &what, &mut report);
             continue;
         };
         report.seen.insert((operation.id.clone(), exchange.status));
@@ -343,6 +344,7 @@ fn check(contract: &Contract, exchanges: &[Exchange], requests_too: bool) -> Rep
             report
                 .violations
                 .push(format!("{what}: {} documents no such status", operation.id));
+            check_envelope(contract, exchange, &what, &mut report);
             continue;
         };
         let response = contract.resolve(response);
@@ -409,6 +411,25 @@ fn check_details(
             &format!("{what} (details)"),
             report,
         );
+    }
+}
+
+/// An error the spec does not document is still the envelope every failed request returns,
+/// as the spec says of `ApiError`.
+fn check_envelope(contract: &Contract, exchange: &Exchange, what: &str, report: &mut Report) {
+    if exchange.status < 400 {
+        return;
+    }
+    match serde_json::from_slice::<Value>(&exchange.body) {
+        Ok(body) => validate(
+            &contract.validator(&json!({ "$ref": "#/components/schemas/ApiError" })),
+            &body,
+            &format!("{what} (as ApiError)"),
+            report,
+        ),
+        Err(e) => report
+            .violations
+            .push(format!("{what}: the body is not JSON ({e})")),
     }
 }
 
@@ -1009,4 +1030,65 @@ fn hand_made_bodies_outside_the_contract_are_violations() {
         report.violations
     );
     check(&contract, &[refused("SOMETHING_ELSE")], false).assert_clean();
+}
+
+#[tokio::test]
+async fn the_fakes_own_guards_answer_with_the_error_envelope_outside_the_spec() {
+    // 405, 413 and 421 protect the fake itself; the spec documents none of them for any
+    // operation, so they are the only violations, and their bodies are still `ApiError`s.
+    let contract = Contract::load();
+    let Setup {
+        server,
+        proxy,
+        base_url,
+        ..
+    } = setup(fake().await).await;
+    let raw = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a plain client");
+    let list = format!("{base_url}/v1/app/setup/verifications");
+    let answers = [
+        raw.delete(&list).bearer_auth(server.token()).send().await,
+        raw.post(&list)
+            .bearer_auth(server.token())
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(vec![b' '; 128 * 1024])
+            .send()
+            .await,
+    ];
+    let statuses: Vec<u16> = answers
+        .into_iter()
+        .map(|a| a.expect("an answer").status().as_u16())
+        .collect();
+    assert_eq!(statuses, [405, 413]);
+    // 421: the proxy forwards to the fake by its address, so ask the fake directly with
+    // another Host, and check what it sent as the proxy would have recorded it.
+    let misdirected = raw
+        .get(format!(
+            "{}/v1/app/setup",
+            server.base_url().trim_end_matches('/')
+        ))
+        .bearer_auth(server.token())
+        .header(header::HOST, "evil.example")
+        .send()
+        .await
+        .expect("an answer");
+    let mut exchanges = proxy.take();
+    exchanges.push(Exchange {
+        method: "GET".to_owned(),
+        path: "/v1/app/setup".to_owned(),
+        request_body: Vec::new(),
+        status: misdirected.status().as_u16(),
+        headers: misdirected.headers().clone(),
+        body: misdirected.bytes().await.expect("a body").to_vec(),
+    });
+    let report = check(&contract, &exchanges, false);
+    assert_eq!(report.violations.len(), 3, "{:?}", report.violations);
+    for (violation, status) in report.violations.iter().zip([405, 413, 421]) {
+        assert!(
+            violation.contains(&format!("-> {status}: ")) && !violation.contains("ApiError"),
+            "{violation}"
+        );
+    }
 }
