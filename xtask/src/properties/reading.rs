@@ -224,7 +224,7 @@ fn near_valid_specs_mostly_parse_and_lint_finds_problems_in_some() {
     let mut runner = TestRunner::deterministic();
     let strategy = near_valid_spec();
     let (mut parsed, mut with_problems) = (0, 0);
-    for _ in 0..64 {
+    for _ in 0..256 {
         let doc = strategy
             .new_tree(&mut runner)
             .expect("a near-valid spec")
@@ -236,9 +236,11 @@ fn near_valid_specs_mostly_parse_and_lint_finds_problems_in_some() {
             }
         }
     }
-    assert!(parsed >= 24, "only {parsed} of 64 parse");
+    // 97 and 26 when these bounds were set: they leave room for the spec to change,
+    // since each edit of it moves the deterministic sample (64 samples sat at the bound).
+    assert!(parsed >= 64, "only {parsed} of 256 parse");
     assert!(
-        with_problems >= 6,
-        "lint finds problems in {with_problems} of 64"
+        with_problems >= 16,
+        "lint finds problems in {with_problems} of 256"
     );
 }
