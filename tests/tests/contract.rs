@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use beeper_verification::{
     CancelVerification, Client, CreateVerification, Error, VerificationState, WaitOptions,
 };
-use beeper_verification_fake::{FakeServer, Fault, Operation, SessionState};
+use beeper_verification_fake::{FakeServer, Fault, Operation, PeerMethod, SessionState};
 use serde_json::{Map, Value, json};
 
 const SPEC: &str = include_str!("../../openapi/beeper-verification.yaml");
@@ -223,6 +223,7 @@ impl Proxy {
             upstream: server.base_url().trim_end_matches('/').to_owned(),
             http: reqwest::Client::builder()
                 .no_proxy()
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("a plain client"),
             exchanges: Arc::default(),
@@ -245,47 +246,30 @@ impl Proxy {
 
 async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let request_body = axum::body::to_bytes(body, 1 << 20)
-        .await
-        .expect("a small request body");
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_owned();
-    let mut headers = parts.headers.clone();
-    for name in [header::HOST, header::CONTENT_LENGTH, header::CONNECTION] {
-        headers.remove(name);
-    }
-    let answer = proxy
-        .http
-        .request(
-            parts.method.clone(),
-            format!("{}{path_and_query}", proxy.upstream),
-        )
-        .headers(headers)
-        .body(request_body.clone())
-        .send()
-        .await
-        .expect("the fake answers");
-    let status = answer.status();
-    let mut headers = answer.headers().clone();
-    let body = answer.bytes().await.expect("a whole body").to_vec();
-    for name in [
-        header::CONTENT_LENGTH,
-        header::TRANSFER_ENCODING,
-        header::CONNECTION,
-    ] {
-        headers.remove(name);
-    }
+    let method = parts.method.to_string();
+    let path = parts.uri.path().to_owned();
+    let (request_body, answer) = match relay(&proxy, parts, body).await {
+        Ok(relayed) => relayed,
+        Err((request_body, error)) => {
+            // Recorded as the 502 the client gets, which no operation documents: the check
+            // reports it, where a panic here would look like a transport error.
+            let answer = (
+                StatusCode::BAD_GATEWAY,
+                HeaderMap::new(),
+                error.into_bytes(),
+            );
+            (request_body, answer)
+        }
+    };
+    let (status, headers, body) = answer;
     proxy
         .exchanges
         .lock()
         .expect("not poisoned")
         .push(Exchange {
-            method: parts.method.to_string(),
-            path: parts.uri.path().to_owned(),
-            request_body: request_body.to_vec(),
+            method,
+            path,
+            request_body,
             status: status.as_u16(),
             headers: headers.clone(),
             body: body.clone(),
@@ -293,6 +277,46 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
     let mut response = (status, Body::from(body)).into_response();
     *response.headers_mut() = headers;
     response
+}
+
+type Answer = (StatusCode, HeaderMap, Vec<u8>);
+
+/// Sends the request on to the fake; returns the request body and the fake's answer, or what
+/// went wrong.
+async fn relay(
+    proxy: &Proxy,
+    parts: axum::http::request::Parts,
+    body: Body,
+) -> Result<(Vec<u8>, Answer), (Vec<u8>, String)> {
+    let request_body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .map_err(|e| (Vec::new(), format!("proxy: the request body: {e}")))?
+        .to_vec();
+    let failed = |e: reqwest::Error| (request_body.clone(), format!("proxy: the fake: {e}"));
+    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut headers = parts.headers;
+    for name in [header::HOST, header::CONTENT_LENGTH, header::CONNECTION] {
+        headers.remove(name);
+    }
+    let answer = proxy
+        .http
+        .request(parts.method, format!("{}{path_and_query}", proxy.upstream))
+        .headers(headers)
+        .body(request_body.clone())
+        .send()
+        .await
+        .map_err(failed)?;
+    let status = answer.status();
+    let mut headers = answer.headers().clone();
+    let body = answer.bytes().await.map_err(failed)?.to_vec();
+    for name in [
+        header::CONTENT_LENGTH,
+        header::TRANSFER_ENCODING,
+        header::CONNECTION,
+    ] {
+        headers.remove(name);
+    }
+    Ok((request_body, (status, headers, body)))
 }
 
 // --- The check ----------------------------------------------------------------------------------
@@ -362,7 +386,8 @@ fn check(contract: &Contract, exchanges: &[Exchange], requests_too: bool) -> Rep
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        if !content_type.starts_with("application/json") {
+        let media_type = content_type.split(';').next().unwrap_or("").trim();
+        if !media_type.eq_ignore_ascii_case("application/json") {
             report.violations.push(format!(
                 "{what}: content type {content_type:?}, not application/json"
             ));
@@ -571,6 +596,10 @@ const ERROR_FLOW: &[(&str, u16)] = &[
     ("createVerification", 422),
     ("cancelVerification", 422),
     ("scanVerificationQr", 400),
+    ("scanVerificationQr", 422),
+    ("getVerification", 400),
+    ("getVerification", 401),
+    ("acceptVerification", 403),
     ("listVerifications", 429),
     ("getVerification", 500),
 ];
@@ -765,9 +794,14 @@ async fn every_error_the_fake_sends_matches_the_spec() {
             r#"{"purpose": 7}"#,
         ),
         (
+            "/v1/app/setup/verifications".to_owned(),
+            r#"{"purpose": "bogus"}"#,
+        ),
+        (
             format!("/v1/app/setup/verifications/{}/cancel", started.id),
             r#"{"code": "#,
         ),
+        ("/v1/app/setup/verifications/qr/scan".to_owned(), "{}"),
     ] {
         let answer = raw
             .post(format!("{base}{path}"))
@@ -783,10 +817,39 @@ async fn every_error_the_fake_sends_matches_the_spec() {
         assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
     }
 
-    // 400: a QR payload that is no code at all.
+    // 400: a QR payload that is no code at all, and an ID that is no text (sent raw).
     assert!(client.verifications().scan_qr("not a code").await.is_err());
+    let answer = raw
+        .get(format!("{base}/v1/app/setup/verifications/%FF"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
 
-    // 429 and 500 as the fault rules make them (statuses the spec documents).
+    // 401 without a token at all, now that getSetup is not public.
+    let answer = raw
+        .get(format!("{base}/v1/app/setup/verifications/{}", started.id))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+
+    // 403, 429 and 500 as the fault rules make them (statuses the spec documents).
+    server.add_fault(
+        Fault::status(403)
+            .on(Operation::AcceptVerification)
+            .times(1),
+    );
+    assert_eq!(
+        client
+            .verification(&started.id)
+            .accept()
+            .await
+            .map_err(|e| e.status())
+            .err(),
+        Some(Some(403))
+    );
     server.add_fault(
         Fault::status(429)
             .retry_after(Duration::from_secs(1))
@@ -800,6 +863,63 @@ async fn every_error_the_fake_sends_matches_the_spec() {
     let report = check(&contract, &proxy.take(), false);
     report.assert_clean();
     assert_covers(&report, ERROR_FLOW);
+}
+
+#[tokio::test]
+async fn every_response_of_the_fakes_other_flows_matches_the_spec() {
+    // What the fake's own tests drive besides the flows above: the other device playing its
+    // side by itself through a guided flow, a verification that times out, one the other
+    // device cancels and one that fails, and every session state.
+    let contract = Contract::load();
+    let server = FakeServer::builder()
+        .auto_peer(PeerMethod::Sas, Duration::from_millis(20))
+        .verification_timeout(Duration::from_millis(300))
+        .start()
+        .await
+        .expect("the fake starts");
+    let Setup {
+        server,
+        proxy,
+        client,
+        ..
+    } = setup(server).await;
+
+    let session = client
+        .verify_with_sas(CreateVerification::default(), |_sas| async { true })
+        .await
+        .expect("verified with the automatic peer");
+    assert!(session.is_ready());
+
+    // A request the other device sends and nobody answers: cancelled with m.timeout.
+    server.set_session_state(SessionState::NeedsVerification);
+    let stale = server.peer().request();
+    client
+        .verification(stale.as_str())
+        .wait_until(VerificationState::Cancelled)
+        .await
+        .expect("timed out");
+    // One the other device cancels, one that fails.
+    for end in ["cancel", "fail"] {
+        let id = server.peer().request();
+        match end {
+            "cancel" => server.peer().cancel(&id, Some("m.user"), Some("Not now.")),
+            _ => server
+                .peer()
+                .fail(&id, "m.key_mismatch", "The keys do not match."),
+        }
+        .expect("ended");
+        client.verification(id.as_str()).get().await.expect("read");
+    }
+    for state in SessionState::ALL {
+        server.set_session_state(*state);
+        client.session().await.expect("the session");
+    }
+    client.verifications().list().await.expect("listed");
+
+    let report = check(&contract, &proxy.take(), true);
+    report.assert_clean();
+    let states: BTreeSet<u16> = report.seen.iter().map(|(_, status)| *status).collect();
+    assert_eq!(states, BTreeSet::from([200]), "{:?}", report.seen);
 }
 
 #[test]
@@ -1013,6 +1133,48 @@ fn hand_made_bodies_outside_the_contract_are_violations() {
         report.violations
     );
 
+    // Deep in a verification: `null` where the spec allows none, a field it does not name,
+    // a path segment that is neither a key nor an index.
+    let fixture: Value =
+        serde_json::from_str(include_str!("../fixtures/verification-response.json"))
+            .expect("the fixture is JSON");
+    let get = |body: &Value| Exchange {
+        path: "/v1/app/setup/verifications/abc".to_owned(),
+        body: serde_json::to_vec(body).expect("JSON"),
+        ..exchange(200, json!({}))
+    };
+    check(&contract, &[get(&fixture)], false).assert_clean();
+    let mut edits: Vec<(Value, &str)> = Vec::new();
+    let mut null_qr = fixture.clone();
+    null_qr["verification"]["qr"] = Value::Null;
+    edits.push((null_qr, "/verification/qr"));
+    let mut nested_extra = fixture.clone();
+    nested_extra["verification"]["otherDevice"]["colour"] = json!("red");
+    edits.push((nested_extra, "colour"));
+    for (body, expected) in &edits {
+        let report = check(&contract, &[get(body)], false);
+        assert!(
+            report.violations.iter().any(|v| v.contains(expected)),
+            "no violation mentions {expected:?}: {:?}",
+            report.violations
+        );
+    }
+    let bad_path = exchange(
+        422,
+        json!({ "message": "no", "code": "VALIDATION_ERROR", "details": { "issues": [
+            { "code": "invalid_type", "message": "no", "path": ["body", true] }
+        ] } }),
+    );
+    let report = check(&contract, &[bad_path], false);
+    assert!(
+        report
+            .violations
+            .iter()
+            .any(|v| v.contains("(details)") && v.contains("/issues/0/path/1")),
+        "{:?}",
+        report.violations
+    );
+
     // A 409's details are checked for the code the spec names them for, and only for it.
     let refused = |code: &str| {
         exchange(
@@ -1034,8 +1196,9 @@ fn hand_made_bodies_outside_the_contract_are_violations() {
 
 #[tokio::test]
 async fn the_fakes_own_guards_answer_with_the_error_envelope_outside_the_spec() {
-    // 405, 413 and 421 protect the fake itself; the spec documents none of them for any
-    // operation, so they are the only violations, and their bodies are still `ApiError`s.
+    // 405, 413 and 421 protect the fake itself and a route the API does not have is a 404:
+    // the spec documents none of them, so they are the only violations, and their bodies are
+    // still `ApiError`s.
     let contract = Contract::load();
     let Setup {
         server,
@@ -1057,11 +1220,17 @@ async fn the_fakes_own_guards_answer_with_the_error_envelope_outside_the_spec() 
             .send()
             .await,
     ];
+    let unknown = raw
+        .get(format!("{base_url}/v1/no-such-route"))
+        .bearer_auth(server.token())
+        .send()
+        .await;
     let statuses: Vec<u16> = answers
         .into_iter()
+        .chain([unknown])
         .map(|a| a.expect("an answer").status().as_u16())
         .collect();
-    assert_eq!(statuses, [405, 413]);
+    assert_eq!(statuses, [405, 413, 404]);
     // 421: the proxy forwards to the fake by its address, so ask the fake directly with
     // another Host, and check what it sent as the proxy would have recorded it.
     let misdirected = raw
@@ -1084,8 +1253,8 @@ async fn the_fakes_own_guards_answer_with_the_error_envelope_outside_the_spec() 
         body: misdirected.bytes().await.expect("a body").to_vec(),
     });
     let report = check(&contract, &exchanges, false);
-    assert_eq!(report.violations.len(), 3, "{:?}", report.violations);
-    for (violation, status) in report.violations.iter().zip([405, 413, 421]) {
+    assert_eq!(report.violations.len(), 4, "{:?}", report.violations);
+    for (violation, status) in report.violations.iter().zip([405, 413, 404, 421]) {
         assert!(
             violation.contains(&format!("-> {status}: ")) && !violation.contains("ApiError"),
             "{violation}"
