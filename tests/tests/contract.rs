@@ -564,6 +564,23 @@ fn client_for(base_url: &str, token: &str) -> Client {
         .expect("a client")
 }
 
+/// A verification this device starts.
+async fn create(client: &Client) -> beeper_verification::Verification {
+    client
+        .verifications()
+        .create(CreateVerification::default())
+        .await
+        .expect("created")
+}
+
+/// A client for what the wrapper would refuse to send: no proxy, no token of its own.
+fn raw_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a plain client")
+}
+
 async fn fake() -> FakeServer {
     FakeServer::start().await.expect("the fake starts")
 }
@@ -604,6 +621,19 @@ const ERROR_FLOW: &[(&str, u16)] = &[
     ("getVerification", 500),
 ];
 
+/// Checks what the proxy recorded: no violation, and every `(operation, status)` expected
+/// was seen, so a flow that stopped early cannot pass.
+fn assert_clean_and_covering(
+    contract: &Contract,
+    proxy: &Proxy,
+    requests_too: bool,
+    expected: &[(&str, u16)],
+) {
+    let report = check(contract, &proxy.take(), requests_too);
+    report.assert_clean();
+    assert_covers(&report, expected);
+}
+
 fn assert_covers(report: &Report, expected: &[(&str, u16)]) {
     for (operation, status) in expected {
         assert!(
@@ -625,11 +655,7 @@ async fn every_response_of_the_sas_flow_matches_the_spec() {
     } = setup(fake().await).await;
 
     client.session().await.expect("the session");
-    let started = client
-        .verifications()
-        .create(CreateVerification::default())
-        .await
-        .expect("created");
+    let started = create(&client).await;
     client.verifications().list().await.expect("listed");
     server.peer().accept(&started.id).expect("the peer accepts");
     let handle = client.verification(&started.id);
@@ -651,20 +677,14 @@ async fn every_response_of_the_sas_flow_matches_the_spec() {
     client.session().await.expect("the session, verified");
 
     // A second verification, cancelled by this device.
-    let second = client
-        .verifications()
-        .create(CreateVerification::default())
-        .await
-        .expect("created");
+    let second = create(&client).await;
     client
         .verification(&second.id)
         .cancel(CancelVerification::by_user("Not now."))
         .await
         .expect("cancelled");
 
-    let report = check(&contract, &proxy.take(), true);
-    report.assert_clean();
-    assert_covers(&report, SAS_FLOW);
+    assert_clean_and_covering(&contract, &proxy, true, SAS_FLOW);
 }
 
 #[tokio::test]
@@ -678,11 +698,7 @@ async fn every_response_of_the_qr_flows_matches_the_spec() {
     } = setup(fake().await).await;
 
     // This device shows its code; the other device scans it.
-    let shown = client
-        .verifications()
-        .create(CreateVerification::default())
-        .await
-        .expect("created");
+    let shown = create(&client).await;
     server.peer().accept(&shown.id).expect("the peer accepts");
     let handle = client.verification(&shown.id);
     let ready = handle
@@ -723,9 +739,7 @@ async fn every_response_of_the_qr_flows_matches_the_spec() {
         .await
         .expect("read");
 
-    let report = check(&contract, &proxy.take(), true);
-    report.assert_clean();
-    assert_covers(&report, QR_FLOW);
+    assert_clean_and_covering(&contract, &proxy, true, QR_FLOW);
 }
 
 #[tokio::test]
@@ -742,10 +756,7 @@ async fn every_error_the_fake_sends_matches_the_spec() {
         base_url: base,
         client,
     } = setup(server).await;
-    let raw = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a plain client");
+    let raw = raw_client();
 
     // 200 without a token: getSetup is public while signed out.
     let answer = raw
@@ -775,11 +786,7 @@ async fn every_error_the_fake_sends_matches_the_spec() {
     );
 
     // 409: an action the state does not allow.
-    let started = client
-        .verifications()
-        .create(CreateVerification::default())
-        .await
-        .expect("created");
+    let started = create(&client).await;
     let refused = client.verification(&started.id).confirm_sas().await;
     assert!(
         matches!(refused, Err(Error::ActionNotAvailable { .. })),
@@ -860,9 +867,7 @@ async fn every_error_the_fake_sends_matches_the_spec() {
     assert!(client.verifications().list().await.is_err());
     assert!(client.verification(&started.id).get().await.is_err());
 
-    let report = check(&contract, &proxy.take(), false);
-    report.assert_clean();
-    assert_covers(&report, ERROR_FLOW);
+    assert_clean_and_covering(&contract, &proxy, false, ERROR_FLOW);
 }
 
 #[tokio::test]
@@ -952,11 +957,7 @@ async fn get_with_fault(fault: Fault) -> Vec<Exchange> {
         client,
         ..
     } = setup(fake().await).await;
-    let started = client
-        .verifications()
-        .create(CreateVerification::default())
-        .await
-        .expect("created");
+    let started = create(&client).await;
     proxy.take();
     server.add_fault(fault.on(Operation::GetVerification).times(1));
     let _ = client.verification(&started.id).get().await;
@@ -1018,11 +1019,7 @@ async fn a_field_renamed_in_the_spec_is_a_violation_of_the_fake() {
         client,
         ..
     } = setup(fake().await).await;
-    client
-        .verifications()
-        .create(CreateVerification::default())
-        .await
-        .expect("created");
+    create(&client).await;
     let exchanges = proxy.take();
     let report = check(&renamed, &exchanges, false);
     for expected in [
@@ -1206,10 +1203,7 @@ async fn the_fakes_own_guards_answer_with_the_error_envelope_outside_the_spec() 
         base_url,
         ..
     } = setup(fake().await).await;
-    let raw = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a plain client");
+    let raw = raw_client();
     let list = format!("{base_url}/v1/app/setup/verifications");
     let answers = [
         raw.delete(&list).bearer_auth(server.token()).send().await,
