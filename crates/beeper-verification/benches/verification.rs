@@ -195,7 +195,7 @@ fn per_call() {
 // --- 2. Waiting ------------------------------------------------------------------------------
 
 fn waiting() {
-    const SAMPLES: usize = 100;
+    const SAMPLES: usize = 1000;
     let configs = [
         (
             "100 ms",
