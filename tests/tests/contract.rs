@@ -529,24 +529,12 @@ fn validate(validator: &jsonschema::Validator, body: &Value, what: &str, report:
 
 // --- The flows ----------------------------------------------------------------------------------
 
-/// A fake, a recording proxy in front of it, and a wrapper client that talks to the proxy.
-struct Setup {
-    server: FakeServer,
-    proxy: Proxy,
-    /// The proxy's base URL.
-    base_url: String,
-    client: Client,
-}
-
-async fn setup(server: FakeServer) -> Setup {
+/// A fake, a recording proxy in front of it, the proxy's base URL, and a wrapper client that
+/// talks to the proxy.
+async fn setup(server: FakeServer) -> (FakeServer, Proxy, String, Client) {
     let (proxy, base_url) = Proxy::start(&server).await;
     let client = client_for(&base_url, server.token());
-    Setup {
-        server,
-        proxy,
-        base_url,
-        client,
-    }
+    (server, proxy, base_url, client)
 }
 
 fn client_for(base_url: &str, token: &str) -> Client {
@@ -647,12 +635,7 @@ fn assert_covers(report: &Report, expected: &[(&str, u16)]) {
 #[tokio::test]
 async fn every_response_of_the_sas_flow_matches_the_spec() {
     let contract = Contract::load();
-    let Setup {
-        server,
-        proxy,
-        client,
-        ..
-    } = setup(fake().await).await;
+    let (server, proxy, _, client) = setup(fake().await).await;
 
     client.session().await.expect("the session");
     let started = create(&client).await;
@@ -690,12 +673,7 @@ async fn every_response_of_the_sas_flow_matches_the_spec() {
 #[tokio::test]
 async fn every_response_of_the_qr_flows_matches_the_spec() {
     let contract = Contract::load();
-    let Setup {
-        server,
-        proxy,
-        client,
-        ..
-    } = setup(fake().await).await;
+    let (server, proxy, _, client) = setup(fake().await).await;
 
     // This device shows its code; the other device scans it.
     let shown = create(&client).await;
@@ -750,12 +728,7 @@ async fn every_error_the_fake_sends_matches_the_spec() {
         .start()
         .await
         .expect("the fake starts");
-    let Setup {
-        server,
-        proxy,
-        base_url: base,
-        client,
-    } = setup(server).await;
+    let (server, proxy, base, client) = setup(server).await;
     let raw = raw_client();
 
     // 200 without a token: getSetup is public while signed out.
@@ -882,12 +855,7 @@ async fn every_response_of_the_fakes_other_flows_matches_the_spec() {
         .start()
         .await
         .expect("the fake starts");
-    let Setup {
-        server,
-        proxy,
-        client,
-        ..
-    } = setup(server).await;
+    let (server, proxy, _, client) = setup(server).await;
 
     let session = client
         .verify_with_sas(CreateVerification::default(), |_sas| async { true })
@@ -951,12 +919,7 @@ fn the_flows_reach_every_operation_of_the_spec() {
 
 /// The exchanges of one `getVerification` with a fault rule in place.
 async fn get_with_fault(fault: Fault) -> Vec<Exchange> {
-    let Setup {
-        server,
-        proxy,
-        client,
-        ..
-    } = setup(fake().await).await;
+    let (server, proxy, _, client) = setup(fake().await).await;
     let started = create(&client).await;
     proxy.take();
     server.add_fault(fault.on(Operation::GetVerification).times(1));
@@ -1013,12 +976,7 @@ async fn a_field_renamed_in_the_spec_is_a_violation_of_the_fake() {
     }
     let renamed = Contract::from_spec(spec);
 
-    let Setup {
-        server: _server,
-        proxy,
-        client,
-        ..
-    } = setup(fake().await).await;
+    let (_server, proxy, _, client) = setup(fake().await).await;
     create(&client).await;
     let exchanges = proxy.take();
     let report = check(&renamed, &exchanges, false);
@@ -1197,12 +1155,7 @@ async fn the_fakes_own_guards_answer_with_the_error_envelope_outside_the_spec() 
     // the spec documents none of them, so they are the only violations, and their bodies are
     // still `ApiError`s.
     let contract = Contract::load();
-    let Setup {
-        server,
-        proxy,
-        base_url,
-        ..
-    } = setup(fake().await).await;
+    let (server, proxy, base_url, _) = setup(fake().await).await;
     let raw = raw_client();
     let list = format!("{base_url}/v1/app/setup/verifications");
     let answers = [
