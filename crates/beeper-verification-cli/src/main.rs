@@ -14,7 +14,7 @@ mod terminal;
 
 use std::process::ExitCode;
 
-use beeper_verification::{ConfigError, Error};
+use beeper_verification::{ConfigError, Error, LastSeen};
 use clap::Parser;
 use terminal::clean;
 
@@ -115,7 +115,7 @@ fn report(failure: &Failure) -> (u8, String) {
 /// the SDK's; for a wait, from what the verification was waiting for last.
 fn hint(error: &Error) -> Option<String> {
     if let Error::WaitTimedOut {
-        last_verification: Some(last),
+        last_seen: Some(LastSeen::Verification(last)),
         ..
     } = error
     {

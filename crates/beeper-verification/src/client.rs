@@ -404,11 +404,8 @@ impl ClientBuilder {
             None => DEFAULT_USER_AGENT.to_owned(),
             Some(suffix) => format!("{DEFAULT_USER_AGENT} {suffix}"),
         };
-        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
-            ConfigError::HttpClient(
-                "the user agent contains characters not allowed in a header".into(),
-            )
-        })?;
+        let user_agent =
+            HeaderValue::from_str(&user_agent).map_err(|_| ConfigError::InvalidUserAgent)?;
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, auth);
         headers.insert(USER_AGENT, user_agent);
@@ -427,7 +424,7 @@ impl ClientBuilder {
                 #[cfg(feature = "rustls")]
                 {
                     http = http.tls_backend_preconfigured(
-                        tls_config().map_err(|e| ConfigError::HttpClient(e.to_string()))?,
+                        tls_config().map_err(|e| ConfigError::HttpClient(Arc::new(e)))?,
                     );
                 }
                 if let Some(name) = &base.local_name {
@@ -440,7 +437,7 @@ impl ClientBuilder {
                     http = http.resolve_to_addrs(name, &loopback);
                 }
                 http.build()
-                    .map_err(|e| ConfigError::HttpClient(e.to_string()))?
+                    .map_err(|e| ConfigError::HttpClient(Arc::new(e)))?
             }
         };
         Ok(Client {

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::shown::{Shown, shown};
-use crate::{Action, CancelInfo, Session, Verification, VerificationId, VerificationState};
+use crate::wait::LastSeen;
+use crate::{Action, CancelInfo, Verification, VerificationId, VerificationState};
 
 /// An error from underneath (the HTTP stack, a JSON decoder), shared so that [`Error`] can be
 /// cloned: one failed poll reaches every waiter watching the same verification.
@@ -52,7 +53,7 @@ pub type ErrorSource = Arc<dyn std::error::Error + Send + Sync + 'static>;
 pub enum Error {
     /// The server answered with an error status and the API's error body.
     #[error("{}", .0)]
-    Api(Box<ApiError>),
+    Api(Arc<ApiError>),
 
     /// The server refused an action (409): the verification does not allow it in its current
     /// state. The state and the actions it allows are those the server sent with the refusal,
@@ -62,6 +63,7 @@ pub enum Error {
         Shown(id),
         refused_because(state.as_ref(), available.as_deref())
     )]
+    #[non_exhaustive]
     ActionNotAvailable {
         /// The verification.
         id: VerificationId,
@@ -73,7 +75,7 @@ pub enum Error {
         available: Option<Vec<Action>>,
         /// The server's error body.
         #[source]
-        error: Box<ApiError>,
+        error: Arc<ApiError>,
     },
 
     /// The server answered, but the body is not the JSON this request expects: a malformed
@@ -83,6 +85,7 @@ pub enum Error {
         "{method} {path}: HTTP {status} with a body that is not the expected JSON; it starts \
          with: {body_start:?}"
     )]
+    #[non_exhaustive]
     InvalidResponse {
         /// The request's HTTP method.
         method: &'static str,
@@ -108,6 +111,7 @@ pub enum Error {
         "{method} {path}: HTTP {status} with a body over the limit of {limit} bytes{}; it was not read",
         declared.map(|n| format!(" (it declares {n})")).unwrap_or_default()
     )]
+    #[non_exhaustive]
     ResponseTooLarge {
         /// The request's HTTP method.
         method: &'static str,
@@ -129,6 +133,7 @@ pub enum Error {
         status.map(|s| format!(" with HTTP {s}")).unwrap_or_default(),
         location.as_deref().map_or_else(|| "nowhere".to_owned(), |l| format!("{l:?}"))
     )]
+    #[non_exhaustive]
     Redirect {
         /// The request's HTTP method.
         method: &'static str,
@@ -146,6 +151,7 @@ pub enum Error {
         "{method} {path}: cannot connect to the Beeper Desktop API at {base_url}{}",
         if *timed_out { " (no connection within the connect timeout)" } else { "" }
     )]
+    #[non_exhaustive]
     Connect {
         /// The request's HTTP method.
         method: &'static str,
@@ -166,6 +172,7 @@ pub enum Error {
         "{method} {path}: no response within {}",
         crate::wait::human_duration(*timeout)
     )]
+    #[non_exhaustive]
     Timeout {
         /// The request's HTTP method.
         method: &'static str,
@@ -181,6 +188,7 @@ pub enum Error {
     /// The connection failed after it was made (reset, closed early, unreadable body); the
     /// request may have reached the server.
     #[error("{method} {path}: the connection failed during the request")]
+    #[non_exhaustive]
     Transport {
         /// The request's HTTP method.
         method: &'static str,
@@ -193,11 +201,12 @@ pub enum Error {
 
     /// A verification ID was rejected before any request was sent.
     #[error("invalid verification ID {}: {reason}", shown_id(id))]
+    #[non_exhaustive]
     InvalidId {
         /// The ID as given (the message shows it escaped, and cut when long).
         id: String,
         /// Why it was rejected.
-        reason: &'static str,
+        reason: String,
     },
 
     /// The client could not be built from its configuration.
@@ -207,6 +216,7 @@ pub enum Error {
     /// The verification ended (`done`, `cancelled` or `error`) in a way the caller was not
     /// waiting for: the other device cancelled, it timed out, the emoji did not match.
     #[error("{}", ended(verification, expected))]
+    #[non_exhaustive]
     VerificationEnded {
         /// The verification as it ended, with `error {code, reason}` when it stopped.
         verification: Box<Verification>,
@@ -219,8 +229,9 @@ pub enum Error {
     #[error(
         "gave up waiting for {expected} after {} and {polls} polls{}",
         crate::wait::human_duration(*waited),
-        last_seen(last_verification.as_deref(), last_session.as_deref())
+        describe_last_seen(last_seen.as_ref())
     )]
+    #[non_exhaustive]
     WaitTimedOut {
         /// What the caller was waiting for.
         expected: String,
@@ -228,13 +239,21 @@ pub enum Error {
         waited: Duration,
         /// How many times it asked the server.
         polls: u32,
-        /// The last copy of the verification it saw, when it watched one.
-        last_verification: Option<Box<Verification>>,
-        /// The last session it saw, when it watched the session.
-        last_session: Option<Box<Session>>,
+        /// The last value it saw (a verification, the session or the list, whichever it
+        /// watched), when a poll brought one.
+        last_seen: Option<LastSeen>,
         /// The error of the last poll, when that poll failed.
         #[source]
         last_error: Option<Box<Error>>,
+    },
+
+    /// The loop that polled for this wait stopped unexpectedly (its task panicked), so no more
+    /// values will come. A bug: please report it.
+    #[error("waiting stopped: {reason}")]
+    #[non_exhaustive]
+    PollingStopped {
+        /// What stopped it.
+        reason: &'static str,
     },
 }
 
@@ -288,21 +307,29 @@ fn ended(verification: &Verification, expected: &str) -> String {
     shown(&text).into_owned()
 }
 
-fn last_seen(verification: Option<&Verification>, session: Option<&Session>) -> String {
-    match (verification, session) {
-        (Some(v), _) => format!(
+fn describe_last_seen(last_seen: Option<&LastSeen>) -> String {
+    match last_seen {
+        Some(LastSeen::Verification(v)) => format!(
             "; last seen: verification {} in state {}",
             Shown(&v.id),
             Shown(&v.state)
         ),
-        (None, Some(s)) => format!("; last seen: session state {}", Shown(&s.state)),
-        (None, None) => String::new(),
+        Some(LastSeen::Session(s)) => format!("; last seen: session state {}", Shown(&s.state)),
+        Some(LastSeen::Verifications(list)) => {
+            format!("; last seen: {} verifications", list.len())
+        }
+        None => String::new(),
     }
 }
 
 /// The API's error body `{message, code, details}` with the request and status it answered.
 /// Its message shows the server's `code` and `message` with control characters escaped; the
-/// fields hold them exactly.
+/// fields hold them as sent, up to a bound: a `message` longer than
+/// [`MAX_MESSAGE_CHARS`](Self::MAX_MESSAGE_CHARS) is cut there, and `details` whose JSON
+/// text is longer than [`MAX_DETAILS_BYTES`](Self::MAX_DETAILS_BYTES) are dropped;
+/// [`truncated`](Self::truncated) says when either happened. The API's own errors are far
+/// smaller; the bound keeps a hostile body from being held (and shared with every waiter)
+/// whole.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{method} {path}: HTTP {status} {}: {}", Shown(code), Shown(message))]
 #[non_exhaustive]
@@ -323,10 +350,39 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
     /// Whether the server said to retry (`x-should-retry: true`) or not (`false`).
     pub should_retry: Option<bool>,
+    /// Whether `message` was cut or `details` dropped because they were over the bounds.
+    pub truncated: bool,
+}
+
+impl ApiError {
+    /// The most characters of the server's `message` kept.
+    pub const MAX_MESSAGE_CHARS: usize = 4096;
+    /// The most bytes of JSON text of the server's `details` kept; larger details are dropped.
+    pub const MAX_DETAILS_BYTES: usize = 16 * 1024;
+
+    /// `message` cut to [`MAX_MESSAGE_CHARS`](Self::MAX_MESSAGE_CHARS) and `details` dropped
+    /// past [`MAX_DETAILS_BYTES`](Self::MAX_DETAILS_BYTES); true when either was over.
+    pub(crate) fn bounded(
+        mut message: String,
+        details: Option<serde_json::Value>,
+    ) -> (String, Option<serde_json::Value>, bool) {
+        let mut truncated = false;
+        if let Some((cut, _)) = message.char_indices().nth(Self::MAX_MESSAGE_CHARS) {
+            message.truncate(cut);
+            truncated = true;
+        }
+        let details = details.filter(|d| {
+            let fits =
+                serde_json::to_vec(d).is_ok_and(|text| text.len() <= Self::MAX_DETAILS_BYTES);
+            truncated |= !fits;
+            fits
+        });
+        (message, details, truncated)
+    }
 }
 
 /// Why a [`Client`](crate::Client) could not be built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// No access token was given.
@@ -338,6 +394,7 @@ pub enum ConfigError {
     InvalidToken,
     /// The base URL is not a usable `http` or `https` URL.
     #[error("base URL {url:?} is not usable: {reason}")]
+    #[non_exhaustive]
     InvalidBaseUrl {
         /// The URL as given.
         url: String,
@@ -348,6 +405,7 @@ pub enum ConfigError {
     #[error(
         "refusing to send the access token over plain http to {host}, which is not this machine"
     )]
+    #[non_exhaustive]
     InsecureHttp {
         /// The host of the base URL.
         host: String,
@@ -359,19 +417,24 @@ pub enum ConfigError {
         "refusing to send the access token over plain http to {host} through a reqwest::Client \
          whose proxy settings this crate cannot check"
     )]
+    #[non_exhaustive]
     CustomClientOverHttp {
         /// The host of the base URL.
         host: String,
     },
     /// An `https` base URL needs the `rustls` feature, or a `reqwest::Client` of your own.
     #[error("base URL {url:?} uses https, which needs this crate's `rustls` feature")]
+    #[non_exhaustive]
     TlsNotEnabled {
         /// The URL as given.
         url: String,
     },
-    /// The HTTP client could not be created.
-    #[error("cannot create the HTTP client: {0}")]
-    HttpClient(String),
+    /// The user agent suffix cannot be sent in an HTTP header.
+    #[error("the user agent contains characters that cannot be sent in an HTTP header")]
+    InvalidUserAgent,
+    /// The HTTP client could not be created; [`source`](std::error::Error::source) says why.
+    #[error("cannot create the HTTP client")]
+    HttpClient(#[source] ErrorSource),
 }
 
 impl Error {
@@ -385,6 +448,28 @@ impl Error {
             retry_after: None,
             should_retry: None,
             source: message_source("the response has no `verification`"),
+        }
+    }
+
+    /// A 200 about another verification than the one the request named.
+    pub(crate) fn other_verification(
+        method: &'static str,
+        path: String,
+        expected: &str,
+        got: &str,
+    ) -> Self {
+        Self::InvalidResponse {
+            method,
+            path,
+            status: 200,
+            body_start: String::new(),
+            retry_after: None,
+            should_retry: None,
+            source: message_source(format!(
+                "the answer is about verification {}, not {}",
+                shown_id(got),
+                shown_id(expected)
+            )),
         }
     }
 
@@ -435,7 +520,8 @@ impl Error {
             | Self::InvalidId { .. }
             | Self::Config(_)
             | Self::VerificationEnded { .. }
-            | Self::WaitTimedOut { .. } => false,
+            | Self::WaitTimedOut { .. }
+            | Self::PollingStopped { .. } => false,
         }
     }
 
@@ -507,7 +593,7 @@ impl Error {
             Self::WaitTimedOut { .. } => {
                 "check the other device, or wait longer (WaitOptions::max_wait)"
             }
-            Self::Transport { .. } | Self::Config(_) => return None,
+            Self::Transport { .. } | Self::Config(_) | Self::PollingStopped { .. } => return None,
         })
     }
 
@@ -533,33 +619,40 @@ impl Error {
     }
 }
 
-/// The refusal of `action` (a 409), with the state and allowed actions from its `details`.
-pub(crate) fn action_not_available(
-    id: VerificationId,
-    action: Action,
-    error: Box<ApiError>,
-) -> Error {
-    use serde_json::Value;
-    let details = error.details.as_ref();
-    let state = details
-        .and_then(|d| d.get("state"))
-        .and_then(Value::as_str)
-        .map(VerificationState::from);
-    let available = details
-        .and_then(|d| d.get("availableActions"))
-        .and_then(Value::as_array)
-        .map(|actions| {
-            actions
-                .iter()
-                .filter_map(Value::as_str)
-                .map(Action::from)
-                .collect()
-        });
+/// The code of the API's refusal of an action in the verification's current state (409).
+pub(crate) const ACTION_NOT_AVAILABLE: &str = "ACTION_NOT_AVAILABLE";
+
+/// `error` as the answer to `action` on verification `id`: a 409 whose code is
+/// [`ACTION_NOT_AVAILABLE`] is [`Error::ActionNotAvailable`], with the state and allowed actions
+/// from its `details`; any other error stays as it is.
+pub(crate) fn refusal_of(id: &VerificationId, action: Action, error: Error) -> Error {
+    let api = match error {
+        Error::Api(api) if api.status == 409 && api.code == ACTION_NOT_AVAILABLE => api,
+        other => return other,
+    };
+    // The generated type of these details; a body that does not fit it still refuses the
+    // action, without the state and the actions.
+    let details = api.details.clone().and_then(|d| {
+        serde_json::from_value::<beeper_verification_client::types::ActionNotAvailableDetails>(d)
+            .ok()
+    });
+    let (state, available) = match details {
+        Some(d) => (
+            d.state.map(|s| VerificationState::from(s.0.as_str())),
+            Some(
+                d.available_actions
+                    .iter()
+                    .map(|a| Action::from(a.0.as_str()))
+                    .collect(),
+            ),
+        ),
+        None => (None, None),
+    };
     Error::ActionNotAvailable {
-        id,
+        id: id.clone(),
         action,
         state,
         available,
-        error,
+        error: api,
     }
 }

@@ -10,15 +10,23 @@
 //! Each poll is one request, without the client's retries: the feed itself polls again, with
 //! its own backoff (250 ms doubling to 2 s at the defaults, shortened by up to a quarter at
 //! random, back to the shortest after a change), and honours a `Retry-After` (up to the
-//! client's cap of 60 s) without shortening it. A listener's deadline (`max_wait`) is its own:
-//! it stops waiting then, whatever a poll in flight is doing.
+//! client's cap of 60 s) without shortening it: neither a listener with a tighter schedule nor
+//! an action's answer brings the next poll before the server's time. A listener's deadline
+//! (`max_wait`) is its own: it stops waiting then, whatever a poll in flight is doing.
 //!
 //! An action's answer is fresher than any poll, so the handle publishes it
 //! ([`Feeds::publish_verification`]); a poll that was sent before it and answers after it is
 //! dropped, so a snapshot is never replaced by an older one.
+//!
+//! The loop runs as a task on the Tokio runtime of the listener that started it. Should it
+//! stop for any other reason than its last listener leaving (that runtime was shut down while
+//! listeners on another one wait, or the task panicked), a guard marks it stopped: listeners
+//! then start a new loop on their own runtime, or, after a panic, end with
+//! [`Error::PollingStopped`].
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
@@ -26,12 +34,117 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
+use crate::wait::{LastSeen, instant_after};
 use crate::{Client, Error, Session, Verification, VerificationId, WaitOptions};
+
+/// What a feed watches: how one poll fetches it, when two copies look the same to a person,
+/// and where a client keeps its feeds of this kind.
+pub(crate) trait Watched: Clone + Send + Sync + 'static {
+    /// What tells two feeds of this kind apart (a verification's ID; `()` for the session).
+    type Key: Clone + Eq + Hash + Send + Sync + 'static;
+
+    /// The client's feeds of this kind.
+    fn registry(feeds: &Feeds) -> &Registry<Self::Key, Self>;
+
+    /// One poll: one request, without the client's retries.
+    fn fetch(
+        client: &Client,
+        key: &Self::Key,
+    ) -> impl Future<Output = Result<Self, Error>> + Send + 'static;
+
+    /// Whether a person would see no difference between the two.
+    fn same(a: &Self, b: &Self) -> bool;
+
+    /// Whether nothing can follow this value, so polling stops.
+    fn is_final(&self) -> bool {
+        false
+    }
+
+    /// This value, as [`Error::WaitTimedOut`] carries it.
+    fn last_seen(self) -> LastSeen;
+}
+
+impl Watched for Verification {
+    type Key = VerificationId;
+
+    fn registry(feeds: &Feeds) -> &Registry<VerificationId, Self> {
+        &feeds.verifications
+    }
+
+    fn fetch(
+        client: &Client,
+        key: &VerificationId,
+    ) -> impl Future<Output = Result<Self, Error>> + Send + 'static {
+        let handle = client.verification(key);
+        async move { handle.poll().await }
+    }
+
+    fn same(a: &Self, b: &Self) -> bool {
+        a.id == b.id && crate::model::same_to_a_person(a, b)
+    }
+
+    fn is_final(&self) -> bool {
+        self.is_terminal()
+    }
+
+    fn last_seen(self) -> LastSeen {
+        LastSeen::Verification(Box::new(self))
+    }
+}
+
+impl Watched for Session {
+    type Key = ();
+
+    fn registry(feeds: &Feeds) -> &Registry<(), Self> {
+        &feeds.session
+    }
+
+    fn fetch(
+        client: &Client,
+        _: &(),
+    ) -> impl Future<Output = Result<Self, Error>> + Send + 'static {
+        let client = client.clone();
+        async move { client.poll_session().await }
+    }
+
+    fn same(a: &Self, b: &Self) -> bool {
+        crate::flow::same_session(a, b)
+    }
+
+    fn last_seen(self) -> LastSeen {
+        LastSeen::Session(Box::new(self))
+    }
+}
+
+impl Watched for Vec<Verification> {
+    type Key = ();
+
+    fn registry(feeds: &Feeds) -> &Registry<(), Self> {
+        &feeds.list
+    }
+
+    fn fetch(
+        client: &Client,
+        _: &(),
+    ) -> impl Future<Output = Result<Self, Error>> + Send + 'static {
+        let client = client.clone();
+        async move { client.verifications().poll_list().await }
+    }
+
+    fn same(a: &Self, b: &Self) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| Verification::same(x, y))
+    }
+
+    fn last_seen(self) -> LastSeen {
+        LastSeen::Verifications(self)
+    }
+}
 
 /// The shortest delay between two polls whatever a listener asks: a zero delay would spin.
 const MIN_DELAY_FLOOR: Duration = Duration::from_millis(1);
 
-/// What a feed has seen: the latest value, and how polling went.
+/// What a feed has seen: the latest value, and how polling went. Errors are shared, not
+/// copied, however many listeners receive them.
 #[derive(Clone, Debug)]
 pub(crate) struct Snapshot<T> {
     /// The latest value, once a poll (or an action) brought one.
@@ -44,18 +157,22 @@ pub(crate) struct Snapshot<T> {
     pub last_error: Option<Error>,
     /// The error that stopped the feed (401, 403, 404, ...): every listener ends with it.
     pub fatal: Option<Error>,
+    /// Set when the loop stopped without a fatal error while listeners may still wait: they
+    /// start a new loop.
+    pub ended: bool,
     /// How fresh `latest` is: the count of published action answers it reflects.
     epoch: u64,
 }
 
-impl<T> Default for Snapshot<T> {
-    fn default() -> Self {
+impl<T> Snapshot<T> {
+    fn starting_from(latest: Option<T>) -> Self {
         Self {
-            latest: None,
-            version: 0,
+            version: u64::from(latest.is_some()),
+            latest,
             polls: 0,
             last_error: None,
             fatal: None,
+            ended: false,
             epoch: 0,
         }
     }
@@ -73,7 +190,6 @@ pub(crate) struct Feed<T> {
     stopped: AtomicBool,
     /// Bumps with every action answer published, so that older polls are recognised.
     epoch: AtomicU64,
-    same: fn(&T, &T) -> bool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -83,16 +199,15 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-impl<T: Clone + Send + Sync + 'static> Feed<T> {
-    fn new(same: fn(&T, &T) -> bool) -> Arc<Self> {
+impl<T: Watched> Feed<T> {
+    fn new(latest: Option<T>) -> Arc<Self> {
         Arc::new(Self {
-            tx: watch::Sender::new(Snapshot::default()),
+            tx: watch::Sender::new(Snapshot::starting_from(latest)),
             schedules: Mutex::new(Vec::new()),
             next_listener: AtomicU64::new(0),
             wake: Notify::new(),
             stopped: AtomicBool::new(false),
             epoch: AtomicU64::new(0),
-            same,
         })
     }
 
@@ -117,140 +232,34 @@ impl<T: Clone + Send + Sync + 'static> Feed<T> {
     /// Publishes a value fresher than any poll in flight (an action's answer).
     fn publish(&self, value: T) {
         let epoch = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
-        let same = self.same;
         self.tx.send_if_modified(|s| {
             s.epoch = epoch;
-            let changed = s.latest.as_ref().is_none_or(|l| !same(l, &value));
+            let changed = s.latest.as_ref().is_none_or(|l| !T::same(l, &value));
             if changed {
                 s.latest = Some(value);
                 s.version += 1;
             }
             changed
         });
-        // A change: poll again soon, at the shortest delay.
+        // A change: poll again soon, at the shortest delay (not before a Retry-After).
         self.wake.notify_one();
     }
 }
 
-/// A listener of a feed: holds it open, and says which schedule it wants. Dropping the last
-/// one stops the feed.
-pub(crate) struct Listener<T> {
-    feed: Arc<Feed<T>>,
-    rx: watch::Receiver<Snapshot<T>>,
-    id: u64,
-    /// The feed's poll count when this listener joined.
-    polls_at_start: u32,
-    /// The version this listener has handed out last.
-    seen: u64,
-}
+/// The feeds of one kind in one client, by what they watch.
+pub(crate) type Registry<K, T> = Mutex<HashMap<K, Weak<Feed<T>>>>;
 
-impl<T> Drop for Listener<T> {
-    fn drop(&mut self) {
-        lock(&self.feed.schedules).retain(|(id, _)| *id != self.id);
-    }
-}
-
-/// Why [`Listener::next`] returned without a new value.
-pub(crate) enum Stop {
-    /// The deadline passed.
-    Deadline,
-    /// The feed stopped with this error.
-    Failed(Error),
-}
-
-impl<T: Clone + Send + Sync + 'static> Listener<T> {
-    /// The next value this listener has not seen (the latest at once, the first time), or why
-    /// there is none before `deadline`.
-    pub async fn next(&mut self, deadline: Instant) -> Result<T, Stop> {
-        loop {
-            {
-                let snapshot = self.rx.borrow_and_update();
-                if let Some(error) = &snapshot.fatal {
-                    return Err(Stop::Failed(error.clone()));
-                }
-                if snapshot.version > self.seen
-                    && let Some(latest) = &snapshot.latest
-                {
-                    self.seen = snapshot.version;
-                    return Ok(latest.clone());
-                }
-            }
-            match tokio::time::timeout_at(deadline, self.rx.changed()).await {
-                Ok(Ok(())) => {}
-                // The feed is gone (cannot happen while this listener holds it): no more values.
-                Ok(Err(_)) | Err(_) => return Err(Stop::Deadline),
-            }
-        }
-    }
-
-    /// What the feed saw, for an error: the latest value, the last poll's error, and how many
-    /// polls this listener waited through.
-    pub fn last(&self) -> (Option<T>, Option<Error>, u32) {
-        let snapshot = self.rx.borrow();
-        (
-            snapshot.latest.clone(),
-            snapshot.last_error.clone(),
-            snapshot.polls.saturating_sub(self.polls_at_start),
-        )
-    }
-}
-
-/// The feeds of one client, by what they watch.
+/// The feeds of one client.
 #[derive(Default)]
 pub(crate) struct Feeds {
-    verifications: Mutex<HashMap<VerificationId, Weak<Feed<Verification>>>>,
-    session: Mutex<Weak<Feed<Session>>>,
-    list: Mutex<Weak<Feed<Vec<Verification>>>>,
+    verifications: Registry<VerificationId, Verification>,
+    session: Registry<(), Session>,
+    list: Registry<(), Vec<Verification>>,
 }
 
 impl std::fmt::Debug for Feeds {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Feeds").finish_non_exhaustive()
-    }
-}
-
-/// Where a feed is kept: a map slot or a single slot, behind the registry's lock.
-trait Slot<T> {
-    fn get(&mut self) -> Option<Arc<Feed<T>>>;
-    fn set(&mut self, feed: &Arc<Feed<T>>);
-    fn clear_if(&mut self, feed: &Arc<Feed<T>>);
-}
-
-impl<T> Slot<T> for Weak<Feed<T>> {
-    fn get(&mut self) -> Option<Arc<Feed<T>>> {
-        self.upgrade()
-    }
-    fn set(&mut self, feed: &Arc<Feed<T>>) {
-        *self = Arc::downgrade(feed);
-    }
-    fn clear_if(&mut self, feed: &Arc<Feed<T>>) {
-        if std::ptr::eq(self.as_ptr(), Arc::as_ptr(feed)) {
-            *self = Weak::new();
-        }
-    }
-}
-
-/// A map's slot for one key.
-struct MapSlot<'a, K, T> {
-    map: &'a mut HashMap<K, Weak<Feed<T>>>,
-    key: K,
-}
-
-impl<K: std::hash::Hash + Eq + Clone, T> Slot<T> for MapSlot<'_, K, T> {
-    fn get(&mut self) -> Option<Arc<Feed<T>>> {
-        self.map.get(&self.key).and_then(Weak::upgrade)
-    }
-    fn set(&mut self, feed: &Arc<Feed<T>>) {
-        self.map.insert(self.key.clone(), Arc::downgrade(feed));
-    }
-    fn clear_if(&mut self, feed: &Arc<Feed<T>>) {
-        if self
-            .map
-            .get(&self.key)
-            .is_some_and(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(feed)))
-        {
-            self.map.remove(&self.key);
-        }
     }
 }
 
@@ -266,193 +275,294 @@ impl Feeds {
     }
 }
 
-impl Client {
-    /// Listens to the verification with this ID, starting its feed if none runs.
-    pub(crate) fn listen_verification(
-        &self,
-        id: &VerificationId,
-        options: WaitOptions,
-    ) -> Listener<Verification> {
-        let (client, key) = (self.clone(), id.clone());
-        let fetch = move || {
-            let handle = client.verification(&key);
-            async move { handle.poll().await }
-        };
-        let unregister = {
-            let client = self.clone();
-            let key = id.clone();
-            move |f: &dyn Fn(&mut dyn Slot<Verification>) -> bool| {
-                let mut map = lock(&client.inner.feeds.verifications);
-                f(&mut MapSlot {
-                    map: &mut map,
-                    key: key.clone(),
-                })
-            }
-        };
-        let mut map = lock(&self.inner.feeds.verifications);
-        let mut slot = MapSlot {
-            map: &mut map,
-            key: id.clone(),
-        };
-        listen(
-            &mut slot,
-            options,
-            crate::model::same_to_a_person,
-            Verification::is_terminal,
-            fetch,
-            unregister,
-        )
-    }
-
-    /// Listens to the session, starting its feed if none runs.
-    pub(crate) fn listen_session(&self, options: WaitOptions) -> Listener<Session> {
-        let client = self.clone();
-        let fetch = move || {
-            let client = client.clone();
-            async move { client.poll_session().await }
-        };
-        let unregister = {
-            let client = self.clone();
-            move |f: &dyn Fn(&mut dyn Slot<Session>) -> bool| {
-                f(&mut *lock(&client.inner.feeds.session))
-            }
-        };
-        let mut slot = lock(&self.inner.feeds.session);
-        listen(
-            &mut *slot,
-            options,
-            crate::flow::same_session,
-            |_| false,
-            fetch,
-            unregister,
-        )
-    }
-
-    /// Listens to the list of verifications, starting its feed if none runs.
-    pub(crate) fn listen_list(&self, options: WaitOptions) -> Listener<Vec<Verification>> {
-        let client = self.clone();
-        let fetch = move || {
-            let client = client.clone();
-            async move { client.verifications().poll_list().await }
-        };
-        let unregister = {
-            let client = self.clone();
-            move |f: &dyn Fn(&mut dyn Slot<Vec<Verification>>) -> bool| {
-                f(&mut *lock(&client.inner.feeds.list))
-            }
-        };
-        let mut slot = lock(&self.inner.feeds.list);
-        listen(
-            &mut *slot,
-            options,
-            |a: &Vec<Verification>, b: &Vec<Verification>| {
-                a.len() == b.len()
-                    && a.iter()
-                        .zip(b)
-                        .all(|(x, y)| x.id == y.id && crate::model::same_to_a_person(x, y))
-            },
-            |_| false,
-            fetch,
-            unregister,
-        )
-    }
-}
-
-/// Joins the feed in `slot`, or starts one; runs under the registry's lock, as the feed's
-/// stop does, so a listener never joins a feed that is stopping.
-fn listen<T, F, Fut, U>(
-    slot: &mut dyn Slot<T>,
+/// A listener of a feed: holds it open, and says which schedule it wants. Dropping the last
+/// one stops the feed.
+pub(crate) struct Listener<T: Watched> {
+    client: Client,
+    key: T::Key,
     options: WaitOptions,
-    same: fn(&T, &T) -> bool,
-    is_final: fn(&T) -> bool,
-    fetch: F,
-    unregister: U,
-) -> Listener<T>
-where
-    T: Clone + Send + Sync + 'static,
-    F: FnMut() -> Fut + Send + 'static,
-    Fut: Future<Output = Result<T, Error>> + Send + 'static,
-    U: Fn(&dyn Fn(&mut dyn Slot<T>) -> bool) -> bool + Send + Sync + 'static,
-{
-    let feed = match slot.get().filter(|f| !f.stopped.load(Ordering::SeqCst)) {
-        Some(feed) => feed,
-        None => {
-            let feed = Feed::new(same);
-            slot.set(&feed);
-            // Subscribe before the loop starts, so that it does not stop at once.
-            let first = feed.tx.subscribe();
-            tokio::spawn(run(Arc::clone(&feed), fetch, is_final, unregister));
-            return join(feed, first, options);
-        }
-    };
-    let rx = feed.tx.subscribe();
-    join(feed, rx, options)
-}
-
-fn join<T: Clone + Send + Sync + 'static>(
     feed: Arc<Feed<T>>,
     rx: watch::Receiver<Snapshot<T>>,
-    options: WaitOptions,
-) -> Listener<T> {
-    let id = feed.next_listener.fetch_add(1, Ordering::Relaxed);
-    let tighter = {
-        let (min, max) = feed.schedule();
-        let mut schedules = lock(&feed.schedules);
-        schedules.push((id, options));
-        !schedules.is_empty() && (options.min_delay < min || options.max_delay < max)
+    id: u64,
+    /// The feed's poll count when this listener joined.
+    polls_at_start: u32,
+    /// The polls of the loops this listener waited on before this one.
+    polls_before: u32,
+    /// The version this listener has handed out last.
+    seen: u64,
+}
+
+impl<T: Watched> Drop for Listener<T> {
+    fn drop(&mut self) {
+        lock(&self.feed.schedules).retain(|(id, _)| *id != self.id);
+    }
+}
+
+/// Why [`Listener::next`] returned without a new value.
+pub(crate) enum Stop {
+    /// The deadline passed.
+    Deadline,
+    /// The feed stopped with this error.
+    Failed(Error),
+}
+
+impl Client {
+    /// Listens to what `key` names, joining its feed or starting one. Must run inside a Tokio
+    /// runtime: a new loop is spawned on the current one.
+    pub(crate) fn listen<T: Watched>(&self, key: T::Key, options: WaitOptions) -> Listener<T> {
+        self.listen_from(key, options, None).0
+    }
+
+    /// [`listen`](Self::listen); a loop started here begins with `latest`, what an ended
+    /// loop had seen. Says whether it started a loop.
+    fn listen_from<T: Watched>(
+        &self,
+        key: T::Key,
+        options: WaitOptions,
+        latest: Option<T>,
+    ) -> (Listener<T>, bool) {
+        // Joining and stopping both run under the registry's lock, so a listener never joins
+        // a feed that is stopping.
+        let mut registry = lock(T::registry(&self.inner.feeds));
+        let running = registry
+            .get(&key)
+            .and_then(Weak::upgrade)
+            .filter(|f| !f.stopped.load(Ordering::SeqCst));
+        let (feed, rx, started) = match running {
+            Some(feed) => {
+                let rx = feed.tx.subscribe();
+                (feed, rx, false)
+            }
+            None => {
+                let feed = Feed::new(latest);
+                registry.insert(key.clone(), Arc::downgrade(&feed));
+                // Subscribe before the loop starts, so that it does not stop at once.
+                let rx = feed.tx.subscribe();
+                let guard = StopGuard {
+                    feed: Arc::clone(&feed),
+                    client: self.clone(),
+                    key: key.clone(),
+                };
+                tokio::spawn(run(guard));
+                (feed, rx, true)
+            }
+        };
+        drop(registry);
+        let id = feed.next_listener.fetch_add(1, Ordering::Relaxed);
+        let tighter = {
+            let (min, max) = feed.schedule();
+            lock(&feed.schedules).push((id, options));
+            options.min_delay < min || options.max_delay < max
+        };
+        if tighter {
+            feed.wake.notify_one();
+        }
+        let polls_at_start = rx.borrow().polls;
+        let listener = Listener {
+            client: self.clone(),
+            key,
+            options,
+            feed,
+            rx,
+            id,
+            polls_at_start,
+            polls_before: 0,
+            seen: 0,
+        };
+        (listener, started)
+    }
+}
+
+impl<T: Watched> Listener<T> {
+    /// The next value this listener has not seen (the latest at once, the first time), or why
+    /// there is none before `deadline`.
+    pub async fn next(&mut self, deadline: Instant) -> Result<T, Stop> {
+        loop {
+            let ended = {
+                let snapshot = self.rx.borrow_and_update();
+                if let Some(error) = &snapshot.fatal {
+                    return Err(Stop::Failed(error.clone()));
+                }
+                if snapshot.version > self.seen
+                    && let Some(latest) = &snapshot.latest
+                {
+                    self.seen = snapshot.version;
+                    return Ok(latest.clone());
+                }
+                snapshot.ended
+            };
+            if ended {
+                self.rejoin();
+                continue;
+            }
+            match tokio::time::timeout_at(deadline, self.rx.changed()).await {
+                Ok(Ok(())) => {}
+                // The feed is gone (cannot happen while this listener holds it): no more values.
+                Ok(Err(_)) | Err(_) => return Err(Stop::Deadline),
+            }
+        }
+    }
+
+    /// Moves to a new loop after this one ended while this listener still waits; the new loop
+    /// starts from what the old one saw, so nothing is handed out twice.
+    fn rejoin(&mut self) {
+        let (latest, version, polls) = {
+            let old = self.rx.borrow();
+            (old.latest.clone(), old.version, old.polls)
+        };
+        let seen_latest = latest.is_some() && self.seen == version;
+        let (mut next, started) = self
+            .client
+            .listen_from(self.key.clone(), self.options, latest);
+        next.polls_before = self
+            .polls_before
+            .saturating_add(polls.saturating_sub(self.polls_at_start));
+        // A loop started here begins with the old latest as its version 1; a running loop
+        // that was joined hands out its own latest as new.
+        next.seen = u64::from(started && seen_latest);
+        // The old listener leaves its loop as it is dropped here.
+        *self = next;
+    }
+
+    /// What the feed saw, for an error: the latest value, the last poll's error, and how many
+    /// polls this listener waited through.
+    pub fn last(&self) -> (Option<T>, Option<Error>, u32) {
+        let snapshot = self.rx.borrow();
+        (
+            snapshot.latest.clone(),
+            snapshot.last_error.clone(),
+            self.polls_before
+                .saturating_add(snapshot.polls.saturating_sub(self.polls_at_start)),
+        )
+    }
+}
+
+/// Marks a loop stopped however it stops: returning, dropped with its runtime, or unwinding
+/// from a panic. Listeners that still wait are told: after a panic with
+/// [`Error::PollingStopped`], otherwise by `ended`, so that they start a new loop.
+struct StopGuard<T: Watched> {
+    feed: Arc<Feed<T>>,
+    client: Client,
+    key: T::Key,
+}
+
+impl<T: Watched> Drop for StopGuard<T> {
+    fn drop(&mut self) {
+        {
+            let mut registry = lock(T::registry(&self.client.inner.feeds));
+            self.feed.stopped.store(true, Ordering::SeqCst);
+            if registry
+                .get(&self.key)
+                .is_some_and(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(&self.feed)))
+            {
+                registry.remove(&self.key);
+            }
+        }
+        let panicked = std::thread::panicking();
+        self.feed.tx.send_modify(|s| {
+            if panicked && s.fatal.is_none() {
+                s.fatal = Some(Error::PollingStopped {
+                    reason: "the polling task panicked",
+                });
+            }
+            s.ended = true;
+        });
+    }
+}
+
+impl<T: Watched> StopGuard<T> {
+    /// Stops the loop if no listener is left, under the registry's lock; false when one
+    /// joined meanwhile.
+    fn stop_if_alone(&self) -> bool {
+        let registry = lock(T::registry(&self.client.inner.feeds));
+        let alone = self.feed.tx.receiver_count() == 0;
+        if alone {
+            self.feed.stopped.store(true, Ordering::SeqCst);
+        }
+        drop(registry);
+        alone
+    }
+}
+
+/// How a poll's outcome moves the schedule.
+struct Next {
+    /// The base delay before the next poll.
+    base_delay: Duration,
+    /// The server's `Retry-After`: no poll before it.
+    wait_at_least: Duration,
+    /// Whether polling stops: a final value or a fatal error.
+    finished: bool,
+}
+
+/// Publishes one poll's outcome, and says how polling goes on.
+fn apply<T: Watched>(
+    feed: &Feed<T>,
+    sent_at_epoch: u64,
+    result: Result<T, Error>,
+    base_delay: Duration,
+) -> Next {
+    let (min_delay, max_delay) = feed.schedule();
+    let doubled = base_delay.saturating_mul(2).clamp(min_delay, max_delay);
+    let mut next = Next {
+        base_delay: doubled,
+        wait_at_least: Duration::ZERO,
+        finished: false,
     };
-    if tighter {
-        feed.wake.notify_one();
-    }
-    let polls_at_start = rx.borrow().polls;
-    Listener {
-        feed,
-        rx,
-        id,
-        polls_at_start,
-        seen: 0,
-    }
+    feed.tx.send_if_modified(|s| {
+        s.polls = s.polls.saturating_add(1);
+        match result {
+            // A poll sent before an action's answer was published says less than it.
+            Ok(_) if sent_at_epoch < s.epoch => false,
+            Ok(value) => {
+                s.last_error = None;
+                next.finished = value.is_final();
+                let changed = s.latest.as_ref().is_none_or(|l| !T::same(l, &value));
+                if changed {
+                    next.base_delay = min_delay;
+                    s.latest = Some(value);
+                    s.version += 1;
+                }
+                changed
+            }
+            // Worth polling through: connection failures, timeouts, 429, 5xx.
+            Err(e) if e.is_retryable() => {
+                // The server's Retry-After, up to the client's cap, never shortened.
+                next.wait_at_least = e
+                    .retry_after()
+                    .map_or(Duration::ZERO, |d| d.min(crate::retry::MAX_RETRY_AFTER));
+                tracing::debug!(error = %e, polls = s.polls, "polling through a transient error");
+                s.last_error = Some(e);
+                false
+            }
+            Err(e) => {
+                next.finished = true;
+                s.fatal = Some(e);
+                true
+            }
+        }
+    });
+    next
+}
+
+/// `delay` shortened by up to a quarter at random, so that many clients do not poll in step.
+fn jittered(delay: Duration) -> Duration {
+    let factor = 1.0 - 0.25 * fastrand::f64();
+    Duration::try_from_secs_f64(delay.as_secs_f64() * factor).map_or(delay, |d| d.min(delay))
 }
 
 /// The loop of one feed: poll, publish, wait; until no listener is left or the value is final.
-async fn run<T, F, Fut, U>(
-    feed: Arc<Feed<T>>,
-    mut fetch: F,
-    is_final: fn(&T) -> bool,
-    unregister: U,
-) where
-    T: Clone + Send + Sync + 'static,
-    F: FnMut() -> Fut + Send,
-    Fut: Future<Output = Result<T, Error>> + Send,
-    U: Fn(&dyn Fn(&mut dyn Slot<T>) -> bool) -> bool + Send + Sync,
-{
-    // Stops the feed when no listener is left, under the registry's lock; false when a
-    // listener joined meanwhile.
-    let stop_if_alone = |feed: &Arc<Feed<T>>| {
-        unregister(&|slot: &mut dyn Slot<T>| {
-            if feed.tx.receiver_count() > 0 {
-                return false;
-            }
-            feed.stopped.store(true, Ordering::SeqCst);
-            slot.clear_if(feed);
-            true
-        })
-    };
-    let stop = |feed: &Arc<Feed<T>>| {
-        unregister(&|slot: &mut dyn Slot<T>| {
-            feed.stopped.store(true, Ordering::SeqCst);
-            slot.clear_if(feed);
-            true
-        })
-    };
+async fn run<T: Watched>(guard: StopGuard<T>) {
+    let feed = Arc::clone(&guard.feed);
     let mut base_delay = feed.schedule().0;
     let mut next_poll = Instant::now();
+    // No poll before this: the server's Retry-After.
+    let mut not_before = next_poll;
     loop {
         // Wait for the next poll, or for no listener, or for a reason to poll sooner.
         loop {
             tokio::select! {
                 () = feed.tx.closed() => {
-                    if stop_if_alone(&feed) {
+                    if guard.stop_if_alone() {
                         return;
                     }
                 }
@@ -460,7 +570,7 @@ async fn run<T, F, Fut, U>(
                 () = feed.wake.notified() => {
                     let (min, _) = feed.schedule();
                     base_delay = min;
-                    next_poll = next_poll.min(Instant::now() + min);
+                    next_poll = next_poll.min(instant_after(Instant::now(), min)).max(not_before);
                 }
             }
         }
@@ -468,61 +578,21 @@ async fn run<T, F, Fut, U>(
         let epoch = feed.epoch.load(Ordering::SeqCst);
         let result = tokio::select! {
             () = feed.tx.closed() => {
-                if stop_if_alone(&feed) {
+                if guard.stop_if_alone() {
                     return;
                 }
                 // A listener joined as the last one left: poll again now.
                 continue;
             }
-            result = fetch() => result,
+            result = T::fetch(&guard.client, &guard.key) => result,
         };
-        let (min_delay, max_delay) = feed.schedule();
-        let doubled = (base_delay * 2).clamp(min_delay, max_delay);
-        let mut wait_at_least = Duration::ZERO;
-        let mut finished = false;
-        let same = feed.same;
-        feed.tx.send_if_modified(|s| {
-            s.polls = s.polls.saturating_add(1);
-            match result {
-                // A poll sent before an action's answer was published says less than it.
-                Ok(_) if epoch < s.epoch => {
-                    base_delay = doubled;
-                    false
-                }
-                Ok(value) => {
-                    s.last_error = None;
-                    finished = is_final(&value);
-                    let changed = s.latest.as_ref().is_none_or(|l| !same(l, &value));
-                    base_delay = if changed { min_delay } else { doubled };
-                    if changed {
-                        s.latest = Some(value);
-                        s.version += 1;
-                    }
-                    changed
-                }
-                // Worth polling through: connection failures, timeouts, 429, 5xx.
-                Err(e) if e.is_retryable() => {
-                    base_delay = doubled;
-                    // The server's Retry-After, up to the client's cap, never shortened.
-                    wait_at_least = e
-                        .retry_after()
-                        .map_or(Duration::ZERO, |d| d.min(crate::retry::MAX_RETRY_AFTER));
-                    tracing::debug!(error = %e, polls = s.polls, "polling through a transient error");
-                    s.last_error = Some(e);
-                    false
-                }
-                Err(e) => {
-                    finished = true;
-                    s.fatal = Some(e);
-                    true
-                }
-            }
-        });
-        if finished {
-            stop(&feed);
+        let next = apply(&feed, epoch, result, base_delay);
+        if next.finished {
             return;
         }
-        let jittered = base_delay.mul_f64(1.0 - 0.25 * fastrand::f64());
-        next_poll = Instant::now() + jittered.max(wait_at_least);
+        base_delay = next.base_delay;
+        let now = Instant::now();
+        not_before = instant_after(now, next.wait_at_least);
+        next_poll = instant_after(now, jittered(base_delay)).max(not_before);
     }
 }

@@ -57,6 +57,23 @@ async fn next_change(handle: &VerificationHandle, step: &NextStep) -> Result<Ver
         .await
 }
 
+/// The outcome of an action a flow sent for `step`: the answer, or, when the answer still
+/// asks for the same step (a server that applies actions later answers with the state before
+/// them), the next change the shared polling loop sees. A flow sends each action once per
+/// step; only the client's retry rules ever send one again.
+async fn acted(
+    handle: &VerificationHandle,
+    step: &NextStep,
+    answer: Result<Verification, Error>,
+) -> Result<Verification, Error> {
+    let answer = answer?;
+    if answer.next_step() == *step {
+        next_change(handle, step).await
+    } else {
+        Ok(answer)
+    }
+}
+
 /// The error that ends a flow whose verification ended without being verified.
 fn ended(verification: Verification, expected: &str) -> Error {
     Error::VerificationEnded {
@@ -70,14 +87,37 @@ impl Client {
     /// whose state, trust or verification changed. It ends on an error or after `max_wait`
     /// (the client's [`WaitOptions`](crate::WaitOptions)); drop it to stop. Every waiter on the
     /// session in this client shares one polling loop.
+    ///
+    /// Nothing is sent until the stream is first polled, which must happen inside a Tokio
+    /// runtime; `max_wait` counts from then.
+    ///
+    /// ```no_run
+    /// # async fn run(client: beeper_verification::Client) -> Result<(), beeper_verification::Error> {
+    /// use futures_util::StreamExt; // for `next()`
+    ///
+    /// let mut changes = std::pin::pin!(client.session_changes());
+    /// while let Some(session) = changes.next().await {
+    ///     let session = session?;
+    ///     println!("now {}", session.state);
+    ///     if session.is_ready() {
+    ///         break;
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn session_changes(&self) -> impl Stream<Item = Result<Session, Error>> + Send + 'static {
-        let options = self.inner.wait;
-        Wait::new(
-            self.listen_session(options),
-            options.max_wait,
-            "the session to change".to_owned(),
+        let (client, options) = (self.clone(), self.inner.wait);
+        crate::wait::changes(
+            move || {
+                Wait::new(
+                    client.listen::<Session>((), options),
+                    options.max_wait,
+                    "the session to change".to_owned(),
+                )
+            },
+            |_| false,
         )
-        .into_stream(|_| false)
     }
 
     /// Polls the session until its state is `state`, such as [`SessionState::Ready`] after a
@@ -85,7 +125,7 @@ impl Client {
     pub async fn wait_for_session(&self, state: SessionState) -> Result<Session, Error> {
         let options = self.inner.wait;
         let mut wait = Wait::new(
-            self.listen_session(options),
+            self.listen::<Session>((), options),
             options.max_wait,
             format!("session state {state}"),
         );
@@ -102,7 +142,7 @@ impl Client {
     pub async fn wait_for_incoming(&self) -> Result<Verification, Error> {
         let options = self.inner.wait;
         let mut wait = Wait::new(
-            self.listen_list(options),
+            self.listen::<Vec<Verification>>((), options),
             options.max_wait,
             "an incoming verification request".to_owned(),
         );
@@ -138,8 +178,9 @@ impl Client {
             None => self.verifications().create(params.clone()).await?,
         };
         let handle = self.verification(&current.id);
-        let current = match current.next_step() {
-            NextStep::AcceptRequest => handle.accept().await?,
+        let step = current.next_step();
+        let current = match step {
+            NextStep::AcceptRequest => acted(&handle, &step, handle.accept().await).await?,
             _ => current,
         };
         Ok((handle, current))
@@ -178,8 +219,10 @@ impl Client {
         loop {
             let step = current.next_step();
             current = match &step {
-                NextStep::AcceptRequest => handle.accept().await?,
-                NextStep::ChooseMethod { sas: true, .. } => handle.start_sas().await?,
+                NextStep::AcceptRequest => acted(&handle, &step, handle.accept().await).await?,
+                NextStep::ChooseMethod { sas: true, .. } => {
+                    acted(&handle, &step, handle.start_sas().await).await?
+                }
                 NextStep::CompareEmoji(sas) => match compare.take() {
                     Some(compare) => {
                         let cancel = match compare(Sas::clone(sas)).await.into() {
@@ -190,7 +233,7 @@ impl Client {
                             )),
                         };
                         match cancel {
-                            None => handle.confirm_sas().await?,
+                            None => acted(&handle, &step, handle.confirm_sas().await).await?,
                             Some(cancel) => {
                                 return Err(ended(handle.cancel(cancel).await?, "matching emoji"));
                             }
@@ -242,8 +285,10 @@ impl Client {
             }
             let step = current.next_step();
             current = match &step {
-                NextStep::AcceptRequest => handle.accept().await?,
-                NextStep::ConfirmQrScanned => handle.confirm_qr_scanned().await?,
+                NextStep::AcceptRequest => acted(&handle, &step, handle.accept().await).await?,
+                NextStep::ConfirmQrScanned => {
+                    acted(&handle, &step, handle.confirm_qr_scanned().await).await?
+                }
                 NextStep::Done => break,
                 NextStep::Cancelled(_) | NextStep::Failed(_) => {
                     return Err(ended(current, "a verified device"));
@@ -271,14 +316,15 @@ impl Client {
         loop {
             let step = current.next_step();
             current = match &step {
-                NextStep::AcceptRequest => handle.accept().await?,
+                NextStep::AcceptRequest => acted(&handle, &step, handle.accept().await).await?,
                 NextStep::ChooseMethod { .. } if data.is_some() => {
                     let scanned = self
                         .verifications()
                         .scan_qr(data.take().unwrap_or_default())
                         .await?;
                     handle = self.verification(&scanned.id);
-                    scanned
+                    // Sent once: the loop waits for a change rather than scanning again.
+                    acted(&handle, &step, Ok(scanned)).await?
                 }
                 NextStep::Done => break,
                 NextStep::Cancelled(_) | NextStep::Failed(_) => {

@@ -167,7 +167,7 @@ impl VerificationHandle {
         .await
     }
 
-    /// Sends one action; a 409 becomes [`Error::ActionNotAvailable`].
+    /// Sends one action; a 409 `ACTION_NOT_AVAILABLE` becomes [`Error::ActionNotAvailable`].
     async fn act<F, Fut>(
         &self,
         action: Action,
@@ -182,19 +182,17 @@ impl VerificationHandle {
             >,
         >,
     {
-        match self.client.call(&op, send).await {
-            Ok(response) => {
-                let response: VerificationResponse = response.into();
-                let verification = verification_of(response, Some(&self.id), &op)?;
-                // Fresher than any poll: every waiter on it sees it at once.
-                self.client.inner.feeds.publish_verification(&verification);
-                Ok(verification)
-            }
-            Err(Error::Api(error)) if error.status == 409 => Err(
-                crate::error::action_not_available(self.id.clone(), action, error),
-            ),
-            Err(e) => Err(e),
-        }
+        let response = self
+            .client
+            .call(&op, send)
+            .await
+            .map_err(|e| crate::error::refusal_of(&self.id, action, e))?;
+        let response: VerificationResponse = response.into();
+        // An answer about another verification is an error, and is never published.
+        let verification = verification_of(response, Some(&self.id), &op)?;
+        // Fresher than any poll: every waiter on it sees it at once.
+        self.client.inner.feeds.publish_verification(&verification);
+        Ok(verification)
     }
 
     /// Polls until `until` holds: a [`VerificationState`](crate::VerificationState), a set of
@@ -218,7 +216,8 @@ impl VerificationHandle {
         report: impl FnMut(&Verification),
     ) -> Result<Verification, Error> {
         let wait = Wait::new(
-            self.client.listen_verification(&self.id, self.wait),
+            self.client
+                .listen::<Verification>(self.id.clone(), self.wait),
             self.wait.max_wait,
             until.describe(),
         );
@@ -228,12 +227,34 @@ impl VerificationHandle {
     /// A stream of the verification that yields the first copy, then each copy in which
     /// something a person can see changed (state, available actions, SAS or QR data, error),
     /// and ends after a terminal state or an error. Dropping it stops polling.
+    ///
+    /// Nothing is sent until the stream is first polled, which must happen inside a Tokio
+    /// runtime; `max_wait` counts from then. It is a [`Stream`]: iterate it with
+    /// `futures_util::StreamExt::next` after pinning it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: beeper_verification::Client, id: &str) -> Result<(), beeper_verification::Error> {
+    /// use futures_util::StreamExt; // for `next()`
+    ///
+    /// let mut changes = std::pin::pin!(client.verification(id).changes());
+    /// while let Some(verification) = changes.next().await {
+    ///     let verification = verification?;
+    ///     println!("{}: {:?}", verification.state, verification.next_step());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn changes(&self) -> impl Stream<Item = Result<Verification, Error>> + Send + 'static {
-        Wait::new(
-            self.client.listen_verification(&self.id, self.wait),
-            self.wait.max_wait,
-            "the verification to end".to_owned(),
+        let (client, id, options) = (self.client.clone(), self.id.clone(), self.wait);
+        crate::wait::changes(
+            move || {
+                Wait::new(
+                    client.listen::<Verification>(id, options),
+                    options.max_wait,
+                    "the verification to end".to_owned(),
+                )
+            },
+            Verification::is_terminal,
         )
-        .into_stream(Verification::is_terminal)
     }
 }

@@ -225,7 +225,7 @@ pub(crate) fn check(id: &str) -> Result<&str, Error> {
     match reason {
         Some(reason) => Err(Error::InvalidId {
             id: id.to_owned(),
-            reason,
+            reason: reason.to_owned(),
         }),
         None => Ok(id),
     }

@@ -143,7 +143,7 @@ pub use model::{
 pub use next_step::NextStep;
 pub use sas::{Emoji, SAS_EMOJI};
 pub use verifications::VerificationsApi;
-pub use wait::{Until, WaitOptions};
+pub use wait::{LastSeen, Until, WaitOptions};
 
 /// The README's examples compile (they are doc tests of this item).
 #[cfg(doctest)]

@@ -302,15 +302,22 @@ fn invalid_response(op: &Operation, meta: &Meta, source: ErrorSource, bytes: &[u
 }
 
 fn api_error(op: &Operation, meta: &Meta, body: wire::ApiError) -> Error {
-    Error::Api(Box::new(ApiError {
+    let (message, details, truncated) = ApiError::bounded(body.message, body.details);
+    let mut code = body.code;
+    if let Some((cut, _)) = code.char_indices().nth(ApiError::MAX_MESSAGE_CHARS) {
+        code.truncate(cut);
+    }
+    // Shared, not copied, by every waiter that receives it.
+    Error::Api(Arc::new(ApiError {
         method: op.method,
         path: op.path.clone(),
         status: meta.status,
-        code: body.code,
-        message: body.message,
-        details: body.details,
+        code,
+        message,
+        details,
         retry_after: meta.retry_after,
         should_retry: meta.should_retry,
+        truncated,
     }))
 }
 

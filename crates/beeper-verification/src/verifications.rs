@@ -17,30 +17,46 @@ pub struct VerificationsApi<'a> {
 }
 
 /// Checks `raw` and turns it into the generated client's ID type for one operation.
-pub(crate) fn wire_id<T: FromStr>(raw: &str) -> Result<T, Error> {
+pub(crate) fn wire_id<T>(raw: &str) -> Result<T, Error>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
     let checked = id::check(raw)?;
-    checked.parse().map_err(|_| Error::InvalidId {
+    checked.parse().map_err(|e: T::Err| Error::InvalidId {
         id: raw.to_owned(),
-        reason: "it is empty",
+        // What the spec's constraints, as the generated type checks them, said.
+        reason: e.to_string(),
     })
 }
 
 /// The verification a response is about: its `verification`, or else the session's when that
-/// is the one (`expected`, when known). A response about a verification that has neither is
-/// not what the API documents.
+/// is the one (`expected`, when known). A response without one, or about another verification
+/// than the one asked about, is not what the API documents: [`Error::InvalidResponse`].
 pub(crate) fn verification_of(
     response: VerificationResponse,
     expected: Option<&str>,
     op: &Operation,
 ) -> Result<Verification, Error> {
-    let from_session = response
-        .session
-        .verification
-        .filter(|v| expected.is_none_or(|id| v.id == id));
-    response
-        .verification
-        .or(from_session)
-        .ok_or_else(|| Error::missing_verification(op.method, op.path.clone()))
+    let Some(expected) = expected else {
+        return response
+            .verification
+            .ok_or_else(|| Error::missing_verification(op.method, op.path.clone()));
+    };
+    match response.verification {
+        Some(other) if other.id != expected => Err(Error::other_verification(
+            op.method,
+            op.path.clone(),
+            expected,
+            &other.id,
+        )),
+        Some(verification) => Ok(verification),
+        None => response
+            .session
+            .verification
+            .filter(|v| v.id == expected)
+            .ok_or_else(|| Error::missing_verification(op.method, op.path.clone())),
+    }
 }
 
 impl<'a> VerificationsApi<'a> {
@@ -112,5 +128,27 @@ impl<'a> VerificationsApi<'a> {
         let scanned = verification_of(response.into(), None, &op)?;
         self.client.inner.feeds.publish_verification(&scanned);
         Ok(scanned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_the_generated_check_refuses_says_what_that_check_said() {
+        // A wire type whose check fails for a reason of its own (here: not a number).
+        match wire_id::<std::num::NonZeroU8>("abc") {
+            Err(Error::InvalidId { id, reason, .. }) => {
+                assert_eq!(id, "abc");
+                assert_eq!(reason, "invalid digit found in string");
+            }
+            other => panic!("expected InvalidId, got {other:?}"),
+        }
+        // Our own check still comes first.
+        match wire_id::<String>("") {
+            Err(Error::InvalidId { reason, .. }) => assert_eq!(reason, "it is empty"),
+            other => panic!("expected InvalidId, got {other:?}"),
+        }
     }
 }

@@ -16,14 +16,29 @@ use std::time::Duration;
 use futures_util::Stream;
 use tokio::time::Instant;
 
-use crate::feed::{Listener, Stop};
+use crate::feed::{Listener, Stop, Watched};
 use crate::{Error, Session, Verification, VerificationState};
 
 /// How a waiter polls. The defaults suit a person comparing emoji on two devices.
 ///
 /// Waiters on the same verification (or on the session) in one client share one polling loop,
 /// which polls at the tightest schedule any of them asked for; `max_wait` is each waiter's own.
+/// Build it from [`WaitOptions::default()`] with the setters, which keep every value in range:
+/// a delay is at least [`MIN_DELAY`](Self::MIN_DELAY) and at most
+/// [`MAX_DELAY`](Self::MAX_DELAY); a `max_wait` past what the clock can hold waits a century.
+///
+/// ```
+/// use std::time::Duration;
+/// use beeper_verification::WaitOptions;
+///
+/// let options = WaitOptions::default()
+///     .max_delay(Duration::from_secs(1))
+///     .max_wait(Duration::from_secs(120));
+/// assert_eq!(options.max_delay, Duration::from_secs(1));
+/// assert_eq!(WaitOptions::default().min_delay(Duration::MAX).min_delay, WaitOptions::MAX_DELAY);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WaitOptions {
     /// The delay after a poll that saw a change (default 250 ms).
     pub min_delay: Duration,
@@ -36,23 +51,36 @@ pub struct WaitOptions {
 impl Default for WaitOptions {
     fn default() -> Self {
         Self {
-            min_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(2),
-            max_wait: Duration::from_secs(600),
+            min_delay: Self::DEFAULT_MIN_DELAY,
+            max_delay: Self::DEFAULT_MAX_DELAY,
+            max_wait: Self::DEFAULT_MAX_WAIT,
         }
     }
 }
 
 impl WaitOptions {
-    /// Sets [`min_delay`](Self::min_delay).
+    /// The default [`min_delay`](Self::min_delay): 250 ms.
+    pub const DEFAULT_MIN_DELAY: Duration = Duration::from_millis(250);
+    /// The default [`max_delay`](Self::max_delay): 2 s.
+    pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(2);
+    /// The default [`max_wait`](Self::max_wait): 10 minutes, the Matrix verification timeout.
+    pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(600);
+    /// The shortest delay between two polls: a shorter one is raised to it (zero would spin).
+    pub const MIN_DELAY: Duration = Duration::from_millis(1);
+    /// The longest delay between two polls: a longer one is lowered to it.
+    pub const MAX_DELAY: Duration = Duration::from_secs(3600);
+
+    /// Sets [`min_delay`](Self::min_delay), kept between [`MIN_DELAY`](Self::MIN_DELAY) and
+    /// [`MAX_DELAY`](Self::MAX_DELAY).
     pub fn min_delay(mut self, delay: Duration) -> Self {
-        self.min_delay = delay;
+        self.min_delay = delay.clamp(Self::MIN_DELAY, Self::MAX_DELAY);
         self
     }
 
-    /// Sets [`max_delay`](Self::max_delay).
+    /// Sets [`max_delay`](Self::max_delay), kept between [`MIN_DELAY`](Self::MIN_DELAY) and
+    /// [`MAX_DELAY`](Self::MAX_DELAY).
     pub fn max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
+        self.max_delay = delay.clamp(Self::MIN_DELAY, Self::MAX_DELAY);
         self
     }
 
@@ -78,7 +106,9 @@ pub trait Until {
     fn is_met(&self, verification: &Verification) -> bool;
 
     /// What is waited for, for messages.
-    fn describe(&self) -> String;
+    fn describe(&self) -> String {
+        "the caller's condition".to_owned()
+    }
 }
 
 impl Until for VerificationState {
@@ -126,38 +156,23 @@ impl<F: Fn(&Verification) -> bool> Until for F {
     fn is_met(&self, verification: &Verification) -> bool {
         self(verification)
     }
-
-    fn describe(&self) -> String {
-        "the caller's condition".to_owned()
-    }
 }
 
-/// What a listener watches, as [`Error::WaitTimedOut`] carries the last one it saw.
-pub(crate) trait Watched: Clone + Send + Sync + 'static {
-    /// The verification and the session this value holds, for the error.
-    fn last_seen(&self) -> (Option<Box<Verification>>, Option<Box<Session>>);
-}
-
-impl Watched for Verification {
-    fn last_seen(&self) -> (Option<Box<Verification>>, Option<Box<Session>>) {
-        (Some(Box::new(self.clone())), None)
-    }
-}
-
-impl Watched for Vec<Verification> {
-    fn last_seen(&self) -> (Option<Box<Verification>>, Option<Box<Session>>) {
-        (None, None)
-    }
-}
-
-impl Watched for Session {
-    fn last_seen(&self) -> (Option<Box<Verification>>, Option<Box<Session>>) {
-        (None, Some(Box::new(self.clone())))
-    }
+/// The last value a wait saw before it ran out of time, as [`Error::WaitTimedOut`] carries
+/// it: what was watched decides which.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum LastSeen {
+    /// A wait on one verification (`wait_until`, `changes()`, a guided flow's step).
+    Verification(Box<Verification>),
+    /// A wait on the session (`wait_for_session`, `session_changes()`).
+    Session(Box<Session>),
+    /// A wait on the list of verifications (`wait_for_incoming`).
+    Verifications(Vec<Verification>),
 }
 
 /// One wait: a listener, a deadline, and what the wait is for.
-pub(crate) struct Wait<T> {
+pub(crate) struct Wait<T: Watched> {
     listener: Listener<T>,
     started: Instant,
     deadline: Instant,
@@ -171,7 +186,7 @@ impl<T: Watched> Wait<T> {
         Self {
             listener,
             started,
-            deadline: deadline_after(started, max_wait),
+            deadline: instant_after(started, max_wait),
             expected,
         }
     }
@@ -188,46 +203,54 @@ impl<T: Watched> Wait<T> {
 
     fn timed_out(&self) -> Error {
         let (latest, last_error, polls) = self.listener.last();
-        let (last_verification, last_session) =
-            latest.as_ref().map(Watched::last_seen).unwrap_or_default();
         Error::WaitTimedOut {
             expected: self.expected.clone(),
             waited: self.started.elapsed(),
             polls,
-            last_verification,
-            last_session,
+            last_seen: latest.map(Watched::last_seen),
             last_error: last_error.map(Box::new),
         }
     }
-
-    /// The changes as a stream, ending after a value for which `is_last` holds, or after an
-    /// error.
-    pub fn into_stream(
-        self,
-        is_last: fn(&T) -> bool,
-    ) -> impl Stream<Item = Result<T, Error>> + Send + 'static {
-        futures_util::stream::unfold(Some(self), move |wait| async move {
-            let mut wait = wait?;
-            match wait.next_change().await {
-                Ok(value) => {
-                    let next = (!is_last(&value)).then_some(wait);
-                    Some((Ok(value), next))
-                }
-                Err(e) => Some((Err(e), None)),
-            }
-        })
-    }
 }
 
-/// `start + max_wait`, or a century from `start` when that is past what the clock can hold.
-fn deadline_after(start: Instant, max_wait: Duration) -> Instant {
+/// The changes of what `start` listens to, as a stream that ends after a value for which
+/// `is_last` holds, or after an error. Nothing is sent, and no deadline runs, until the stream
+/// is first polled: a stream that is created and dropped, or never polled, costs nothing.
+pub(crate) fn changes<T, S>(
+    start: S,
+    is_last: fn(&T) -> bool,
+) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+where
+    T: Watched,
+    S: FnOnce() -> Wait<T> + Send + 'static,
+{
+    enum State<S, T: Watched> {
+        NotStarted(S),
+        Waiting(Wait<T>),
+    }
+    futures_util::stream::unfold(Some(State::NotStarted(start)), move |state| async move {
+        let mut wait = match state? {
+            State::NotStarted(start) => start(),
+            State::Waiting(wait) => wait,
+        };
+        match wait.next_change().await {
+            Ok(value) => {
+                let next = (!is_last(&value)).then_some(State::Waiting(wait));
+                Some((Ok(value), next))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    })
+}
+
+/// `start + duration`, or a century from `start` when that is past what the clock can hold.
+pub(crate) fn instant_after(start: Instant, duration: Duration) -> Instant {
     const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
     start
-        .checked_add(max_wait)
+        .checked_add(duration)
         .or_else(|| start.checked_add(CENTURY))
         .unwrap_or(start)
 }
-
 /// A duration as a person reads it: `250 ms`, `3.0 s`, `2 min 5 s`.
 pub(crate) fn human_duration(d: Duration) -> String {
     let ms = d.as_millis();
@@ -281,9 +304,9 @@ mod tests {
     #[test]
     fn a_deadline_past_the_clock_is_far_away_instead_of_a_panic() {
         let now = Instant::now();
-        assert!(deadline_after(now, Duration::MAX) > now + Duration::from_secs(3600));
+        assert!(instant_after(now, Duration::MAX) > now + Duration::from_secs(3600));
         assert_eq!(
-            deadline_after(now, Duration::from_secs(1)),
+            instant_after(now, Duration::from_secs(1)),
             now + Duration::from_secs(1)
         );
     }

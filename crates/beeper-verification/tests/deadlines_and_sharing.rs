@@ -60,12 +60,12 @@ async fn a_wait_on_a_server_that_never_answers_ends_at_its_deadline() {
         Error::WaitTimedOut {
             waited,
             polls,
-            last_verification,
+            last_seen,
             ..
         } => {
             assert!(waited <= Duration::from_secs(1) + SLACK, "{waited:?}");
             assert_eq!(polls, 0, "no poll came back");
-            assert!(last_verification.is_none());
+            assert!(last_seen.is_none());
         }
         other => panic!("expected WaitTimedOut, got {other:?}"),
     }

@@ -4,7 +4,7 @@
 mod common;
 
 use beeper_verification::{Action, Direction, Method, Purpose, SessionState, VerificationState};
-use common::{client, fixture};
+use common::{client, fixture_about};
 use httpmock::Method::GET;
 use httpmock::MockServer;
 use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, Type};
@@ -13,7 +13,7 @@ use serde_json::json;
 #[tokio::test]
 async fn every_enum_keeps_a_value_it_has_never_seen() {
     let server = MockServer::start_async().await;
-    let mut body = fixture();
+    let mut body = fixture_about("v1");
     body["session"]["state"] = json!("needs-coffee");
     body["verification"]["state"] = json!("expired");
     body["verification"]["availableActions"] = json!(["sas.regenerate", "cancel"]);

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use beeper_verification::{Client, ConfigError, DEFAULT_MAX_RESPONSE_BYTES, Error};
-use common::{Logs, TOKEN, client, client_with_retries, fixture};
+use common::{Logs, TOKEN, client, client_with_retries, fixture, fixture_about};
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -215,7 +215,7 @@ async fn the_cap_is_set_on_the_builder() {
     server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/app/setup/verifications/v1");
-            then.status(200).json_body(fixture());
+            then.status(200).json_body(fixture_about("v1"));
         })
         .await;
     let small = Client::builder()
@@ -248,7 +248,7 @@ async fn a_redirect_is_not_followed_and_the_body_goes_nowhere_else() {
     let elsewhere = MockServer::start_async().await;
     let stolen = elsewhere
         .mock_async(|_when, then| {
-            then.status(200).json_body(fixture());
+            then.status(200).json_body(fixture_about("v1"));
         })
         .await;
     let server = MockServer::start_async().await;
@@ -476,7 +476,7 @@ async fn an_id_too_long_for_a_request_line_is_refused_before_sending() {
     let server = MockServer::start_async().await;
     let any = server
         .mock_async(|_when, then| {
-            then.status(200).json_body(fixture());
+            then.status(200).json_body(fixture_about("v1"));
         })
         .await;
     let long = "v".repeat(1_000_000);
@@ -608,22 +608,33 @@ async fn messages_show_server_text_with_its_control_characters_escaped() {
                     "details": {"state": hostile, "availableActions": [hostile]}}));
         })
         .await;
+    let answer = |id: &str| {
+        serde_json::json!({
+            "session": fixture()["session"].clone(),
+            "verification": {
+                "id": id, "availableActions": [], "direction": "incoming",
+                "methods": [], "purpose": "device", "state": "cancelled",
+                "error": {"code": hostile, "reason": hostile},
+                "sas": {"emojis": hostile, "decimals": hostile}
+            }
+        })
+    };
     server
         .mock_async(|when, then| {
-            when.method(GET);
-            then.status(200).json_body(serde_json::json!({
-                "session": fixture()["session"].clone(),
-                "verification": {
-                    "id": hostile, "availableActions": [], "direction": "incoming",
-                    "methods": [], "purpose": "device", "state": "cancelled",
-                    "error": {"code": hostile, "reason": hostile},
-                    "sas": {"emojis": hostile, "decimals": hostile}
-                }
-            }));
+            when.method(GET).path("/v1/app/setup/verifications/v1");
+            then.status(200).json_body(answer("v1"));
+        })
+        .await;
+    // An answer about another verification, whose ID is hostile, is refused, and says so.
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup/verifications/v2");
+            then.status(200).json_body(answer(hostile));
         })
         .await;
     let client = client(&server);
     let refused = client.verification("v1").accept().await.expect_err("409");
+    let other = client.verification("v2").get().await.expect_err("another");
     let ended = client
         .verification("v1")
         .wait_until(beeper_verification::VerificationState::Done)
@@ -637,8 +648,10 @@ async fn messages_show_server_text_with_its_control_characters_escaped() {
         .sas
         .expect("sas");
     let mut shown = vec![refused.to_string(), ended.to_string(), sas.to_string()];
-    if let Some(source) = std::error::Error::source(&refused) {
-        shown.push(source.to_string());
+    for error in [&refused, &other] {
+        if let Some(source) = std::error::Error::source(error) {
+            shown.push(source.to_string());
+        }
     }
     for text in shown {
         assert!(

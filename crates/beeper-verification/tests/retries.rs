@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use beeper_verification::{Client, Error};
-use common::{Logs, TOKEN, client, client_with_retries, fixture};
+use common::{Logs, TOKEN, client, client_with_retries, fixture, fixture_about};
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use serde_json::json;
@@ -123,7 +123,7 @@ async fn an_action_is_retried_on_429_after_the_retry_after_it_asked_for() {
         .mock_async(|when, then| {
             when.method(POST)
                 .path("/v1/app/setup/verifications/v1/accept");
-            then.status(200).json_body(fixture());
+            then.status(200).json_body(fixture_about("v1"));
         })
         .await;
     client(&server)
@@ -202,7 +202,7 @@ async fn an_action_that_timed_out_is_not_repeated_but_a_read_is() {
                 .path("/v1/app/setup/verifications/v1/accept");
             then.status(200)
                 .delay(Duration::from_secs(2))
-                .json_body(fixture());
+                .json_body(fixture_about("v1"));
         })
         .await;
     let slow_read = server
@@ -210,7 +210,7 @@ async fn an_action_that_timed_out_is_not_repeated_but_a_read_is() {
             when.method(GET).path("/v1/app/setup/verifications/v1");
             then.status(200)
                 .delay(Duration::from_secs(2))
-                .json_body(fixture());
+                .json_body(fixture_about("v1"));
         })
         .await;
     let client = Client::builder()

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use beeper_verification::{
-    Action, CancelVerification, Client, CreateVerification, Error, SessionState, VerificationState,
-    WaitOptions,
+    Action, CancelVerification, Client, CreateVerification, Error, LastSeen, SessionState,
+    VerificationState, WaitOptions,
 };
 use beeper_verification_fake::{FakeServer, Fault, Operation, PeerMethod};
 use futures_util::StreamExt;
@@ -300,14 +300,16 @@ async fn a_wait_that_runs_out_says_how_long_how_often_and_what_it_saw() {
         Error::WaitTimedOut {
             waited,
             polls,
-            last_verification,
+            last_seen,
             last_error,
             ..
         } => {
             assert!(waited >= Duration::from_secs(20), "{waited:?}");
             // 250 ms doubling to 2 s, shortened by up to a quarter: 12 to 18 polls in 20 s.
             assert!((12..=18).contains(&polls), "{polls}");
-            let last = last_verification.expect("it saw the verification");
+            let Some(LastSeen::Verification(last)) = last_seen else {
+                panic!("it saw the verification: {last_seen:?}");
+            };
             assert_eq!(
                 (last.id.as_str(), &last.state),
                 (id.as_str(), &VerificationState::Requested)

@@ -7,7 +7,7 @@ use beeper_verification::{
     Action, CancelCode, CancelVerification, CreateVerification, Direction, Method, Purpose,
     SessionState, Verification, VerificationState,
 };
-use common::{TOKEN, client, fixture};
+use common::{TOKEN, client, fixture, fixture_about};
 use httpmock::Method::{GET, POST};
 use httpmock::{Mock, MockServer};
 use serde_json::json;
@@ -20,6 +20,12 @@ async fn expect<'a>(
     body: Option<&str>,
 ) -> Mock<'a> {
     let is_get = matches!(method, GET);
+    // The verification the path names, as the answer must be about it.
+    let about = path
+        .strip_prefix("/v1/app/setup/verifications/")
+        .and_then(|rest| rest.split('/').next())
+        .filter(|id| *id != "qr")
+        .map_or_else(|| "id".to_owned(), |id| id.replace("%2F", "/"));
     server
         .mock_async(|when, then| {
             let when = when
@@ -36,13 +42,14 @@ async fn expect<'a>(
                     when.body("");
                 }
             }
-            then.status(200).json_body(fixture());
+            then.status(200).json_body(fixture_about(&about));
         })
         .await
 }
 
-fn assert_example(v: &Verification) {
-    assert_eq!(v.id, "id");
+/// The example, about the verification `id`.
+fn assert_example(v: &Verification, id: &str) {
+    assert_eq!(v.id, id);
     assert_eq!(v.state, VerificationState::Requested);
     assert_eq!(v.available_actions, [Action::Accept]);
     assert!(v.can(Action::Accept) && !v.can(Action::SasConfirm));
@@ -93,7 +100,7 @@ async fn session_gets_the_setup_state() {
         (matrix.device_id.as_str(), matrix.user_id.as_str()),
         ("deviceID", "userID")
     );
-    assert_example(session.verification.as_ref().expect("a verification"));
+    assert_example(session.verification.as_ref().expect("a verification"), "id");
     // The session serializes back to the wire JSON, field for field.
     let mut wire = serde_json::to_value(&session).expect("serializes");
     wire["e2ee"]["recoveryKeyGeneratedAt"] = json!(0);
@@ -126,7 +133,7 @@ async fn create_sends_an_empty_object_by_default() {
         .await
         .expect("200");
     mock.assert_async().await;
-    assert_example(&response);
+    assert_example(&response, "id");
 }
 
 #[tokio::test]
@@ -156,7 +163,7 @@ async fn get_gets_one_verification() {
         .await
         .expect("200");
     mock.assert_async().await;
-    assert_example(&response);
+    assert_example(&response, "v-1");
 }
 
 #[tokio::test]
@@ -175,7 +182,7 @@ async fn accept_posts_nothing() {
         .await
         .expect("200");
     mock.assert_async().await;
-    assert_example(&response);
+    assert_example(&response, "v-1");
 }
 
 #[tokio::test]
@@ -249,7 +256,7 @@ async fn qr_scan_sends_the_payload() {
         .await
         .expect("200");
     mock.assert_async().await;
-    assert_example(&response);
+    assert_example(&response, "id");
 }
 
 #[tokio::test]

@@ -42,6 +42,15 @@ pub fn fixture() -> Value {
     serde_json::from_str(text).expect("fixture is JSON")
 }
 
+/// The example response, about the verification `id` (the client refuses an answer about
+/// another verification than the one it asked about).
+pub fn fixture_about(id: &str) -> Value {
+    let mut body = fixture();
+    body["verification"]["id"] = Value::from(id);
+    body["session"]["verification"]["id"] = Value::from(id);
+    body
+}
+
 /// Everything the crate logs at every level on this thread while the capture guard lives.
 ///
 /// One global subscriber serves the whole test binary and routes each line to the capture of
