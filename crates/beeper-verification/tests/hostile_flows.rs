@@ -62,6 +62,18 @@ fn session_with(v: &Value) -> Value {
     session
 }
 
+/// Runs a guided flow that must end by itself (its `max_wait`); a flow that storms the server
+/// instead would never end, so the test gives up after a while.
+async fn bounded<T>(flow: impl std::future::Future<Output = Result<T, Error>>) -> Error
+where
+    T: std::fmt::Debug,
+{
+    tokio::time::timeout(Duration::from_secs(20), flow)
+        .await
+        .expect("the flow ends at its max_wait instead of repeating an action")
+        .expect_err("the server never moves on")
+}
+
 /// A server that applies actions later than it answers them: every GET and every answer to
 /// `action` shows verification `v1` still in `state`, allowing `actions`.
 async fn sticky<'a>(
@@ -108,10 +120,8 @@ async fn the_emoji_flow_accepts_once_when_the_server_applies_it_late() {
     let server = MockServer::start_async().await;
     let accept = sticky(&server, "requested", &["accept", "cancel"], "accept").await;
     let client = client_of(&server, quick(Duration::from_millis(800)));
-    let err = client
-        .verify_with_sas(CreateVerification::default(), |_| async { true })
-        .await
-        .expect_err("the server never moves on");
+    let err =
+        bounded(client.verify_with_sas(CreateVerification::default(), |_| async { true })).await;
     assert!(matches!(err, Error::WaitTimedOut { .. }), "{err:?}");
     assert_eq!(accept.calls_async().await, 1, "one accept, then waiting");
 }
@@ -121,10 +131,8 @@ async fn the_emoji_flow_starts_the_comparison_once() {
     let server = MockServer::start_async().await;
     let start = sticky(&server, "ready", &["sas.start", "cancel"], "sas/start").await;
     let client = client_of(&server, quick(Duration::from_millis(800)));
-    let err = client
-        .verify_with_sas(CreateVerification::default(), |_| async { true })
-        .await
-        .expect_err("the server never moves on");
+    let err =
+        bounded(client.verify_with_sas(CreateVerification::default(), |_| async { true })).await;
     assert!(matches!(err, Error::WaitTimedOut { .. }), "{err:?}");
     assert_eq!(start.calls_async().await, 1, "one sas/start, then waiting");
 }
@@ -140,10 +148,8 @@ async fn the_emoji_flow_confirms_once() {
     )
     .await;
     let client = client_of(&server, quick(Duration::from_millis(800)));
-    let err = client
-        .verify_with_sas(CreateVerification::default(), |_| async { true })
-        .await
-        .expect_err("the server never moves on");
+    let err =
+        bounded(client.verify_with_sas(CreateVerification::default(), |_| async { true })).await;
     assert!(matches!(err, Error::WaitTimedOut { .. }), "{err:?}");
     assert_eq!(confirm.calls_async().await, 1);
 }
@@ -159,10 +165,7 @@ async fn the_qr_flow_confirms_the_scan_once() {
     )
     .await;
     let client = client_of(&server, quick(Duration::from_millis(800)));
-    let err = client
-        .verify_with_qr(CreateVerification::default(), |_| async {})
-        .await
-        .expect_err("the server never moves on");
+    let err = bounded(client.verify_with_qr(CreateVerification::default(), |_| async {})).await;
     assert!(matches!(err, Error::WaitTimedOut { .. }), "{err:?}");
     assert_eq!(confirm.calls_async().await, 1);
 }
