@@ -255,6 +255,8 @@ pub(crate) struct Feeds {
     verifications: Registry<VerificationId, Verification>,
     session: Registry<(), Session>,
     list: Registry<(), Vec<Verification>>,
+    #[cfg(test)]
+    panicking: Registry<(), tests::Panics>,
 }
 
 impl std::fmt::Debug for Feeds {
@@ -594,5 +596,57 @@ async fn run<T: Watched>(guard: StopGuard<T>) {
         let now = Instant::now();
         not_before = instant_after(now, next.wait_at_least);
         next_poll = instant_after(now, jittered(base_delay)).max(not_before);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A value whose poll panics, as a bug in a poll would.
+    #[derive(Clone, Debug)]
+    pub(crate) struct Panics;
+
+    impl Watched for Panics {
+        type Key = ();
+
+        fn registry(feeds: &Feeds) -> &Registry<(), Self> {
+            &feeds.panicking
+        }
+
+        #[allow(clippy::manual_async_fn)]
+        fn fetch(_: &Client, _: &()) -> impl Future<Output = Result<Self, Error>> + Send + 'static {
+            async { panic!("a bug in a poll") }
+        }
+
+        fn same(_: &Self, _: &Self) -> bool {
+            true
+        }
+
+        fn last_seen(self) -> LastSeen {
+            LastSeen::Verifications(Vec::new())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_loop_that_panics_ends_its_listeners_with_an_error() {
+        let client = Client::builder()
+            .access_token("t")
+            .build()
+            .expect("valid configuration");
+        let mut first = client.listen::<Panics>((), WaitOptions::default());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        match first.next(deadline).await {
+            Err(Stop::Failed(Error::PollingStopped { .. })) => {}
+            Err(Stop::Failed(other)) => panic!("expected PollingStopped, got {other:?}"),
+            Err(Stop::Deadline) => panic!("the listener was left hanging"),
+            Ok(_) => panic!("no value can come"),
+        }
+        // A later listener starts a new loop rather than joining the dead one, and is told too.
+        let mut later = client.listen::<Panics>((), WaitOptions::default());
+        assert!(matches!(
+            later.next(deadline).await,
+            Err(Stop::Failed(Error::PollingStopped { .. }))
+        ));
     }
 }
