@@ -232,7 +232,13 @@ fn unified_diff(path: &str, old: &str, new: &str) -> String {
 /// Entry point of `cargo xtask generate [--check]`. Returns the process exit code.
 pub fn main(check: bool) -> i32 {
     let started = Instant::now();
-    let root = spec::workspace_root();
+    let root = match spec::workspace_root() {
+        Ok(root) => root,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
     let files = match render(&root.join(SPEC_PATH), SPEC_PATH) {
         Ok(files) => files,
         Err(e) => {
@@ -294,7 +300,7 @@ mod tests {
     use super::*;
 
     fn render_maintained() -> Vec<GeneratedFile> {
-        let root = spec::workspace_root();
+        let root = spec::this_workspace();
         render(&root.join(SPEC_PATH), SPEC_PATH).expect("the maintained spec generates")
     }
 

@@ -55,7 +55,13 @@ pub fn main(file: &str) -> i32 {
             return 1;
         }
     };
-    let target = crate::spec::workspace_root().join(crate::spec::SPEC_PATH);
+    let target = match crate::spec::workspace_root() {
+        Ok(root) => root.join(crate::spec::SPEC_PATH),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
     let ours = std::fs::read_to_string(&target).ok();
     match import(&upstream, ours.as_deref()) {
         Ok(yaml) => match std::fs::write(&target, yaml) {
@@ -667,7 +673,7 @@ mod tests {
     /// operation added in the spec fails this test, naming it, until `OUR_OPERATIONS` follows.
     #[test]
     fn the_operations_kept_are_the_maintained_specs() {
-        let spec = crate::spec::load(&crate::spec::workspace_root().join(crate::spec::SPEC_PATH))
+        let spec = crate::spec::load(&crate::spec::this_workspace().join(crate::spec::SPEC_PATH))
             .expect("the maintained spec reads");
         let mut in_spec: Vec<(String, String)> = Vec::new();
         for (path, item) in &spec.api.paths.paths {
@@ -961,7 +967,7 @@ mod tests {
 
     #[test]
     fn our_error_details_and_their_schemas_survive_an_upstream_without_them() {
-        let path = crate::spec::workspace_root().join(crate::spec::SPEC_PATH);
+        let path = crate::spec::this_workspace().join(crate::spec::SPEC_PATH);
         let text = std::fs::read_to_string(path).expect("readable");
         let ours: Value = serde_yaml::from_str(&text).expect("yaml");
         let mut upstream = ours.clone();
@@ -1000,7 +1006,7 @@ mod tests {
 
     #[test]
     fn the_maintained_spec_round_trips_unchanged_in_meaning() {
-        let path = crate::spec::workspace_root().join(crate::spec::SPEC_PATH);
+        let path = crate::spec::this_workspace().join(crate::spec::SPEC_PATH);
         let text = std::fs::read_to_string(path).expect("readable");
         let imported = import(&text, Some(&text)).expect("imports");
         let before: Value = serde_yaml::from_str(&text).expect("yaml");

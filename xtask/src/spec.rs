@@ -15,8 +15,38 @@ pub struct Spec {
     pub api: OpenAPI,
 }
 
-/// The workspace root: the folder above this crate.
-pub fn workspace_root() -> PathBuf {
+/// The workspace `cargo xtask` acts on: the one holding the current directory.
+///
+/// Read at run time, never from the `CARGO_MANIFEST_DIR` compiled into the binary: with a
+/// `CARGO_TARGET_DIR` shared by several checkouts, one built binary serves them all, and a
+/// compiled-in path would make `cargo xtask import` in one checkout write another's spec.
+pub fn workspace_root() -> Result<PathBuf, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    workspace_root_from(&cwd).ok_or_else(|| {
+        format!(
+            "{} is not inside this workspace (no folder above it has a Cargo.toml with \
+             [workspace] and an xtask crate): run `cargo xtask` from the checkout to act on",
+            cwd.display()
+        )
+    })
+}
+
+/// The nearest folder at or above `dir` whose `Cargo.toml` declares a `[workspace]` and that
+/// holds the `xtask` crate, as cargo finds the workspace of a package.
+pub fn workspace_root_from(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|candidate| {
+            let declares_workspace = std::fs::read_to_string(candidate.join("Cargo.toml"))
+                .is_ok_and(|text| text.lines().any(|line| line.trim() == "[workspace]"));
+            declares_workspace && candidate.join("xtask").join("Cargo.toml").is_file()
+        })
+        .map(Path::to_path_buf)
+}
+
+/// The workspace this crate was compiled in, for tests about its own maintained spec.
+#[cfg(test)]
+pub fn this_workspace() -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     here.parent().unwrap_or(here).to_path_buf()
 }
