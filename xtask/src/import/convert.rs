@@ -211,4 +211,50 @@ fn convert_schema(schema: &mut Map<String, Value>) {
     }
     schema.remove("$schema");
     schema.remove("$id");
+    unwrap_described_reference(schema);
+}
+
+/// Whether a keyword only documents: never changes what a schema allows.
+pub(super) fn is_annotation(key: &str) -> bool {
+    [
+        "description",
+        "summary",
+        "title",
+        "example",
+        "examples",
+        "externalDocs",
+        "deprecated",
+    ]
+    .contains(&key)
+        || key.starts_with("x-")
+}
+
+/// Whether a schema says nothing but annotations (`{}` included).
+pub(super) fn only_annotations(schema: &Value) -> bool {
+    schema
+        .as_object()
+        .is_some_and(|map| map.keys().all(|k| is_annotation(k)))
+}
+
+/// `allOf: [{$ref: X}, {description: ...}]`, how a document describes a reference in its
+/// place, is `$ref: X`: a member that only annotates allows everything, and 3.0 reads no
+/// sibling of a `$ref` (the target has its own description). Members that only annotate go;
+/// an `allOf` left with one `$ref`, beside nothing but annotations, becomes that `$ref`.
+fn unwrap_described_reference(schema: &mut Map<String, Value>) {
+    let Some(Value::Array(all)) = schema.get_mut("allOf") else {
+        return;
+    };
+    if all.iter().any(|m| !only_annotations(m)) {
+        all.retain(|m| !only_annotations(m));
+    }
+    let lone_reference = match all.as_slice() {
+        [one] if one.get("$ref").is_some() && one.as_object().is_some_and(|o| o.len() == 1) => {
+            Some(one.clone())
+        }
+        _ => None,
+    };
+    let beside_only_annotations = schema.keys().all(|k| k == "allOf" || is_annotation(k));
+    if let (Some(Value::Object(reference)), true) = (lone_reference, beside_only_annotations) {
+        *schema = reference;
+    }
 }

@@ -406,3 +406,38 @@ fn is_ours_and_our_operations_agree() {
         "/v1/app/setup/verifications/{verificationID}"
     ));
 }
+
+#[test]
+fn a_reference_described_in_its_place_becomes_the_reference() {
+    // `allOf: [{$ref}, {description}]` stayed as written, and lint then refused the property
+    // ("has no description"), so `generate` failed after every import.
+    let text = upstream_with(|doc| {
+        let schemas = doc["components"]["schemas"]
+            .as_object_mut()
+            .expect("schemas");
+        schemas["Session"]["description"] = json!("A session.");
+        schemas["Envelope"]["properties"]["wrapped"] = json!({ "allOf": [
+            { "$ref": "#/components/schemas/Session" },
+            { "description": "The session, described in its place." } ] });
+        schemas["Envelope"]["properties"]["maybe"] = json!({ "nullable": true, "allOf": [
+            { "$ref": "#/components/schemas/Session" },
+            { "description": "Nullable, so not a plain reference." } ] });
+    });
+    let yaml = import(&text, None).expect("imports");
+    let spec: Value = serde_yaml::from_str(&yaml).expect("yaml");
+    let props = &spec["components"]["schemas"]["Envelope"]["properties"];
+    assert_eq!(
+        props["wrapped"],
+        json!({ "$ref": "#/components/schemas/Session" })
+    );
+    assert_eq!(
+        props["maybe"],
+        json!({ "nullable": true, "allOf": [{ "$ref": "#/components/schemas/Session" }] })
+    );
+    let parsed = crate::spec::parse(&yaml).expect("3.0");
+    let undescribed: Vec<String> = crate::lint::lint(&parsed)
+        .into_iter()
+        .filter(|p| p.contains("`wrapped`") || p.contains("`maybe`"))
+        .collect();
+    assert_eq!(undescribed, Vec::<String>::new());
+}
