@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::model::{Alternative, Body, CONSTRAINTS, Field, Model, Operation, Response};
+use super::model::{
+    Alternative, Body, CONSTRAINTS, Field, Model, Operation, Response, is_annotation,
+};
 use super::rules::{Change, Effect, Impact, Kind, Of, Side};
 
 /// A change found in one operation, before the same change in other operations joins it.
@@ -630,6 +632,31 @@ fn compare_operation(
     }
 }
 
+/// `value` without its annotations, at any depth; the names of server `variables` are names,
+/// not keywords, and stay.
+fn without_annotations(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, _)| !is_annotation(key))
+                .map(|(key, child)| {
+                    let child = match (key.as_str(), child) {
+                        ("variables", Value::Object(vars)) => Value::Object(
+                            vars.iter()
+                                .map(|(n, v)| (n.clone(), without_annotations(v)))
+                                .collect(),
+                        ),
+                        _ => without_annotations(child),
+                    };
+                    (key.clone(), child)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_annotations).collect()),
+        other => other.clone(),
+    }
+}
+
 /// The operations (operationIds) and the response statuses a change is found in.
 type Where = (BTreeSet<String>, BTreeSet<String>);
 
@@ -648,7 +675,14 @@ pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
     };
 
     let mut document = Vec::new();
-    if old.servers != new.servers {
+    if old.servers != new.servers
+        && without_annotations(&old.servers) == without_annotations(&new.servers)
+    {
+        let kind = Kind::AnnotationsChanged {
+            what: "`servers`".into(),
+        };
+        document.push(Found::new(Of::Spec, kind, "", None));
+    } else if old.servers != new.servers {
         let what = "`servers` changed; no rule covers it (the wrapper's default base URL is \
                     set by hand: check it)";
         let kind = Kind::Unclassified { what: what.into() };

@@ -33,7 +33,7 @@ use rules::{Impact, Of};
 use rules::{Kind, Side};
 
 /// The groups of the text output, in order.
-const GROUPS: [&str; 12] = [
+const GROUPS: [&str; 13] = [
     "Operations",
     "Security",
     "Parameters",
@@ -45,6 +45,7 @@ const GROUPS: [&str; 12] = [
     "Response headers",
     "Enum values",
     "Status codes",
+    "Annotations",
     "Unclassified",
 ];
 

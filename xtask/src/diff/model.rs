@@ -55,7 +55,7 @@ const SCHEMA_KEYWORDS: [&str; 7] = [
 const MAX_DEPTH: usize = 12;
 
 /// Whether a keyword only documents.
-fn is_annotation(key: &str) -> bool {
+pub(super) fn is_annotation(key: &str) -> bool {
     ANNOTATIONS.contains(&key) || key.starts_with("x-")
 }
 

@@ -195,6 +195,11 @@ pub enum Kind {
         from: String,
         to: String,
     },
+    /// Only annotations changed (descriptions, examples, `x-` extensions) in a part of the
+    /// document compared whole, such as `servers`.
+    AnnotationsChanged {
+        what: String,
+    },
     /// Something changed that no rule covers.
     Unclassified {
         what: String,
@@ -416,6 +421,10 @@ impl Kind {
                  status as an unexpected response; the wrapper accepts an undocumented 2xx \
                  whose body decodes",
             ),
+            Self::AnnotationsChanged { .. } => (
+                Compatible,
+                "documentation only: nothing on the wire and no Rust type changes",
+            ),
             Self::Unclassified { .. } => (
                 Unclassified,
                 "no rule covers it: read the change and decide",
@@ -435,6 +444,7 @@ impl Kind {
     pub(super) fn group(&self, of: Of) -> &'static str {
         match (self, of) {
             (Self::Unclassified { .. }, _) => "Unclassified",
+            (Self::AnnotationsChanged { .. }, _) => "Annotations",
             (Self::EnumValueAdded { .. } | Self::EnumValueRemoved { .. }, _) => "Enum values",
             (_, Of::Spec | Of::Operation) => "Operations",
             (_, Of::Security) => "Security",
@@ -531,6 +541,9 @@ impl Kind {
             Self::StatusRemoved { status } => format!("{status} removed"),
             Self::SuccessStatusChanged { from, to } => {
                 format!("success status changed from {from} to {to}")
+            }
+            Self::AnnotationsChanged { what } => {
+                format!("annotations of {what} changed (descriptions, examples, `x-` extensions)")
             }
             Self::Unclassified { what } => what.clone(),
         }

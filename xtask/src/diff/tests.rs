@@ -676,6 +676,9 @@ fn cases() -> Vec<Case> {
             Unclassified, "unclassified: note: `allOf` added; no rule covers it (updateThing)"),
         case("the servers changed", vec![Set("/servers", json!([{ "url": "http://localhost:9999" }]))],
             Unclassified, "unclassified: `servers` changed; no rule covers it"),
+        case("a server's description changed", vec![Set("/servers/0/description", json!("Beeper Desktop")),
+                Set("/servers/0/x-stainless-default", json!(true))],
+            Compatible, "compatible  annotations of `servers` changed (descriptions, examples, `x-` extensions) (the whole spec)"),
         case("a $ref that resolves to nothing", vec![Set("$S/Broken", json!({ "$ref": "#/components/schemas/Missing" }))],
             Unclassified, "unclassified: #/components/schemas/Broken: `$ref` #/components/schemas/Missing does not resolve in the head (the whole spec)"),
         // What is not compared
