@@ -410,6 +410,7 @@ pub(super) fn is_success(status: &str) -> bool {
 /// The changes between two bodies at `location` (`request body`, `200 response`, `error
 /// response`). A body whose schema is another component now is summed up in one line.
 fn compare_bodies(
+    models: (&Model, &Model),
     side: Side,
     location: &str,
     (old, new): (Option<&Body>, Option<&Body>),
@@ -461,7 +462,13 @@ fn compare_bodies(
             found.location = format!("{location} body");
         }
     }
-    if old.schema == new.schema {
+    // A body whose component is renamed (the old name gone from the head, the new one absent
+    // from the base) is the same body: a name is no part of the wire, so its field changes are
+    // listed one by one, and none is no change. A swap, in one line, is a body that is now
+    // another component of the base.
+    let renamed =
+        !models.1.schemas.contains(&old.schema) && !models.0.schemas.contains(&new.schema);
+    if old.schema == new.schema || fields.is_empty() || renamed {
         out.extend(fields);
         return;
     }
@@ -479,14 +486,20 @@ fn compare_bodies(
 
 /// The changes between two responses documented for the same status (or for the one success
 /// status on each side).
-fn compare_responses(status: &str, old: &Response, new: &Response, out: &mut Vec<Found>) {
+fn compare_responses(
+    models: (&Model, &Model),
+    status: &str,
+    old: &Response,
+    new: &Response,
+    out: &mut Vec<Found>,
+) {
     let location = if is_success(status) {
         format!("{status} response")
     } else {
         "error response".to_owned()
     };
     let bodies = (old.body.as_ref(), new.body.as_ref());
-    compare_bodies(Side::Response, &location, bodies, Some(status), out);
+    compare_bodies(models, Side::Response, &location, bodies, Some(status), out);
     let (side, of) = (Side::Response, Of::ResponseHeader);
     compare_fields(side, of, &old.headers, &new.headers, Some(status), out);
     compare_other(
@@ -507,6 +520,7 @@ fn compare_operation(
     new: &Operation,
     out: &mut Vec<Found>,
 ) {
+    let models = (old_model, new_model);
     if old.id != new.id {
         let (from, to) = (old.id.clone(), new.id.clone());
         out.push(Found::new(
@@ -563,7 +577,7 @@ fn compare_operation(
     let (side, of) = (Side::Request, Of::Parameter);
     compare_fields(side, of, &old.parameters, &new.parameters, None, out);
     let bodies = (old.body.as_ref(), new.body.as_ref());
-    compare_bodies(Side::Request, "request body", bodies, None, out);
+    compare_bodies(models, Side::Request, "request body", bodies, None, out);
 
     let successes = |op: &Operation| -> Vec<String> {
         op.responses
@@ -583,7 +597,7 @@ fn compare_operation(
         };
         out.push(Found::new(Of::Status, kind, "response status", None));
         if let (Some(before), Some(after)) = (old.responses.get(from), new.responses.get(to)) {
-            compare_responses(to, before, after, out);
+            compare_responses(models, to, before, after, out);
         }
     }
     let is_moved = |status: &String| {
@@ -593,7 +607,7 @@ fn compare_operation(
     };
     for (status, before) in &old.responses {
         match new.responses.get(status) {
-            Some(after) => compare_responses(status, before, after, out),
+            Some(after) => compare_responses(models, status, before, after, out),
             None if is_moved(status) => {}
             None => {
                 let kind = Kind::StatusRemoved {
@@ -614,7 +628,7 @@ fn compare_operation(
                 [known] => old.responses.get(known).is_some_and(|before| {
                     let mut found = Vec::new();
                     let bodies = (before.body.as_ref(), after.body.as_ref());
-                    compare_bodies(Side::Response, "", bodies, Some(status), &mut found);
+                    compare_bodies(models, Side::Response, "", bodies, Some(status), &mut found);
                     found.is_empty()
                 }),
                 _ => false,

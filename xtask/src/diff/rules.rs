@@ -485,12 +485,6 @@ impl Kind {
             Self::BodySwapped {
                 from,
                 to,
-                field_changes: 0,
-                ..
-            } => format!("body changed from {from} to {to}, with the same fields"),
-            Self::BodySwapped {
-                from,
-                to,
                 field_changes,
                 breaking_field_changes,
                 ..

@@ -944,3 +944,90 @@ fn generated_type_tells_apart_the_types_progenitor_generates() {
     }
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
+
+// Upstream's spelling of the same wire: components renamed, references described in their
+// place (`allOf: [{$ref}, {description}]`).
+
+/// Three operations: two answer a response envelope that holds a `Verification`, one answers
+/// a `Verification` by a plain `$ref`. `upstream` spells the same wire upstream's way.
+fn verification_doc(upstream: bool) -> Value {
+    let (envelope, described) = if upstream {
+        ("VerificationResponse", true)
+    } else {
+        ("VerificationSessionResponse", false)
+    };
+    let refer = |name: &str| {
+        let reference = json!({ "$ref": format!("#/components/schemas/{name}") });
+        if described {
+            json!({ "allOf": [reference, { "description": format!("The {name}.") }] })
+        } else {
+            reference
+        }
+    };
+    let answer = |schema: &str, id: &str| {
+        json!({ "get": { "operationId": id, "responses": { "200": { "description": "ok",
+            "content": { "application/json": { "schema": {
+                "$ref": format!("#/components/schemas/{schema}") } } } } } } })
+    };
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": "t", "version": "1" },
+        "paths": {
+            "/v1/a": answer(envelope, "getA"),
+            "/v1/b": answer(envelope, "getB"),
+            "/v1/c": answer("Verification", "getC"),
+        },
+        "components": { "schemas": {
+            envelope: { "type": "object", "required": ["session"], "properties": {
+                "session": refer("Snapshot"), "verification": refer("Verification") } },
+            "Snapshot": { "type": "object", "properties": { "state": { "type": "string" } } },
+            "Verification": { "type": "object", "required": ["id", "state"], "properties": {
+                "id": { "type": "string" }, "state": { "type": "string" } } },
+        } }
+    })
+}
+
+#[test]
+fn the_same_wire_spelled_upstreams_way_is_no_change() {
+    // It was "body changed from VerificationSessionResponse to VerificationResponse" and
+    // "field retyped from object to any", both false.
+    let changes = diff(&verification_doc(false), &verification_doc(true));
+    assert_eq!(render(&changes), "No changes.\n");
+}
+
+#[test]
+fn a_new_optional_field_behind_a_described_reference_is_compatible() {
+    let mut head = verification_doc(true);
+    head["components"]["schemas"]["Verification"]["properties"]["note"] =
+        json!({ "type": "string" });
+    let changes = diff(&verification_doc(false), &head);
+    let text = render(&changes);
+    assert_eq!(exit_code(&changes), 0, "{text}");
+    assert!(
+        text.contains("compatible  verification.note: optional field added (getA, getB)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_required_field_removed_breaks_every_operation_that_returns_it() {
+    let mut head = verification_doc(true);
+    let verification = &mut head["components"]["schemas"]["Verification"];
+    verification["required"] = json!(["state"]);
+    if let Some(Value::Object(props)) = verification.get_mut("properties") {
+        props.remove("id");
+    }
+    let changes = diff(&verification_doc(false), &head);
+    let text = render(&changes);
+    assert_eq!(exit_code(&changes), 1, "{text}");
+    let ops: std::collections::BTreeSet<&str> = changes
+        .iter()
+        .filter(|c| c.breaking && c.location.ends_with("id"))
+        .flat_map(|c| c.operations.iter().map(String::as_str))
+        .collect();
+    assert_eq!(
+        ops,
+        std::collections::BTreeSet::from(["getA", "getB", "getC"]),
+        "{text}"
+    );
+}
