@@ -223,9 +223,11 @@ impl Kind {
             Self::OperationAdded => (Compatible, "existing clients do not call it"),
             Self::OperationRemoved => (AllClients, "clients that call it get an error"),
             Self::OperationRenamed { .. } => (
-                GeneratedCrate,
-                "breaks direct users of the generated crate only: its method is renamed; \
-                 the wire and the wrapper stay the same",
+                AllClients,
+                "the wire stays the same, but the operationId names the generated crate's \
+                 method and its `ops::` constant: it breaks direct users of the generated \
+                 crate, and the wrapper (which names operations by those constants) until it \
+                 follows (`cargo xtask import` keeps ours)",
             ),
             Self::SecurityChanged {
                 still_accepted: true,

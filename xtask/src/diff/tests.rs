@@ -520,7 +520,7 @@ fn cases() -> Vec<Case> {
         case("an operation removed", vec![Remove("/paths/~1v1~1things")],
             AllClients, "BREAKING    GET /v1/things: operation removed (listThings)"),
         case("an operationId renamed", vec![Set("$L/operationId", json!("findThings"))],
-            GeneratedCrate, "BREAKING    GET /v1/things: operationId renamed from listThings to findThings (findThings); breaks direct users of the generated crate only"),
+            AllClients, "BREAKING    GET /v1/things: operationId renamed from listThings to findThings (findThings)"),
         // Security
         case("the scheme replaced by an API key", vec![api_key(), Set("/security", json!([{ "apiKey": [] }]))],
             AllClients, "BREAKING    security: required security changed from bearerAuth to apiKey (listThings, updateThing)"),

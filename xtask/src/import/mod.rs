@@ -36,9 +36,12 @@ pub fn main(file: &str) -> i32 {
         }
     };
     let ours = std::fs::read_to_string(&target).ok();
-    match import(&upstream, ours.as_deref()) {
-        Ok(yaml) => match std::fs::write(&target, yaml) {
+    match import_noting(&upstream, ours.as_deref()) {
+        Ok(Imported { yaml, notes }) => match std::fs::write(&target, yaml) {
             Ok(()) => {
+                for note in &notes {
+                    println!("note: {note}");
+                }
                 println!(
                     "wrote {} from {file}; next: `cargo xtask diff`, then `cargo xtask generate`",
                     crate::spec::SPEC_PATH
@@ -57,9 +60,23 @@ pub fn main(file: &str) -> i32 {
     }
 }
 
+/// What an import gives: the new spec, and what a maintainer should know about it.
+pub struct Imported {
+    /// The new spec, as YAML.
+    pub yaml: String,
+    /// What import kept or mapped in upstream's place, one sentence each.
+    pub notes: Vec<String>,
+}
+
 /// Imports `upstream` (YAML or JSON text), keeping additions from `ours` (the current spec, if
 /// any). Returns the new spec as YAML.
 pub fn import(upstream: &str, ours: Option<&str>) -> Result<String, String> {
+    import_noting(upstream, ours).map(|imported| imported.yaml)
+}
+
+/// [`import`], with its notes.
+pub fn import_noting(upstream: &str, ours: Option<&str>) -> Result<Imported, String> {
+    let mut notes = Vec::new();
     let upstream =
         read_tree(upstream).map_err(|e| format!("the upstream document does not parse: {e}"))?;
     let ours: Option<Value> = match ours {
@@ -81,11 +98,14 @@ pub fn import(upstream: &str, ours: Option<&str>) -> Result<String, String> {
     down_convert(&mut converted);
     let mut spec = select::subset(&converted)?;
     if let Some(ours) = &ours {
-        ours::keep_our_additions(&mut spec, ours);
+        notes.extend(ours::keep_our_additions(&mut spec, ours));
     }
     select::keep_used_tags(&mut spec);
     check_references(&upstream, &spec)?;
-    to_yaml(&spec)
+    Ok(Imported {
+        yaml: to_yaml(&spec)?,
+        notes,
+    })
 }
 
 /// Fails when a `$ref` that resolves upstream points at nothing in what import would write: at

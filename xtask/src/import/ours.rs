@@ -7,8 +7,11 @@ use super::select::collect_refs;
 use crate::spec::{METHODS, component_containing, pointer_escape};
 
 /// Copies what we added to the spec (operationIds, tags, summaries, descriptions) wherever
-/// upstream has none.
-pub(super) fn keep_our_additions(spec: &mut Value, ours: &Value) {
+/// upstream has none, and our operationIds wherever upstream has another: they are the
+/// generated crate's API (its method names and `ops::` constants), which the wrapper and the
+/// fake use. Returns a note for each operationId of upstream's not taken.
+pub(super) fn keep_our_additions(spec: &mut Value, ours: &Value) -> Vec<String> {
+    let mut notes = Vec::new();
     if let (Some(Value::Object(paths)), Some(our_paths)) =
         (spec.get_mut("paths"), ours.get("paths"))
     {
@@ -20,6 +23,18 @@ pub(super) fn keep_our_additions(spec: &mut Value, ours: &Value) {
                 ) else {
                     continue;
                 };
+                if let (Some(Value::String(theirs)), Some(Value::String(id))) =
+                    (op.get("operationId"), our_op.get("operationId"))
+                    && theirs != id
+                {
+                    notes.push(format!(
+                        "{} {path}: upstream renamed operationId `{id}` to `{theirs}`; kept \
+                         `{id}` (renaming it renames the generated crate's method and \
+                         constant, which the wrapper and the fake use)",
+                        method.to_uppercase()
+                    ));
+                    op.insert("operationId".into(), Value::String(id.clone()));
+                }
                 for key in ["operationId", "tags", "summary", "description"] {
                     if !op.contains_key(key)
                         && let Some(value) = our_op.get(key)
@@ -46,6 +61,7 @@ pub(super) fn keep_our_additions(spec: &mut Value, ours: &Value) {
         }
     }
     keep_our_error_details(spec, ours);
+    notes
 }
 
 /// Copies our `x-error-details` (the schemas of error `details`, which upstream describes

@@ -441,3 +441,29 @@ fn a_reference_described_in_its_place_becomes_the_reference() {
         .collect();
     assert_eq!(undescribed, Vec::<String>::new());
 }
+
+#[test]
+fn our_operation_ids_are_kept_where_upstream_renames_them() {
+    // Upstream renamed an operationId; it was adopted silently, and the wrapper and the fake
+    // stopped compiling (`ops::CONFIRM_VERIFICATION_SAS` not found).
+    let ours = crate::spec::this_workspace().join(crate::spec::SPEC_PATH);
+    let ours = std::fs::read_to_string(ours).expect("the maintained spec");
+    let mut doc: Value = serde_yaml::from_str(&ours).expect("yaml");
+    let confirm = "/paths/~1v1~1app~1setup~1verifications~1{verificationID}~1sas~1confirm/post";
+    doc.pointer_mut(confirm).expect("confirm")["operationId"] = json!("confirmSas");
+    let imported = import_noting(&doc.to_string(), Some(&ours)).expect("imports");
+    let spec: Value = serde_yaml::from_str(&imported.yaml).expect("yaml");
+    assert_eq!(
+        spec.pointer(&format!("{confirm}/operationId")),
+        Some(&json!("confirmVerificationSas"))
+    );
+    assert_eq!(imported.notes.len(), 1, "{:?}", imported.notes);
+    assert!(
+        imported.notes[0].contains(
+            "POST /v1/app/setup/verifications/{verificationID}/sas/confirm: upstream renamed \
+             operationId `confirmVerificationSas` to `confirmSas`; kept `confirmVerificationSas`"
+        ),
+        "{:?}",
+        imported.notes
+    );
+}
