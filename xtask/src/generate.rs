@@ -360,6 +360,43 @@ mod tests {
     }
 
     #[test]
+    fn date_time_and_uuid_fields_reach_the_client_as_strings() {
+        // The generated field was `chrono::DateTime`, which the client crate does not depend
+        // on: `generate` then `cargo check` failed after importing a date-time field.
+        let text = std::fs::read_to_string(spec::this_workspace().join(SPEC_PATH))
+            .expect("the maintained spec");
+        let mut doc: serde_json::Value = serde_yaml::from_str(&text).expect("yaml");
+        let props = doc
+            .pointer_mut("/components/schemas/Verification/properties")
+            .and_then(serde_json::Value::as_object_mut)
+            .expect("Verification's properties");
+        for (name, format) in [("createdAt", "date-time"), ("day", "date"), ("uid", "uuid")] {
+            props.insert(
+                name.into(),
+                serde_json::json!({ "type": "string", "format": format, "description": "d" }),
+            );
+        }
+        let dir = std::env::temp_dir().join(format!("xtask-formats-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("spec.json");
+        std::fs::write(&path, doc.to_string()).expect("write");
+        let files = render(&path, "spec.json");
+        let _ = std::fs::remove_dir_all(&dir);
+        let client = &files.expect("generates")[0].contents;
+        for crate_name in ["::chrono::", "::uuid::"] {
+            assert!(
+                !client.contains(crate_name),
+                "{crate_name} in the generated client"
+            );
+        }
+        assert!(
+            client.contains("pub created_at: ::std::option::Option<::std::string::String>,"),
+            "createdAt is no string"
+        );
+        assert!(client.contains("Format: `date-time`, sent as a string."));
+    }
+
+    #[test]
     fn compare_reports_a_changed_file_with_a_diff() {
         let dir = std::env::temp_dir().join(format!("xtask-compare-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("src")).expect("temp dir");

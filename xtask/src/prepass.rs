@@ -38,7 +38,51 @@ pub fn run(api: &mut OpenAPI) -> Result<(), Vec<String>> {
         return Err(problems);
     }
     plain_string_enums(api);
+    plain_string_formats(api);
     Ok(())
+}
+
+/// String formats the generator would turn into a type of a crate the client does not depend
+/// on (`chrono::DateTime`, `chrono::NaiveDate`, `uuid::Uuid`): the pre-pass hands them over as
+/// plain strings, and the wrapper parses what it needs. The diff's `generated_type` reads this
+/// list too.
+pub const FORMATS_KEPT_AS_STRINGS: [&str; 4] = ["date", "date-time", "time", "uuid"];
+
+/// Drops a [`FORMATS_KEPT_AS_STRINGS`] format from every string schema, naming it in the
+/// description instead, so the generated docs still say what the string holds.
+pub fn plain_string_formats(api: &mut OpenAPI) {
+    use openapiv3::{StringFormat, VariantOrUnknownOrEmpty};
+    visit_all_schemas(api, &mut |schema| {
+        let format = match &mut schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) => {
+                let name = match &s.format {
+                    VariantOrUnknownOrEmpty::Item(StringFormat::Date) => "date".to_owned(),
+                    VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => "date-time".to_owned(),
+                    VariantOrUnknownOrEmpty::Unknown(other) => other.clone(),
+                    _ => return,
+                };
+                if !FORMATS_KEPT_AS_STRINGS.contains(&name.as_str()) {
+                    return;
+                }
+                s.format = VariantOrUnknownOrEmpty::Empty;
+                name
+            }
+            SchemaKind::Any(any)
+                if any
+                    .format
+                    .as_deref()
+                    .is_some_and(|f| FORMATS_KEPT_AS_STRINGS.contains(&f)) =>
+            {
+                any.format.take().unwrap_or_default()
+            }
+            _ => return,
+        };
+        let note = format!("Format: `{format}`, sent as a string.");
+        schema.schema_data.description = Some(match schema.schema_data.description.take() {
+            Some(d) if !d.trim().is_empty() => format!("{}\n\n{note}", d.trim_end()),
+            _ => note,
+        });
+    });
 }
 
 /// Every shape progenitor 0.15.1 would panic on, or silently get wrong, as one message each.

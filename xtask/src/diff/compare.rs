@@ -147,7 +147,8 @@ const INTEGER_FORMATS: [(&str, &str, &str, f64, f64); 10] = [
 
 /// The Rust type the generated crate (progenitor 0.15, so typify 0.8) gives a value of type
 /// `ty` with these constraints, as far as constraints decide it: a string with a `format` it
-/// knows is that type (`uuid`, `date-time`...), one with a length or a `pattern` a checked
+/// knows is that type (`ipv4`...; not the formats the pre-pass keeps as strings,
+/// [`crate::prepass::FORMATS_KEPT_AS_STRINGS`]), one with a length or a `pattern` a checked
 /// newtype; an integer's `format` and bounds pick its width, its sign and `NonZero`; a
 /// number's `format` picks `f32`; an array whose `minItems` is its `maxItems` has a fixed
 /// length. Two different answers are two different Rust types.
@@ -156,9 +157,7 @@ pub(super) fn generated_type(ty: &str, constraints: &BTreeMap<&'static str, Valu
     let text = |key: &str| constraints.get(key).and_then(Value::as_str);
     match ty {
         "string" => match text("format") {
-            Some(known @ ("uuid" | "date" | "date-time" | "ip" | "ipv4" | "ipv6")) => {
-                known.to_owned()
-            }
+            Some(known @ ("ip" | "ipv4" | "ipv6")) => known.to_owned(),
             _ if ["minLength", "maxLength", "pattern"]
                 .iter()
                 .any(|k| constraints.contains_key(k)) =>
