@@ -397,6 +397,35 @@ mod tests {
     }
 
     #[test]
+    fn error_details_that_allow_any_value_decode_any_value() {
+        // Upstream's `details` is an `anyOf` with an unconstrained member; typify made it a
+        // struct of flattened options, and a `details` that is a string failed to decode.
+        let text = std::fs::read_to_string(spec::this_workspace().join(SPEC_PATH))
+            .expect("the maintained spec");
+        let mut doc: serde_json::Value = serde_yaml::from_str(&text).expect("yaml");
+        doc["components"]["schemas"]["ApiError"]["properties"]["details"] = serde_json::json!({
+            "description": "Additional error details.", "anyOf": [
+                { "type": "object", "required": ["issues"], "properties": {
+                    "issues": { "type": "array", "description": "d",
+                        "items": { "type": "object" } } } },
+                { "type": "object", "additionalProperties": true },
+                {},
+                { "nullable": true } ] });
+        let dir = std::env::temp_dir().join(format!("xtask-details-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("spec.json");
+        std::fs::write(&path, doc.to_string()).expect("write");
+        let files = render(&path, "spec.json");
+        let _ = std::fs::remove_dir_all(&dir);
+        let client = &files.expect("generates")[0].contents;
+        assert!(
+            client.contains("pub details: ::std::option::Option<::serde_json::Value>,"),
+            "details is no untyped value"
+        );
+        assert!(!client.contains("ApiErrorDetails"));
+    }
+
+    #[test]
     fn compare_reports_a_changed_file_with_a_diff() {
         let dir = std::env::temp_dir().join(format!("xtask-compare-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("src")).expect("temp dir");

@@ -39,7 +39,38 @@ pub fn run(api: &mut OpenAPI) -> Result<(), Vec<String>> {
     }
     plain_string_enums(api);
     plain_string_formats(api);
+    untyped_open_alternatives(api);
     Ok(())
+}
+
+/// Makes every `anyOf` or `oneOf` with a member that allows every value an untyped value
+/// (`serde_json::Value`), as [`crate::spec::collapse_unconstrained_alternatives`] says. typify
+/// made upstream's error `details` (`anyOf` of an object, a map, `{}` and `{nullable: true}`)
+/// a struct of flattened options, and a `details` that is a string, an array or a number then
+/// failed to decode.
+pub fn untyped_open_alternatives(api: &mut OpenAPI) {
+    visit_all_schemas(api, &mut |schema| {
+        let members = match &schema.schema_kind {
+            SchemaKind::AnyOf { any_of } => any_of,
+            SchemaKind::OneOf { one_of } => one_of,
+            _ => return,
+        };
+        let allows_anything = |member: &ReferenceOr<Schema>| match member {
+            ReferenceOr::Item(s) => {
+                serde_json::to_value(s).is_ok_and(|v| crate::spec::allows_anything(&v))
+            }
+            ReferenceOr::Reference { .. } => false,
+        };
+        if !members.iter().any(allows_anything) {
+            return;
+        }
+        let nullable = members.iter().any(|m| match m {
+            ReferenceOr::Item(s) => s.schema_data.nullable,
+            ReferenceOr::Reference { .. } => false,
+        });
+        schema.schema_kind = SchemaKind::Any(openapiv3::AnySchema::default());
+        schema.schema_data.nullable |= nullable;
+    });
 }
 
 /// String formats the generator would turn into a type of a crate the client does not depend

@@ -165,6 +165,56 @@ pub fn parse(text: &str) -> Result<Spec, String> {
     Ok(Spec { raw, api })
 }
 
+/// Keywords that only document a schema: they never change what it allows.
+const ANNOTATION_KEYWORDS: [&str; 8] = [
+    "description",
+    "summary",
+    "title",
+    "example",
+    "examples",
+    "externalDocs",
+    "deprecated",
+    "xml",
+];
+
+/// Whether a schema allows every value: it says nothing but annotations and `nullable` (`{}`,
+/// `{nullable: true}`, `{description: ...}`).
+pub fn allows_anything(schema: &Value) -> bool {
+    schema.as_object().is_some_and(|map| {
+        map.iter().all(|(key, value)| {
+            ANNOTATION_KEYWORDS.contains(&key.as_str())
+                || key.starts_with("x-")
+                || (key == "nullable" && value.is_boolean())
+        })
+    })
+}
+
+/// An `anyOf` or `oneOf` with a member that allows every value allows every value (a `oneOf`
+/// as read by every generator and client here: the first member that decodes): the schema
+/// becomes an untyped value, nullable when a member or the schema was. Returns whether it did.
+/// Upstream's error `details` is written so: a validation object, an object map, an
+/// unconstrained value and `{nullable: true}`.
+pub fn collapse_unconstrained_alternatives(schema: &mut serde_json::Map<String, Value>) -> bool {
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(members)) = schema.get(key) else {
+            continue;
+        };
+        if !members.iter().any(allows_anything) {
+            continue;
+        }
+        let nullable = members
+            .iter()
+            .any(|m| m.get("nullable") == Some(&Value::Bool(true)))
+            || schema.get("nullable") == Some(&Value::Bool(true));
+        schema.remove(key);
+        if nullable {
+            schema.insert("nullable".into(), Value::Bool(true));
+        }
+        return true;
+    }
+    false
+}
+
 /// The HTTP methods a path item may hold an operation for, as its keys, in a fixed order.
 pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",

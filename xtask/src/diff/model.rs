@@ -155,6 +155,18 @@ fn view(root: &Value, schema: &Value) -> (Map<String, Value>, Vec<String>) {
         let Some(map) = current.as_object() else {
             break;
         };
+        // An `anyOf` with a member that allows everything is an untyped value (the generator
+        // makes it one too).
+        let mut collapsed = Map::new();
+        if (map.contains_key("anyOf") || map.contains_key("oneOf")) && {
+            collapsed.clone_from(map);
+            crate::spec::collapse_unconstrained_alternatives(&mut collapsed)
+        } {
+            for (key, value) in collapsed {
+                merged.entry(key).or_insert(value);
+            }
+            break;
+        }
         // A member that says nothing but annotations allows every value: `allOf: [{$ref: X},
         // {description: ...}]` is how a document describes a reference in its place.
         let members: Vec<&Value> = match map.get("allOf") {

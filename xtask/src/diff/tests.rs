@@ -992,6 +992,21 @@ fn verification_doc(upstream: bool) -> Value {
 }
 
 #[test]
+fn error_details_widened_to_any_value_by_an_any_of_is_no_false_alarm() {
+    // Our `details` allows any value; upstream's is an `anyOf` with an unconstrained member,
+    // which allows any value too. It was an unclassified change (exit 1).
+    let mut head = rich();
+    head["components"]["schemas"]["ApiError"]["properties"]["details"] = json!({ "anyOf": [
+        { "type": "object", "properties": { "issues": { "type": "array" } } },
+        { "type": "object", "additionalProperties": true }, {}, { "nullable": true } ] });
+    let mut base = rich();
+    base["components"]["schemas"]["ApiError"]["properties"]["details"] =
+        json!({ "nullable": true });
+    let changes = diff(&base, &head);
+    assert_eq!(render(&changes), "No changes.\n");
+}
+
+#[test]
 fn the_same_wire_spelled_upstreams_way_is_no_change() {
     // It was "body changed from VerificationSessionResponse to VerificationResponse" and
     // "field retyped from object to any", both false.

@@ -212,6 +212,7 @@ fn convert_schema(schema: &mut Map<String, Value>) {
     schema.remove("$schema");
     schema.remove("$id");
     unwrap_described_reference(schema);
+    crate::spec::collapse_unconstrained_alternatives(schema);
 }
 
 /// Whether a keyword only documents: never changes what a schema allows.

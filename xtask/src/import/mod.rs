@@ -70,6 +70,7 @@ pub struct Imported {
 
 /// Imports `upstream` (YAML or JSON text), keeping additions from `ours` (the current spec, if
 /// any). Returns the new spec as YAML.
+#[cfg(test)]
 pub fn import(upstream: &str, ours: Option<&str>) -> Result<String, String> {
     import_noting(upstream, ours).map(|imported| imported.yaml)
 }

@@ -467,3 +467,26 @@ fn our_operation_ids_are_kept_where_upstream_renames_them() {
         imported.notes
     );
 }
+
+/// Upstream's error `details`: a validation object, an object map, an unconstrained value and
+/// `{nullable: true}`.
+fn upstream_details() -> Value {
+    json!({ "description": "Additional error details.", "anyOf": [
+        { "type": "object", "required": ["issues"], "properties": {
+            "issues": { "type": "array", "items": { "type": "object" } } } },
+        { "type": "object", "additionalProperties": true },
+        {},
+        { "nullable": true } ] })
+}
+
+#[test]
+fn an_any_of_with_an_unconstrained_member_is_an_untyped_value() {
+    let text = upstream_with(|doc| {
+        doc["components"]["schemas"]["Session"]["properties"]["details"] = upstream_details();
+    });
+    let spec: Value = serde_yaml::from_str(&import(&text, None).expect("imports")).expect("yaml");
+    assert_eq!(
+        spec["components"]["schemas"]["Session"]["properties"]["details"],
+        json!({ "description": "Additional error details.", "nullable": true })
+    );
+}
