@@ -7,6 +7,7 @@
 //! turns 3.1 into 3.0.3, [`ours`] keeps what our spec adds, [`yaml`] orders the output.
 
 mod convert;
+mod names;
 mod ours;
 mod select;
 mod yaml;
@@ -78,6 +79,7 @@ pub fn import(upstream: &str, ours: Option<&str>) -> Result<String, String> {
 /// [`import`], with its notes.
 pub fn import_noting(upstream: &str, ours: Option<&str>) -> Result<Imported, String> {
     let mut notes = Vec::new();
+    let ours_text = ours;
     let upstream =
         read_tree(upstream).map_err(|e| format!("the upstream document does not parse: {e}"))?;
     let ours: Option<Value> = match ours {
@@ -99,10 +101,22 @@ pub fn import_noting(upstream: &str, ours: Option<&str>) -> Result<Imported, Str
     down_convert(&mut converted);
     let mut spec = select::subset(&converted)?;
     if let Some(ours) = &ours {
+        notes.extend(names::keep_our_names(&mut spec, ours));
         notes.extend(ours::keep_our_additions(&mut spec, ours));
     }
     select::keep_used_tags(&mut spec);
     check_references(&upstream, &spec)?;
+    // An upstream that matches our spec on the wire changes nothing in it, not a byte: what
+    // differs is how it is written, and ours is how we write it.
+    if let (Some(ours), Some(text)) = (&ours, ours_text)
+        && crate::diff::diff(ours, &spec).is_empty()
+    {
+        notes.push("upstream matches our spec on the wire: the spec is unchanged".into());
+        return Ok(Imported {
+            yaml: text.to_owned(),
+            notes,
+        });
+    }
     Ok(Imported {
         yaml: to_yaml(&spec)?,
         notes,

@@ -35,6 +35,15 @@ pub(super) fn keep_our_additions(spec: &mut Value, ours: &Value) -> Vec<String> 
                     ));
                     op.insert("operationId".into(), Value::String(id.clone()));
                 }
+                // Upstream never says whether a request body is required: ours does.
+                if let (Some(Value::Object(body)), Some(required)) = (
+                    op.get_mut("requestBody"),
+                    our_op.get("requestBody").and_then(|b| b.get("required")),
+                ) && !body.contains_key("required")
+                    && !body.contains_key("$ref")
+                {
+                    body.insert("required".into(), required.clone());
+                }
                 for key in ["operationId", "tags", "summary", "description"] {
                     if !op.contains_key(key)
                         && let Some(value) = our_op.get(key)
@@ -57,6 +66,21 @@ pub(super) fn keep_our_additions(spec: &mut Value, ours: &Value) -> Vec<String> 
         for (name, schema) in schemas.iter_mut() {
             if let Some(ours) = our_schemas.get(name) {
                 copy_descriptions(schema, ours);
+            }
+        }
+    }
+    // Nor whether the version header is: ours does.
+    if let (Some(Value::Object(headers)), Some(Value::Object(our_headers))) = (
+        spec.pointer_mut("/components/headers"),
+        ours.pointer("/components/headers"),
+    ) {
+        for (name, header) in headers.iter_mut() {
+            if let (Value::Object(header), Some(required)) = (
+                header,
+                our_headers.get(name).and_then(|h| h.get("required")),
+            ) && !header.contains_key("required")
+            {
+                header.insert("required".into(), required.clone());
             }
         }
     }
