@@ -291,14 +291,11 @@ impl Walk<'_> {
         let our_target = crate::spec::follow(self.ours, ours);
         if schema.get("$ref").is_some() {
             if ours.get("$ref").is_some() {
-                match self.reference(schema, ours, "schemas") {
-                    Some((theirs, true)) => {
-                        let at = format!("/components/schemas/{}", pointer_escape(&theirs));
-                        let target = crate::spec::follow(self.upstream, schema);
-                        self.schema(&at, target, our_target);
-                    }
-                    // Walked already (or a reference into a component): stop here.
-                    _ => {}
+                // Walked already (or a reference into a component): stop there.
+                if let Some((theirs, true)) = self.reference(schema, ours, "schemas") {
+                    let at = format!("/components/schemas/{}", pointer_escape(&theirs));
+                    let target = crate::spec::follow(self.upstream, schema);
+                    self.schema(&at, target, our_target);
                 }
                 return;
             }
