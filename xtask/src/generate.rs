@@ -232,7 +232,13 @@ fn unified_diff(path: &str, old: &str, new: &str) -> String {
 /// Entry point of `cargo xtask generate [--check]`. Returns the process exit code.
 pub fn main(check: bool) -> i32 {
     let started = Instant::now();
-    let root = spec::workspace_root();
+    let root = match spec::workspace_root() {
+        Ok(root) => root,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
     let files = match render(&root.join(SPEC_PATH), SPEC_PATH) {
         Ok(files) => files,
         Err(e) => {
@@ -294,7 +300,7 @@ mod tests {
     use super::*;
 
     fn render_maintained() -> Vec<GeneratedFile> {
-        let root = spec::workspace_root();
+        let root = spec::this_workspace();
         render(&root.join(SPEC_PATH), SPEC_PATH).expect("the maintained spec generates")
     }
 
@@ -351,6 +357,72 @@ mod tests {
         let client = &files[0].contents;
         assert!(client.contains("pub struct VerificationState(pub ::std::string::String);"));
         assert!(!client.contains("pub enum VerificationState"));
+    }
+
+    #[test]
+    fn date_time_and_uuid_fields_reach_the_client_as_strings() {
+        // The generated field was `chrono::DateTime`, which the client crate does not depend
+        // on: `generate` then `cargo check` failed after importing a date-time field.
+        let text = std::fs::read_to_string(spec::this_workspace().join(SPEC_PATH))
+            .expect("the maintained spec");
+        let mut doc: serde_json::Value = serde_yaml::from_str(&text).expect("yaml");
+        let props = doc
+            .pointer_mut("/components/schemas/Verification/properties")
+            .and_then(serde_json::Value::as_object_mut)
+            .expect("Verification's properties");
+        for (name, format) in [("createdAt", "date-time"), ("day", "date"), ("uid", "uuid")] {
+            props.insert(
+                name.into(),
+                serde_json::json!({ "type": "string", "format": format, "description": "d" }),
+            );
+        }
+        let dir = std::env::temp_dir().join(format!("xtask-formats-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("spec.json");
+        std::fs::write(&path, doc.to_string()).expect("write");
+        let files = render(&path, "spec.json");
+        let _ = std::fs::remove_dir_all(&dir);
+        let client = &files.expect("generates")[0].contents;
+        for crate_name in ["::chrono::", "::uuid::"] {
+            assert!(
+                !client.contains(crate_name),
+                "{crate_name} in the generated client"
+            );
+        }
+        assert!(
+            client.contains("pub created_at: ::std::option::Option<::std::string::String>,"),
+            "createdAt is no string"
+        );
+        assert!(client.contains("Format: `date-time`, sent as a string."));
+    }
+
+    #[test]
+    fn error_details_that_allow_any_value_decode_any_value() {
+        // Upstream's `details` is an `anyOf` with an unconstrained member; typify made it a
+        // struct of flattened options, and a `details` that is a string failed to decode.
+        let text = std::fs::read_to_string(spec::this_workspace().join(SPEC_PATH))
+            .expect("the maintained spec");
+        let mut doc: serde_json::Value = serde_yaml::from_str(&text).expect("yaml");
+        doc["components"]["schemas"]["ApiError"]["properties"]["details"] = serde_json::json!({
+            "description": "Additional error details.", "anyOf": [
+                { "type": "object", "required": ["issues"], "properties": {
+                    "issues": { "type": "array", "description": "d",
+                        "items": { "type": "object" } } } },
+                { "type": "object", "additionalProperties": true },
+                {},
+                { "nullable": true } ] });
+        let dir = std::env::temp_dir().join(format!("xtask-details-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("spec.json");
+        std::fs::write(&path, doc.to_string()).expect("write");
+        let files = render(&path, "spec.json");
+        let _ = std::fs::remove_dir_all(&dir);
+        let client = &files.expect("generates")[0].contents;
+        assert!(
+            client.contains("pub details: ::std::option::Option<::serde_json::Value>,"),
+            "details is no untyped value"
+        );
+        assert!(!client.contains("ApiErrorDetails"));
     }
 
     #[test]

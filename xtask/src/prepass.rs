@@ -38,7 +38,82 @@ pub fn run(api: &mut OpenAPI) -> Result<(), Vec<String>> {
         return Err(problems);
     }
     plain_string_enums(api);
+    plain_string_formats(api);
+    untyped_open_alternatives(api);
     Ok(())
+}
+
+/// Makes every `anyOf` or `oneOf` with a member that allows every value an untyped value
+/// (`serde_json::Value`), as [`crate::spec::collapse_unconstrained_alternatives`] says. typify
+/// made upstream's error `details` (`anyOf` of an object, a map, `{}` and `{nullable: true}`)
+/// a struct of flattened options, and a `details` that is a string, an array or a number then
+/// failed to decode.
+pub fn untyped_open_alternatives(api: &mut OpenAPI) {
+    visit_all_schemas(api, &mut |schema| {
+        let members = match &schema.schema_kind {
+            SchemaKind::AnyOf { any_of } => any_of,
+            SchemaKind::OneOf { one_of } => one_of,
+            _ => return,
+        };
+        let allows_anything = |member: &ReferenceOr<Schema>| match member {
+            ReferenceOr::Item(s) => {
+                serde_json::to_value(s).is_ok_and(|v| crate::spec::allows_anything(&v))
+            }
+            ReferenceOr::Reference { .. } => false,
+        };
+        if !members.iter().any(allows_anything) {
+            return;
+        }
+        let nullable = members.iter().any(|m| match m {
+            ReferenceOr::Item(s) => s.schema_data.nullable,
+            ReferenceOr::Reference { .. } => false,
+        });
+        schema.schema_kind = SchemaKind::Any(openapiv3::AnySchema::default());
+        schema.schema_data.nullable |= nullable;
+    });
+}
+
+/// String formats the generator would turn into a type of a crate the client does not depend
+/// on (`chrono::DateTime`, `chrono::NaiveDate`, `uuid::Uuid`): the pre-pass hands them over as
+/// plain strings, and the wrapper parses what it needs. The diff's `generated_type` reads this
+/// list too.
+pub const FORMATS_KEPT_AS_STRINGS: [&str; 4] = ["date", "date-time", "time", "uuid"];
+
+/// Drops a [`FORMATS_KEPT_AS_STRINGS`] format from every string schema, naming it in the
+/// description instead, so the generated docs still say what the string holds.
+pub fn plain_string_formats(api: &mut OpenAPI) {
+    use openapiv3::{StringFormat, VariantOrUnknownOrEmpty};
+    visit_all_schemas(api, &mut |schema| {
+        let format = match &mut schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) => {
+                let name = match &s.format {
+                    VariantOrUnknownOrEmpty::Item(StringFormat::Date) => "date".to_owned(),
+                    VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => "date-time".to_owned(),
+                    VariantOrUnknownOrEmpty::Unknown(other) => other.clone(),
+                    _ => return,
+                };
+                if !FORMATS_KEPT_AS_STRINGS.contains(&name.as_str()) {
+                    return;
+                }
+                s.format = VariantOrUnknownOrEmpty::Empty;
+                name
+            }
+            SchemaKind::Any(any)
+                if any
+                    .format
+                    .as_deref()
+                    .is_some_and(|f| FORMATS_KEPT_AS_STRINGS.contains(&f)) =>
+            {
+                any.format.take().unwrap_or_default()
+            }
+            _ => return,
+        };
+        let note = format!("Format: `{format}`, sent as a string.");
+        schema.schema_data.description = Some(match schema.schema_data.description.take() {
+            Some(d) if !d.trim().is_empty() => format!("{}\n\n{note}", d.trim_end()),
+            _ => note,
+        });
+    });
 }
 
 /// Every shape progenitor 0.15.1 would panic on, or silently get wrong, as one message each.

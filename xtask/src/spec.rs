@@ -15,8 +15,38 @@ pub struct Spec {
     pub api: OpenAPI,
 }
 
-/// The workspace root: the folder above this crate.
-pub fn workspace_root() -> PathBuf {
+/// The workspace `cargo xtask` acts on: the one holding the current directory.
+///
+/// Read at run time, never from the `CARGO_MANIFEST_DIR` compiled into the binary: with a
+/// `CARGO_TARGET_DIR` shared by several checkouts, one built binary serves them all, and a
+/// compiled-in path would make `cargo xtask import` in one checkout write another's spec.
+pub fn workspace_root() -> Result<PathBuf, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    workspace_root_from(&cwd).ok_or_else(|| {
+        format!(
+            "{} is not inside this workspace (no folder above it has a Cargo.toml with \
+             [workspace] and an xtask crate): run `cargo xtask` from the checkout to act on",
+            cwd.display()
+        )
+    })
+}
+
+/// The nearest folder at or above `dir` whose `Cargo.toml` declares a `[workspace]` and that
+/// holds the `xtask` crate, as cargo finds the workspace of a package.
+pub fn workspace_root_from(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|candidate| {
+            let declares_workspace = std::fs::read_to_string(candidate.join("Cargo.toml"))
+                .is_ok_and(|text| text.lines().any(|line| line.trim() == "[workspace]"));
+            declares_workspace && candidate.join("xtask").join("Cargo.toml").is_file()
+        })
+        .map(Path::to_path_buf)
+}
+
+/// The workspace this crate was compiled in, for tests about its own maintained spec.
+#[cfg(test)]
+pub fn this_workspace() -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     here.parent().unwrap_or(here).to_path_buf()
 }
@@ -133,6 +163,56 @@ pub fn parse(text: &str) -> Result<Spec, String> {
     let api: OpenAPI = serde_json::from_value(raw.clone())
         .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
     Ok(Spec { raw, api })
+}
+
+/// Keywords that only document a schema: they never change what it allows.
+const ANNOTATION_KEYWORDS: [&str; 8] = [
+    "description",
+    "summary",
+    "title",
+    "example",
+    "examples",
+    "externalDocs",
+    "deprecated",
+    "xml",
+];
+
+/// Whether a schema allows every value: it says nothing but annotations and `nullable` (`{}`,
+/// `{nullable: true}`, `{description: ...}`).
+pub fn allows_anything(schema: &Value) -> bool {
+    schema.as_object().is_some_and(|map| {
+        map.iter().all(|(key, value)| {
+            ANNOTATION_KEYWORDS.contains(&key.as_str())
+                || key.starts_with("x-")
+                || (key == "nullable" && value.is_boolean())
+        })
+    })
+}
+
+/// An `anyOf` or `oneOf` with a member that allows every value allows every value (a `oneOf`
+/// as read by every generator and client here: the first member that decodes): the schema
+/// becomes an untyped value, nullable when a member or the schema was. Returns whether it did.
+/// Upstream's error `details` is written so: a validation object, an object map, an
+/// unconstrained value and `{nullable: true}`.
+pub fn collapse_unconstrained_alternatives(schema: &mut serde_json::Map<String, Value>) -> bool {
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(members)) = schema.get(key) else {
+            continue;
+        };
+        if !members.iter().any(allows_anything) {
+            continue;
+        }
+        let nullable = members
+            .iter()
+            .any(|m| m.get("nullable") == Some(&Value::Bool(true)))
+            || schema.get("nullable") == Some(&Value::Bool(true));
+        schema.remove(key);
+        if nullable {
+            schema.insert("nullable".into(), Value::Bool(true));
+        }
+        return true;
+    }
+    false
 }
 
 /// The HTTP methods a path item may hold an operation for, as its keys, in a fixed order.

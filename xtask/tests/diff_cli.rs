@@ -11,20 +11,31 @@ const SPEC: &str = concat!(
     "/../openapi/beeper-verification.yaml"
 );
 
-/// A folder of its own under the system's temporary folder, removed when dropped.
+/// A folder of its own under the system's temporary folder, removed when dropped: `work`, the
+/// folder xtask runs in, inside a scratch checkout (a workspace manifest and an `xtask` crate
+/// manifest), since xtask acts on the checkout it runs in.
 struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("xtask-diff-{}-{name}", std::process::id()));
+        let checkout =
+            std::env::temp_dir().join(format!("xtask-diff-{}-{name}", std::process::id()));
+        let dir = checkout.join("work");
         std::fs::create_dir_all(&dir).expect("create a scratch folder");
+        std::fs::create_dir_all(checkout.join("xtask")).expect("create a scratch folder");
+        std::fs::write(checkout.join("Cargo.toml"), "[workspace]\n").expect("write a manifest");
+        std::fs::write(checkout.join("xtask/Cargo.toml"), "[package]\n").expect("write one");
         Self(dir)
+    }
+
+    fn checkout(&self) -> &Path {
+        self.0.parent().unwrap_or(&self.0)
     }
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        let _ = std::fs::remove_dir_all(self.checkout());
     }
 }
 
@@ -229,7 +240,7 @@ fn a_revision_that_looks_like_an_option_reaches_git_as_a_revision() {
         "{stderr}"
     );
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for dir in [&scratch.0, &workspace] {
+    for dir in [&scratch.0, scratch.checkout(), &workspace] {
         assert!(
             !dir.join("x").exists(),
             "git wrote {}",

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::model::{Alternative, Body, CONSTRAINTS, Field, Model, Operation, Response};
+use super::model::{
+    Alternative, Body, CONSTRAINTS, Field, Model, Operation, Response, is_annotation,
+};
 use super::rules::{Change, Effect, Impact, Kind, Of, Side};
 
 /// A change found in one operation, before the same change in other operations joins it.
@@ -145,7 +147,8 @@ const INTEGER_FORMATS: [(&str, &str, &str, f64, f64); 10] = [
 
 /// The Rust type the generated crate (progenitor 0.15, so typify 0.8) gives a value of type
 /// `ty` with these constraints, as far as constraints decide it: a string with a `format` it
-/// knows is that type (`uuid`, `date-time`...), one with a length or a `pattern` a checked
+/// knows is that type (`ipv4`...; not the formats the pre-pass keeps as strings,
+/// [`crate::prepass::FORMATS_KEPT_AS_STRINGS`]), one with a length or a `pattern` a checked
 /// newtype; an integer's `format` and bounds pick its width, its sign and `NonZero`; a
 /// number's `format` picks `f32`; an array whose `minItems` is its `maxItems` has a fixed
 /// length. Two different answers are two different Rust types.
@@ -154,9 +157,7 @@ pub(super) fn generated_type(ty: &str, constraints: &BTreeMap<&'static str, Valu
     let text = |key: &str| constraints.get(key).and_then(Value::as_str);
     match ty {
         "string" => match text("format") {
-            Some(known @ ("uuid" | "date" | "date-time" | "ip" | "ipv4" | "ipv6")) => {
-                known.to_owned()
-            }
+            Some(known @ ("ip" | "ipv4" | "ipv6")) => known.to_owned(),
             _ if ["minLength", "maxLength", "pattern"]
                 .iter()
                 .any(|k| constraints.contains_key(k)) =>
@@ -408,6 +409,7 @@ pub(super) fn is_success(status: &str) -> bool {
 /// The changes between two bodies at `location` (`request body`, `200 response`, `error
 /// response`). A body whose schema is another component now is summed up in one line.
 fn compare_bodies(
+    models: (&Model, &Model),
     side: Side,
     location: &str,
     (old, new): (Option<&Body>, Option<&Body>),
@@ -459,7 +461,13 @@ fn compare_bodies(
             found.location = format!("{location} body");
         }
     }
-    if old.schema == new.schema {
+    // A body whose component is renamed (the old name gone from the head, the new one absent
+    // from the base) is the same body: a name is no part of the wire, so its field changes are
+    // listed one by one, and none is no change. A swap, in one line, is a body that is now
+    // another component of the base.
+    let renamed =
+        !models.1.schemas.contains(&old.schema) && !models.0.schemas.contains(&new.schema);
+    if old.schema == new.schema || fields.is_empty() || renamed {
         out.extend(fields);
         return;
     }
@@ -477,14 +485,20 @@ fn compare_bodies(
 
 /// The changes between two responses documented for the same status (or for the one success
 /// status on each side).
-fn compare_responses(status: &str, old: &Response, new: &Response, out: &mut Vec<Found>) {
+fn compare_responses(
+    models: (&Model, &Model),
+    status: &str,
+    old: &Response,
+    new: &Response,
+    out: &mut Vec<Found>,
+) {
     let location = if is_success(status) {
         format!("{status} response")
     } else {
         "error response".to_owned()
     };
     let bodies = (old.body.as_ref(), new.body.as_ref());
-    compare_bodies(Side::Response, &location, bodies, Some(status), out);
+    compare_bodies(models, Side::Response, &location, bodies, Some(status), out);
     let (side, of) = (Side::Response, Of::ResponseHeader);
     compare_fields(side, of, &old.headers, &new.headers, Some(status), out);
     compare_other(
@@ -505,6 +519,7 @@ fn compare_operation(
     new: &Operation,
     out: &mut Vec<Found>,
 ) {
+    let models = (old_model, new_model);
     if old.id != new.id {
         let (from, to) = (old.id.clone(), new.id.clone());
         out.push(Found::new(
@@ -561,7 +576,7 @@ fn compare_operation(
     let (side, of) = (Side::Request, Of::Parameter);
     compare_fields(side, of, &old.parameters, &new.parameters, None, out);
     let bodies = (old.body.as_ref(), new.body.as_ref());
-    compare_bodies(Side::Request, "request body", bodies, None, out);
+    compare_bodies(models, Side::Request, "request body", bodies, None, out);
 
     let successes = |op: &Operation| -> Vec<String> {
         op.responses
@@ -581,7 +596,7 @@ fn compare_operation(
         };
         out.push(Found::new(Of::Status, kind, "response status", None));
         if let (Some(before), Some(after)) = (old.responses.get(from), new.responses.get(to)) {
-            compare_responses(to, before, after, out);
+            compare_responses(models, to, before, after, out);
         }
     }
     let is_moved = |status: &String| {
@@ -591,7 +606,7 @@ fn compare_operation(
     };
     for (status, before) in &old.responses {
         match new.responses.get(status) {
-            Some(after) => compare_responses(status, before, after, out),
+            Some(after) => compare_responses(models, status, before, after, out),
             None if is_moved(status) => {}
             None => {
                 let kind = Kind::StatusRemoved {
@@ -612,7 +627,7 @@ fn compare_operation(
                 [known] => old.responses.get(known).is_some_and(|before| {
                     let mut found = Vec::new();
                     let bodies = (before.body.as_ref(), after.body.as_ref());
-                    compare_bodies(Side::Response, "", bodies, Some(status), &mut found);
+                    compare_bodies(models, Side::Response, "", bodies, Some(status), &mut found);
                     found.is_empty()
                 }),
                 _ => false,
@@ -627,6 +642,31 @@ fn compare_operation(
             }
         };
         out.push(Found::new(Of::Status, kind, "response status", None));
+    }
+}
+
+/// `value` without its annotations, at any depth; the names of server `variables` are names,
+/// not keywords, and stay.
+fn without_annotations(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, _)| !is_annotation(key))
+                .map(|(key, child)| {
+                    let child = match (key.as_str(), child) {
+                        ("variables", Value::Object(vars)) => Value::Object(
+                            vars.iter()
+                                .map(|(n, v)| (n.clone(), without_annotations(v)))
+                                .collect(),
+                        ),
+                        _ => without_annotations(child),
+                    };
+                    (key.clone(), child)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_annotations).collect()),
+        other => other.clone(),
     }
 }
 
@@ -648,7 +688,14 @@ pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
     };
 
     let mut document = Vec::new();
-    if old.servers != new.servers {
+    if old.servers != new.servers
+        && without_annotations(&old.servers) == without_annotations(&new.servers)
+    {
+        let kind = Kind::AnnotationsChanged {
+            what: "`servers`".into(),
+        };
+        document.push(Found::new(Of::Spec, kind, "", None));
+    } else if old.servers != new.servers {
         let what = "`servers` changed; no rule covers it (the wrapper's default base URL is \
                     set by hand: check it)";
         let kind = Kind::Unclassified { what: what.into() };

@@ -33,7 +33,7 @@ use rules::{Impact, Of};
 use rules::{Kind, Side};
 
 /// The groups of the text output, in order.
-const GROUPS: [&str; 12] = [
+const GROUPS: [&str; 13] = [
     "Operations",
     "Security",
     "Parameters",
@@ -45,6 +45,7 @@ const GROUPS: [&str; 12] = [
     "Response headers",
     "Enum values",
     "Status codes",
+    "Annotations",
     "Unclassified",
 ];
 
@@ -146,7 +147,13 @@ fn read_side(root: &Path, arg: Option<&str>) -> Result<(String, String), String>
 /// must be OpenAPI 3.0.x. Returns the exit code: 1 when something breaks existing clients or is
 /// unclassified, 2 when the comparison could not be made.
 pub fn main(base: Option<&str>, head: Option<&str>, json: bool) -> i32 {
-    let root = crate::spec::workspace_root();
+    let root = match crate::spec::workspace_root() {
+        Ok(root) => root,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     let sides = read_side(&root, Some(base.unwrap_or("HEAD"))).and_then(|(base, old)| {
         let (head, new) = read_side(&root, head)?;
         let old = read_tree(&old).map_err(|e| format!("the base ({base}) does not parse: {e}"))?;

@@ -55,8 +55,15 @@ const SCHEMA_KEYWORDS: [&str; 7] = [
 const MAX_DEPTH: usize = 12;
 
 /// Whether a keyword only documents.
-fn is_annotation(key: &str) -> bool {
+pub(super) fn is_annotation(key: &str) -> bool {
     ANNOTATIONS.contains(&key) || key.starts_with("x-")
+}
+
+/// Whether a schema says nothing but annotations (`{}` included): it allows every value.
+pub(super) fn only_annotations(schema: &Value) -> bool {
+    schema
+        .as_object()
+        .is_some_and(|map| map.keys().all(|k| is_annotation(k)))
 }
 
 /// One schema node as the comparison sees it: a body's top, a field inside it, a parameter or
@@ -119,6 +126,8 @@ pub(super) struct Model {
     pub(super) operations: BTreeMap<String, Operation>,
     /// The security schemes, by name, as clients see them: (in words, what identifies them).
     pub(super) schemes: BTreeMap<String, (String, Value)>,
+    /// The names of the schema components.
+    pub(super) schemas: BTreeSet<String>,
     /// The top-level `servers`, `null` when absent.
     pub(super) servers: Value,
     /// `$ref`s that point at nothing: (where, the reference).
@@ -146,10 +155,26 @@ fn view(root: &Value, schema: &Value) -> (Map<String, Value>, Vec<String>) {
         let Some(map) = current.as_object() else {
             break;
         };
-        let lone = match map.get("allOf") {
-            Some(Value::Array(all)) if all.len() == 1 && !map.contains_key("properties") => {
-                all.first()
+        // An `anyOf` with a member that allows everything is an untyped value (the generator
+        // makes it one too).
+        let mut collapsed = Map::new();
+        if (map.contains_key("anyOf") || map.contains_key("oneOf")) && {
+            collapsed.clone_from(map);
+            crate::spec::collapse_unconstrained_alternatives(&mut collapsed)
+        } {
+            for (key, value) in collapsed {
+                merged.entry(key).or_insert(value);
             }
+            break;
+        }
+        // A member that says nothing but annotations allows every value: `allOf: [{$ref: X},
+        // {description: ...}]` is how a document describes a reference in its place.
+        let members: Vec<&Value> = match map.get("allOf") {
+            Some(Value::Array(all)) => all.iter().filter(|m| !only_annotations(m)).collect(),
+            _ => Vec::new(),
+        };
+        let lone = match members.as_slice() {
+            [one] if !map.contains_key("properties") => Some(*one),
             _ => None,
         };
         // A wrapper is merged only where it says nothing against what it wraps: `allOf` is
@@ -550,6 +575,11 @@ impl Model {
         let mut model = Self {
             servers: root.get("servers").cloned().unwrap_or(Value::Null),
             unresolved: unresolved_refs(root),
+            schemas: root
+                .pointer("/components/schemas")
+                .and_then(Value::as_object)
+                .map(|schemas| schemas.keys().cloned().collect())
+                .unwrap_or_default(),
             ..Self::default()
         };
         if let Some(Value::Object(schemes)) = root.pointer("/components/securitySchemes") {

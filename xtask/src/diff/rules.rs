@@ -195,6 +195,11 @@ pub enum Kind {
         from: String,
         to: String,
     },
+    /// Only annotations changed (descriptions, examples, `x-` extensions) in a part of the
+    /// document compared whole, such as `servers`.
+    AnnotationsChanged {
+        what: String,
+    },
     /// Something changed that no rule covers.
     Unclassified {
         what: String,
@@ -218,9 +223,11 @@ impl Kind {
             Self::OperationAdded => (Compatible, "existing clients do not call it"),
             Self::OperationRemoved => (AllClients, "clients that call it get an error"),
             Self::OperationRenamed { .. } => (
-                GeneratedCrate,
-                "breaks direct users of the generated crate only: its method is renamed; \
-                 the wire and the wrapper stay the same",
+                AllClients,
+                "the wire stays the same, but the operationId names the generated crate's \
+                 method and its `ops::` constant: it breaks direct users of the generated \
+                 crate, and the wrapper (which names operations by those constants) until it \
+                 follows (`cargo xtask import` keeps ours)",
             ),
             Self::SecurityChanged {
                 still_accepted: true,
@@ -416,6 +423,10 @@ impl Kind {
                  status as an unexpected response; the wrapper accepts an undocumented 2xx \
                  whose body decodes",
             ),
+            Self::AnnotationsChanged { .. } => (
+                Compatible,
+                "documentation only: nothing on the wire and no Rust type changes",
+            ),
             Self::Unclassified { .. } => (
                 Unclassified,
                 "no rule covers it: read the change and decide",
@@ -435,6 +446,7 @@ impl Kind {
     pub(super) fn group(&self, of: Of) -> &'static str {
         match (self, of) {
             (Self::Unclassified { .. }, _) => "Unclassified",
+            (Self::AnnotationsChanged { .. }, _) => "Annotations",
             (Self::EnumValueAdded { .. } | Self::EnumValueRemoved { .. }, _) => "Enum values",
             (_, Of::Spec | Of::Operation) => "Operations",
             (_, Of::Security) => "Security",
@@ -472,12 +484,6 @@ impl Kind {
             Self::BodyRemoved { .. } => "body removed".into(),
             Self::BodyBecameRequired => "body became required".into(),
             Self::BodyBecameOptional => "body became optional".into(),
-            Self::BodySwapped {
-                from,
-                to,
-                field_changes: 0,
-                ..
-            } => format!("body changed from {from} to {to}, with the same fields"),
             Self::BodySwapped {
                 from,
                 to,
@@ -531,6 +537,9 @@ impl Kind {
             Self::StatusRemoved { status } => format!("{status} removed"),
             Self::SuccessStatusChanged { from, to } => {
                 format!("success status changed from {from} to {to}")
+            }
+            Self::AnnotationsChanged { what } => {
+                format!("annotations of {what} changed (descriptions, examples, `x-` extensions)")
             }
             Self::Unclassified { what } => what.clone(),
         }

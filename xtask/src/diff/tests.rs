@@ -520,7 +520,7 @@ fn cases() -> Vec<Case> {
         case("an operation removed", vec![Remove("/paths/~1v1~1things")],
             AllClients, "BREAKING    GET /v1/things: operation removed (listThings)"),
         case("an operationId renamed", vec![Set("$L/operationId", json!("findThings"))],
-            GeneratedCrate, "BREAKING    GET /v1/things: operationId renamed from listThings to findThings (findThings); breaks direct users of the generated crate only"),
+            AllClients, "BREAKING    GET /v1/things: operationId renamed from listThings to findThings (findThings)"),
         // Security
         case("the scheme replaced by an API key", vec![api_key(), Set("/security", json!([{ "apiKey": [] }]))],
             AllClients, "BREAKING    security: required security changed from bearerAuth to apiKey (listThings, updateThing)"),
@@ -622,8 +622,10 @@ fn cases() -> Vec<Case> {
             AllClients, "BREAKING    id: `pattern` ^t_ -> ^thing_: neither narrower nor wider (updateThing)"),
         case("a response format replaced", vec![Set("$S/Thing/properties/created/format", json!("date"))],
             AllClients, "BREAKING    created: `format` date-time -> date: neither narrower nor wider (updateThing)"),
-        case("a response format that picks a Rust type added", vec![Set("$S/Owner/properties/userID/format", json!("uuid"))],
-            GeneratedCrate, "BREAKING    owner.userID: `format` none -> uuid: the server sends fewer values (updateThing); breaks direct users of the generated crate only"),
+        case("a response format that picks a Rust type added", vec![Set("$S/Owner/properties/userID/format", json!("ipv4"))],
+            GeneratedCrate, "BREAKING    owner.userID: `format` none -> ipv4: the server sends fewer values (updateThing); breaks direct users of the generated crate only"),
+        case("a response format kept as a string added", vec![Set("$S/Owner/properties/userID/format", json!("date-time"))],
+            Compatible, "compatible  owner.userID: `format` none -> date-time: the server sends fewer values (updateThing)"),
         case("a length that is no number", vec![Set("$S/Thing/properties/note/maxLength", json!(false))],
             AllClients, "BREAKING    note: `maxLength` 200 -> false: neither narrower nor wider (updateThing)"),
         case("a response format added", vec![Set("$S/Thing/properties/note/format", json!("uri"))],
@@ -676,6 +678,9 @@ fn cases() -> Vec<Case> {
             Unclassified, "unclassified: note: `allOf` added; no rule covers it (updateThing)"),
         case("the servers changed", vec![Set("/servers", json!([{ "url": "http://localhost:9999" }]))],
             Unclassified, "unclassified: `servers` changed; no rule covers it"),
+        case("a server's description changed", vec![Set("/servers/0/description", json!("Beeper Desktop")),
+                Set("/servers/0/x-stainless-default", json!(true))],
+            Compatible, "compatible  annotations of `servers` changed (descriptions, examples, `x-` extensions) (the whole spec)"),
         case("a $ref that resolves to nothing", vec![Set("$S/Broken", json!({ "$ref": "#/components/schemas/Missing" }))],
             Unclassified, "unclassified: #/components/schemas/Broken: `$ref` #/components/schemas/Missing does not resolve in the head (the whole spec)"),
         // What is not compared
@@ -909,7 +914,9 @@ fn generated_type_tells_apart_the_types_progenitor_generates() {
         "components": { "schemas": { "S": {
             "type": "object", "required": names, "properties": properties } } }
     });
-    let api: openapiv3::OpenAPI = serde_json::from_value(doc).expect("a 3.0 document");
+    let mut api: openapiv3::OpenAPI = serde_json::from_value(doc).expect("a 3.0 document");
+    // What `generate` hands progenitor: the pre-pass keeps some formats as strings.
+    crate::prepass::plain_string_formats(&mut api);
     let tokens = progenitor::Generator::new(&progenitor::GenerationSettings::default())
         .generate_tokens(&api)
         .expect("progenitor generates the types");
@@ -940,4 +947,106 @@ fn generated_type_tells_apart_the_types_progenitor_generates() {
         }
     }
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
+
+// Upstream's spelling of the same wire: components renamed, references described in their
+// place (`allOf: [{$ref}, {description}]`).
+
+/// Three operations: two answer a response envelope that holds a `Verification`, one answers
+/// a `Verification` by a plain `$ref`. `upstream` spells the same wire upstream's way.
+fn verification_doc(upstream: bool) -> Value {
+    let (envelope, described) = if upstream {
+        ("VerificationResponse", true)
+    } else {
+        ("VerificationSessionResponse", false)
+    };
+    let refer = |name: &str| {
+        let reference = json!({ "$ref": format!("#/components/schemas/{name}") });
+        if described {
+            json!({ "allOf": [reference, { "description": format!("The {name}.") }] })
+        } else {
+            reference
+        }
+    };
+    let answer = |schema: &str, id: &str| {
+        json!({ "get": { "operationId": id, "responses": { "200": { "description": "ok",
+            "content": { "application/json": { "schema": {
+                "$ref": format!("#/components/schemas/{schema}") } } } } } } })
+    };
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": "t", "version": "1" },
+        "paths": {
+            "/v1/a": answer(envelope, "getA"),
+            "/v1/b": answer(envelope, "getB"),
+            "/v1/c": answer("Verification", "getC"),
+        },
+        "components": { "schemas": {
+            envelope: { "type": "object", "required": ["session"], "properties": {
+                "session": refer("Snapshot"), "verification": refer("Verification") } },
+            "Snapshot": { "type": "object", "properties": { "state": { "type": "string" } } },
+            "Verification": { "type": "object", "required": ["id", "state"], "properties": {
+                "id": { "type": "string" }, "state": { "type": "string" } } },
+        } }
+    })
+}
+
+#[test]
+fn error_details_widened_to_any_value_by_an_any_of_is_no_false_alarm() {
+    // Our `details` allows any value; upstream's is an `anyOf` with an unconstrained member,
+    // which allows any value too. It was an unclassified change (exit 1).
+    let mut head = rich();
+    head["components"]["schemas"]["ApiError"]["properties"]["details"] = json!({ "anyOf": [
+        { "type": "object", "properties": { "issues": { "type": "array" } } },
+        { "type": "object", "additionalProperties": true }, {}, { "nullable": true } ] });
+    let mut base = rich();
+    base["components"]["schemas"]["ApiError"]["properties"]["details"] =
+        json!({ "nullable": true });
+    let changes = diff(&base, &head);
+    assert_eq!(render(&changes), "No changes.\n");
+}
+
+#[test]
+fn the_same_wire_spelled_upstreams_way_is_no_change() {
+    // It was "body changed from VerificationSessionResponse to VerificationResponse" and
+    // "field retyped from object to any", both false.
+    let changes = diff(&verification_doc(false), &verification_doc(true));
+    assert_eq!(render(&changes), "No changes.\n");
+}
+
+#[test]
+fn a_new_optional_field_behind_a_described_reference_is_compatible() {
+    let mut head = verification_doc(true);
+    head["components"]["schemas"]["Verification"]["properties"]["note"] =
+        json!({ "type": "string" });
+    let changes = diff(&verification_doc(false), &head);
+    let text = render(&changes);
+    assert_eq!(exit_code(&changes), 0, "{text}");
+    assert!(
+        text.contains("compatible  verification.note: optional field added (getA, getB)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_required_field_removed_breaks_every_operation_that_returns_it() {
+    let mut head = verification_doc(true);
+    let verification = &mut head["components"]["schemas"]["Verification"];
+    verification["required"] = json!(["state"]);
+    if let Some(Value::Object(props)) = verification.get_mut("properties") {
+        props.remove("id");
+    }
+    let changes = diff(&verification_doc(false), &head);
+    let text = render(&changes);
+    assert_eq!(exit_code(&changes), 1, "{text}");
+    let ops: std::collections::BTreeSet<&str> = changes
+        .iter()
+        .filter(|c| c.breaking && c.location.ends_with("id"))
+        .flat_map(|c| c.operations.iter().map(String::as_str))
+        .collect();
+    assert_eq!(
+        ops,
+        std::collections::BTreeSet::from(["getA", "getB", "getC"]),
+        "{text}"
+    );
 }

@@ -22,7 +22,7 @@ use crate::spec::pointer_escape;
 pub(super) fn maintained() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let path = crate::spec::workspace_root().join(crate::spec::SPEC_PATH);
+        let path = crate::spec::this_workspace().join(crate::spec::SPEC_PATH);
         let text = std::fs::read_to_string(path).expect("the maintained spec is readable");
         serde_yaml::from_str(&text).expect("the maintained spec parses")
     })
