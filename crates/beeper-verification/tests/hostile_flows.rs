@@ -558,7 +558,7 @@ async fn only_an_action_not_available_code_is_an_action_refusal() {
 #[tokio::test]
 async fn a_timed_out_wait_for_incoming_keeps_the_last_list_and_the_last_error() {
     let server = MockServer::start_async().await;
-    let mut list = server
+    let list = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/app/setup/verifications");
             then.status(200).json_body(json!({"items": []}));
