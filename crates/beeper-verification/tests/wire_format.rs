@@ -76,7 +76,7 @@ fn assert_example(v: &Verification, id: &str) {
     assert!(!v.is_terminal());
     // The models serialize back to the wire JSON, field for field.
     let wire = serde_json::to_value(v).expect("serializes");
-    assert_eq!(wire, fixture()["verification"]);
+    assert_eq!(wire, fixture_about(id)["verification"]);
 }
 
 #[tokio::test]
