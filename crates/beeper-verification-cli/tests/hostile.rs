@@ -361,3 +361,54 @@ async fn ctrl_c_during_wait_ends_the_line_and_exits_130() {
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert_eq!(stderr, "\n", "the line after ^C is ended, nothing else");
 }
+
+fn listed(id: &str) -> Value {
+    json!({
+        "id": id, "state": "ready", "direction": "incoming", "purpose": "device",
+        "methods": ["sas"], "availableActions": ["cancel"],
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_with_a_huge_id_exits_cleanly_with_bounded_output() {
+    // One 70,000-character ID: a format width past 65,535 panicked (exit 101).
+    let server = MockServer::start_async().await;
+    let huge = "x".repeat(70_000);
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup/verifications");
+            then.status(200)
+                .json_body(json!({"items": [listed(&huge), listed("fv1")]}));
+        })
+        .await;
+    let run = run_against(&server, &["list"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(run.stdout.len() < 1_000, "{} bytes", run.stdout.len());
+    assert!(run.stdout.contains("xxx…"), "{}", run.stdout);
+    assert!(run.stdout.contains("\nfv1 "), "{}", run.stdout);
+    // `--json` keeps the whole ID.
+    let json = run_against(&server, &["list", "--json"]).await;
+    assert_eq!(json.json()["items"][0]["id"], huge.as_str());
+
+    // One 65,000-character ID among thousands of short ones: every row was padded to its
+    // width (a 1 MB answer became 637 MB of output).
+    let server = MockServer::start_async().await;
+    let mut items: Vec<Value> = (0..5_000).map(|i| listed(&format!("fv{i}"))).collect();
+    items.push(listed(&"y".repeat(65_000)));
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup/verifications");
+            then.status(200).json_body(json!({ "items": items }));
+        })
+        .await;
+    let run = run_against(&server, &["list"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows = run.stdout.lines().count();
+    assert!(rows >= 5_001, "{rows} rows");
+    assert!(
+        run.stdout.len() < rows * 120,
+        "{} bytes for {rows} rows",
+        run.stdout.len()
+    );
+}
