@@ -412,3 +412,64 @@ async fn list_with_a_huge_id_exits_cleanly_with_bounded_output() {
         run.stdout.len()
     );
 }
+
+/// Invisible and direction-changing characters: marks, isolates, overrides, separators,
+/// zero-width ones, a byte order mark and tag characters.
+const INVISIBLE: &str = "\u{200e}\u{200f}\u{061c}\u{2028}\u{2029}\u{200b}\u{200c}\u{200d}\
+    \u{2060}\u{feff}\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}\u{2066}\u{2067}\u{2068}\u{2069}\
+    \u{e0000}\u{e0041}\u{e007f}";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invisible_and_bidi_characters_in_a_device_name_are_shown_escaped() {
+    let server = MockServer::start_async().await;
+    let name = format!("Phone{INVISIBLE}gnp.exe");
+    let mut verification = listed("fv1");
+    verification["otherDevice"] = json!({"id": "DEV", "name": name});
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup/verifications/fv1");
+            then.status(200).json_body(json!({
+                "session": {
+                    "state": "needs-verification",
+                    "e2ee": {
+                        "crossSigning": true, "firstSyncDone": true,
+                        "hasBackedUpRecoveryKey": true, "initialized": true, "keyBackup": true,
+                        "secretStorage": true, "verified": false,
+                        "secrets": {"masterKey": true, "megolmBackupKey": true,
+                                    "recoveryKey": true, "selfSigningKey": true,
+                                    "userSigningKey": true}
+                    },
+                },
+                "verification": verification,
+            }));
+        })
+        .await;
+    let run = run_against(&server, &["show", "fv1"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    for c in INVISIBLE.chars() {
+        assert!(
+            !run.stdout.contains(c),
+            "{c:?} reached the terminal: {}",
+            run.stdout
+        );
+        let escaped = c.escape_unicode().to_string();
+        assert!(
+            run.stdout.contains(&escaped),
+            "{escaped} is shown: {}",
+            run.stdout
+        );
+    }
+    assert!(
+        run.stdout.contains("Other:      Phone\\u{200e}"),
+        "{}",
+        run.stdout
+    );
+    // `--json` is the same name, escaped as JSON escapes it.
+    let json = run_against(&server, &["--json", "show", "fv1"]).await;
+    assert!(
+        !json.stdout.chars().any(|c| INVISIBLE.contains(c)),
+        "{}",
+        json.stdout
+    );
+    assert_eq!(json.json()["otherDevice"]["name"], name.as_str());
+}
