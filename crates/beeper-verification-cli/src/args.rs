@@ -261,7 +261,8 @@ pub(crate) struct VerifyArgs {
     /// How to verify.
     #[arg(long, value_enum, default_value_t = MethodArg::Sas)]
     pub method: MethodArg,
-    /// With --method qr: also write this device's QR code to this PNG file.
+    /// With --method qr: also write this device's QR code to this PNG file, readable by you
+    /// only (a symlink there is replaced, not followed).
     #[arg(long, value_name = "FILE")]
     pub qr_png: Option<PathBuf>,
     /// With --method qr: the payload scanned from the other device's QR code, instead of

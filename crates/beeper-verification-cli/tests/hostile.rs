@@ -473,3 +473,80 @@ async fn invisible_and_bidi_characters_in_a_device_name_are_shown_escaped() {
     );
     assert_eq!(json.json()["otherDevice"]["name"], name.as_str());
 }
+
+/// A fresh directory of this test's own, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "beeper-verify-{name}-{}-{:?}",
+            std::process::id(),
+            std::time::SystemTime::now()
+        ));
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn qr_png_replaces_a_symlink_without_following_it_and_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("qr-png");
+    let victim = dir.0.join("victim.txt");
+    std::fs::write(&victim, "keep me").expect("written");
+    let png = dir.0.join("qr.png");
+    std::os::unix::fs::symlink(&victim, &png).expect("a symlink");
+    let server = auto_fake(PeerMethod::Qr).await;
+    let path = png.to_string_lossy().into_owned();
+    let run = run_with_input(
+        Some(&server),
+        &["verify", "--method", "qr", "--qr-png", &path],
+        "",
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        std::fs::read(&victim).expect("still there"),
+        b"keep me",
+        "the symlink's target is untouched"
+    );
+    let meta = std::fs::symlink_metadata(&png).expect("written");
+    assert!(meta.file_type().is_file(), "a file replaced the symlink");
+    assert_eq!(
+        meta.permissions().mode() & 0o777,
+        0o600,
+        "only for this user"
+    );
+    assert!(std::fs::read(&png).expect("read").starts_with(b"\x89PNG"));
+    // Nothing else is left beside it.
+    let mut names: Vec<_> = std::fs::read_dir(&dir.0)
+        .expect("listed")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["qr.png", "victim.txt"]);
+
+    // A file that was there, readable by all, is replaced by a private one.
+    std::fs::remove_file(&png).expect("removed");
+    std::fs::write(&png, "old").expect("written");
+    std::fs::set_permissions(&png, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let server = auto_fake(PeerMethod::Qr).await;
+    let run = run_with_input(
+        Some(&server),
+        &["verify", "--method", "qr", "--qr-png", &path],
+        "",
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let meta = std::fs::symlink_metadata(&png).expect("written");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert!(std::fs::read(&png).expect("read").starts_with(b"\x89PNG"));
+}
