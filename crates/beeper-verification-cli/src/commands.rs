@@ -31,14 +31,15 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         Some(conn) => conn.or(&cli.conn),
         None if cli.conn.is_given() => {
             return Err(Failure::Usage(
-                "--base-url, --token and --timeout are for commands that talk to Beeper \
-                 Desktop; this one needs none"
+                "--base-url, --token-file, --token and --timeout are for commands that talk \
+                 to Beeper Desktop; this one needs none"
                     .to_owned(),
             ));
         }
         None => return run_local(cli.command, &out).await,
     };
-    let client = client(&conn.base_url(), conn.token().as_deref(), conn.timeout)?;
+    let token = conn.token().map_err(Failure::Usage)?;
+    let client = client(&conn.base_url(), token.as_deref(), conn.timeout)?;
     let api = client.verifications();
     // What one action prints: the verification as the server answered it.
     let acted = |done: &str, v: &Verification| out.print(v, || render::after(done, v));
