@@ -550,3 +550,170 @@ async fn qr_png_replaces_a_symlink_without_following_it_and_is_private() {
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     assert!(std::fs::read(&png).expect("read").starts_with(b"\x89PNG"));
 }
+
+/// Reads `lines` until `marker` has been seen; panics after `within` without it.
+async fn read_until<R: tokio::io::AsyncBufRead + Unpin>(
+    lines: &mut R,
+    seen: &mut String,
+    marker: &str,
+    within: Duration,
+) {
+    use tokio::io::AsyncBufReadExt;
+    while !seen.contains(marker) {
+        let mut line = String::new();
+        match tokio::time::timeout(within, lines.read_line(&mut line)).await {
+            Ok(Ok(n)) if n > 0 => seen.push_str(&line),
+            other => panic!("no {marker:?} before {other:?}: {seen}"),
+        }
+    }
+}
+
+async fn press_ctrl_c(child: &tokio::process::Child) {
+    let pid = child.id().expect("running").to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .expect("kill runs");
+    assert!(killed.success());
+}
+
+/// `verify` against a fake that stops answering (every response delayed by a minute) once the
+/// verification is started and polled; the first Ctrl-C has been pressed and "cancelling…"
+/// shown. Returns the child, its stderr so far, and the rest of its stderr.
+async fn verify_then_hang_then_ctrl_c(
+    server: &FakeServer,
+) -> (
+    tokio::process::Child,
+    String,
+    tokio::io::BufReader<tokio::process::ChildStderr>,
+    usize,
+) {
+    let mut command = command(&["verify"]);
+    command
+        .env("BEEPER_BASE_URL", server.base_url())
+        .env("BEEPER_ACCESS_TOKEN", server.token());
+    let mut child = command.spawn().expect("runs");
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("piped"));
+    let mut seen = String::new();
+    read_until(
+        &mut lines,
+        &mut seen,
+        "Accept the request",
+        Duration::from_secs(30),
+    )
+    .await;
+    for _ in 0..500 {
+        if !server
+            .requests_for(beeper_verification_fake::Operation::GetVerification)
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The server hangs: longer than any request timeout.
+    server.add_fault(beeper_verification_fake::Fault::latency(
+        Duration::from_secs(60),
+    ));
+    // The flow's own requests are cut off by Ctrl-C, so that what follows is the cleanup's.
+    let flow = server.requests().len();
+    press_ctrl_c(&child).await;
+    // It says what it does at once, before any request of the cleanup is answered.
+    read_until(
+        &mut lines,
+        &mut seen,
+        "cancelling…",
+        Duration::from_secs(20),
+    )
+    .await;
+    (child, seen, lines, flow)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_ctrl_c_during_the_cleanup_exits_130_at_once() {
+    use tokio::io::AsyncReadExt;
+    let server = FakeServer::start().await.expect("starts");
+    let (mut child, mut seen, mut lines, _) = verify_then_hang_then_ctrl_c(&server).await;
+    press_ctrl_c(&child).await;
+    // Before the hung server's minute; the old cleanup ignored the second Ctrl-C and waited
+    // on it, with retries, for far longer.
+    let status = tokio::time::timeout(Duration::from_secs(50), child.wait())
+        .await
+        .expect("it ends on the second Ctrl-C")
+        .expect("status");
+    let mut rest = String::new();
+    let _ = lines.read_to_string(&mut rest).await;
+    seen.push_str(&rest);
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(seen.contains("Interrupted again"), "{seen}");
+    assert!(seen.contains("may still be live"), "{seen}");
+    assert!(
+        !seen.contains("took too long"),
+        "the second Ctrl-C ended it: {seen}"
+    );
+    assert!(seen.ends_with('\n'), "{seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cleanup_after_ctrl_c_is_bounded_and_not_retried() {
+    use tokio::io::AsyncReadExt;
+    let server = FakeServer::start().await.expect("starts");
+    let (mut child, mut seen, mut lines, flow) = verify_then_hang_then_ctrl_c(&server).await;
+    // No second Ctrl-C: the cleanup gives up by itself, long before the hung server answers.
+    let status = tokio::time::timeout(Duration::from_secs(50), child.wait())
+        .await
+        .expect("the cleanup gives up by itself")
+        .expect("status");
+    let mut rest = String::new();
+    let _ = lines.read_to_string(&mut rest).await;
+    seen.push_str(&rest);
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(seen.contains("may still be live"), "{seen}");
+    assert!(!seen.contains("cancelled verification"), "{seen}");
+    // The cleanup asked for the session once and the list once, and gave up: no retries.
+    // (A poll of the flow may have left just before Ctrl-C; the cleanup sends none.)
+    let cleanup: Vec<_> = server.requests()[flow..]
+        .iter()
+        .filter(|r| r.operation != Some(beeper_verification_fake::Operation::GetVerification))
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        cleanup,
+        ["/v1/app/setup", "/v1/app/setup/verifications"],
+        "{seen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_while_verify_checks_the_session_exits_130_at_once() {
+    // The server hangs from the start: the first request, the session, never comes back.
+    let server = FakeServer::start().await.expect("starts");
+    server.add_fault(beeper_verification_fake::Fault::latency(
+        Duration::from_secs(60),
+    ));
+    let mut command = command(&["verify"]);
+    command
+        .env("BEEPER_BASE_URL", server.base_url())
+        .env("BEEPER_ACCESS_TOKEN", server.token());
+    let child = command.spawn().expect("runs");
+    for _ in 0..1_000 {
+        if !server
+            .requests_for(beeper_verification_fake::Operation::GetSetup)
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    press_ctrl_c(&child).await;
+    // Well before the hung server's minute, or the 30 s timeout of the session request.
+    let output = tokio::time::timeout(Duration::from_secs(25), child.wait_with_output())
+        .await
+        .expect("Ctrl-C ends it while the session is asked for")
+        .expect("output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    // Nothing was started, so nothing is cancelled: one request in all.
+    assert_eq!(server.requests().len(), 1, "{stderr}");
+}
