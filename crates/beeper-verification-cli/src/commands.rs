@@ -265,10 +265,11 @@ async fn wait(
     let wanted = wanted.join(" or ");
     let waiting = handle.wait_until_reporting(until, |v| {
         if let Some(bar) = &spinner {
+            // One line, however long what the server sent: the spinner redraws it each tick.
             bar.set_message(format!(
                 "{}: {} (waiting for {wanted})",
-                terminal::clean(&v.id),
-                terminal::clean(v.state.as_str())
+                render::fit(&terminal::clean(&v.id), render::LIST_ID_WIDTH),
+                render::fit(&terminal::clean(v.state.as_str()), render::LIST_ID_WIDTH)
             ));
         }
     });

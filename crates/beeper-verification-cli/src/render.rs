@@ -136,7 +136,7 @@ pub(crate) fn verification(v: &Verification) -> String {
 /// The widest the columns of `list` get, in characters. A longer value is cut with `…`; `--json`
 /// keeps it whole. Without a bound, one 65,000-character ID would pad every other row to its
 /// width (a 1 MB answer became 637 MB of output), and a width past 65,535 panics in `format!`.
-const LIST_ID_WIDTH: usize = 40;
+pub(crate) const LIST_ID_WIDTH: usize = 40;
 const LIST_STATE_WIDTH: usize = 11;
 const LIST_DIRECTION_WIDTH: usize = 9;
 /// The last column is not padded, but it is bounded too.
@@ -144,7 +144,7 @@ const LIST_ACTIONS_WIDTH: usize = 60;
 
 /// `text` in at most `max` characters (at least 1): cut, with `…` as its last character, when
 /// longer. Characters, not terminal columns: a wide character counts as one.
-fn fit(text: &str, max: usize) -> Cow<'_, str> {
+pub(crate) fn fit(text: &str, max: usize) -> Cow<'_, str> {
     let max = max.max(1);
     match text.char_indices().nth(max) {
         None => Cow::Borrowed(text),
