@@ -1,9 +1,11 @@
 //! The command line: every command and option, parsed with clap.
 //!
-//! Where Beeper Desktop is and the token (`--base-url`, `--token`, `--timeout`) are options of
-//! each command that talks to it, read from the environment when not given
+//! Where Beeper Desktop is and the token (`--base-url`, `--token-file`, `--token`, `--timeout`)
+//! are options of each command that talks to it, read from the environment when not given
 //! (`BEEPER_BASE_URL`, `BEEPER_ACCESS_TOKEN`): they do not appear on `demo`, which runs its own
-//! fake, nor in a usage line because the environment set them. `--json` and `--quiet` go with
+//! fake, nor in a usage line because the environment set them. The token is best given by the
+//! environment or a file: on the command line, other users see it in `ps`, and the shell
+//! keeps it in its history. `--json` and `--quiet` go with
 //! every command.
 
 use std::path::PathBuf;
@@ -19,8 +21,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub(crate) struct Cli {
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Connection options may come before the command too (`beeper-verify --token T status`);
-    /// the command's own win.
+    /// Connection options may come before the command too (`beeper-verify --base-url U
+    /// status`); the command's own win.
     #[command(flatten)]
     pub conn: Connection,
     #[command(subcommand)]
@@ -45,8 +47,14 @@ pub(crate) struct Connection {
     /// The Beeper Desktop API's base URL [env: BEEPER_BASE_URL] [default: http://localhost:23373]
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// The access token; create one in Beeper Desktop under Settings → Developers
-    /// [env: BEEPER_ACCESS_TOKEN]
+    /// A file holding the access token (`-`: the first line of standard input); without it
+    /// or --token, BEEPER_ACCESS_TOKEN. Either is safer than --token, which `ps` shows to every
+    /// user of this machine and your shell keeps in its history. Create a token in Beeper
+    /// Desktop under Settings → Developers
+    #[arg(long, value_name = "PATH", conflicts_with = "token")]
+    pub token_file: Option<PathBuf>,
+    /// The access token. Prefer BEEPER_ACCESS_TOKEN or --token-file: a token given here is
+    /// shown by `ps` to every user of this machine and kept in your shell history
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
     /// Seconds one request may take, more than 0 and at most a day [default: 30]
@@ -57,14 +65,24 @@ pub(crate) struct Connection {
 impl Connection {
     /// Whether any option was given.
     pub fn is_given(&self) -> bool {
-        self.base_url.is_some() || self.token.is_some() || self.timeout.is_some()
+        self.base_url.is_some()
+            || self.token.is_some()
+            || self.token_file.is_some()
+            || self.timeout.is_some()
     }
 
-    /// These options, with `before` (given before the command) where these are missing.
+    /// These options, with `before` (given before the command) where these are missing. The
+    /// token and the token file go together: either one given after the command wins.
     pub fn or(&self, before: &Connection) -> Connection {
+        let token_from = if self.token.is_some() || self.token_file.is_some() {
+            self
+        } else {
+            before
+        };
         Connection {
             base_url: self.base_url.clone().or_else(|| before.base_url.clone()),
-            token: self.token.clone().or_else(|| before.token.clone()),
+            token: token_from.token.clone(),
+            token_file: token_from.token_file.clone(),
             timeout: self.timeout.or(before.timeout),
         }
     }
@@ -78,12 +96,65 @@ impl Connection {
             .unwrap_or_else(|| beeper_verification::DEFAULT_BASE_URL.to_owned())
     }
 
-    /// The token: `--token`, else `BEEPER_ACCESS_TOKEN` when set and not empty.
-    pub fn token(&self) -> Option<String> {
-        self.token
-            .clone()
-            .or_else(|| non_empty_env(beeper_verification::ENV_ACCESS_TOKEN))
+    /// The token: `--token`, else what `--token-file` holds, else `BEEPER_ACCESS_TOKEN` when
+    /// set and not empty. A token file that cannot be read, is empty or holds more than the
+    /// token is an error to report as a usage error; no message shows what the file holds.
+    pub fn token(&self) -> Result<Option<String>, String> {
+        if let Some(token) = &self.token {
+            return Ok(Some(token.clone()));
+        }
+        if let Some(path) = &self.token_file {
+            return read_token_file(path).map(Some);
+        }
+        Ok(non_empty_env(beeper_verification::ENV_ACCESS_TOKEN))
     }
+}
+
+/// The most a token file may hold, in bytes: far more than any token, and little enough that
+/// a wrong path (a device, a log) is refused without reading it all.
+const TOKEN_FILE_LIMIT: u64 = 64 * 1024;
+
+/// The token in the file at `path`, or in the first line of standard input for `-` (the rest
+/// stays for the emoji prompt): surrounding whitespace, a final line break included, is
+/// trimmed.
+fn read_token_file(path: &std::path::Path) -> Result<String, String> {
+    use std::io::{BufRead, Read};
+    let from_stdin = path.as_os_str() == "-";
+    let name = if from_stdin {
+        "standard input (--token-file -)".to_owned()
+    } else {
+        format!("the token file {}", path.display())
+    };
+    let mut bytes = Vec::new();
+    let read = if from_stdin {
+        std::io::stdin()
+            .lock()
+            .take(TOKEN_FILE_LIMIT + 1)
+            .read_until(b'\n', &mut bytes)
+    } else {
+        std::fs::File::open(path)
+            .and_then(|file| file.take(TOKEN_FILE_LIMIT + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| format!("cannot read {name}: {e}"))?;
+    if bytes.len() as u64 > TOKEN_FILE_LIMIT {
+        return Err(format!(
+            "{name} holds more than {TOKEN_FILE_LIMIT} bytes; it must hold only the access token"
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| format!("{name} is not text"))?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(format!(
+            "{name} is empty; it must hold the access token (create one in Beeper Desktop \
+             under Settings → Developers)"
+        ));
+    }
+    if token.contains(['\n', '\r']) {
+        return Err(format!(
+            "{name} holds more than one line; it must hold only the access token"
+        ));
+    }
+    Ok(token.to_owned())
 }
 
 fn non_empty_env(name: &str) -> Option<String> {
@@ -261,7 +332,8 @@ pub(crate) struct VerifyArgs {
     /// How to verify.
     #[arg(long, value_enum, default_value_t = MethodArg::Sas)]
     pub method: MethodArg,
-    /// With --method qr: also write this device's QR code to this PNG file.
+    /// With --method qr: also write this device's QR code to this PNG file, readable by you
+    /// only (a symlink there is replaced, not followed).
     #[arg(long, value_name = "FILE")]
     pub qr_png: Option<PathBuf>,
     /// With --method qr: the payload scanned from the other device's QR code, instead of

@@ -31,14 +31,15 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         Some(conn) => conn.or(&cli.conn),
         None if cli.conn.is_given() => {
             return Err(Failure::Usage(
-                "--base-url, --token and --timeout are for commands that talk to Beeper \
-                 Desktop; this one needs none"
+                "--base-url, --token-file, --token and --timeout are for commands that talk \
+                 to Beeper Desktop; this one needs none"
                     .to_owned(),
             ));
         }
         None => return run_local(cli.command, &out).await,
     };
-    let client = client(&conn.base_url(), conn.token().as_deref(), conn.timeout)?;
+    let token = conn.token().map_err(Failure::Usage)?;
+    let client = client(&conn.base_url(), token.as_deref(), conn.timeout)?;
     let api = client.verifications();
     // What one action prints: the verification as the server answered it.
     let acted = |done: &str, v: &Verification| out.print(v, || render::after(done, v));
@@ -108,7 +109,12 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             out.print(&verification, || render::verification(&verification))?;
         }
         Command::Verify { verify: args, .. } => {
-            guided(&client, args, false, &out, Invocation::Verify).await?;
+            let cleanup = cleanup_client(&conn.base_url(), token.as_deref(), conn.timeout)?;
+            let clients = Clients {
+                flow: &client,
+                cleanup: &cleanup,
+            };
+            guided(clients, args, false, &out, Invocation::Verify).await?;
         }
         #[cfg(feature = "demo")]
         Command::Demo { .. } => {}
@@ -139,6 +145,35 @@ fn client(
     token: Option<&str>,
     timeout: Option<Duration>,
 ) -> Result<Client, Failure> {
+    Ok(builder(base_url, token, timeout).build()?)
+}
+
+/// How long the cleanup after Ctrl-C (find the live verification, cancel it) may take in all.
+/// The person asked to stop: a server that does not answer must not keep them waiting.
+const CLEANUP_BUDGET: Duration = Duration::from_secs(5);
+/// How long one request of the cleanup may take, and making its connection.
+const CLEANUP_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+const CLEANUP_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// A client for the cleanup after Ctrl-C: each request is sent once (no retries), with a short
+/// timeout (`--timeout` when shorter).
+fn cleanup_client(
+    base_url: &str,
+    token: Option<&str>,
+    timeout: Option<Duration>,
+) -> Result<Client, Failure> {
+    let timeout = timeout.map_or(CLEANUP_REQUEST_TIMEOUT, |t| t.min(CLEANUP_REQUEST_TIMEOUT));
+    Ok(builder(base_url, token, Some(timeout))
+        .connect_timeout(CLEANUP_CONNECT_TIMEOUT.min(timeout))
+        .max_retries(0)
+        .build()?)
+}
+
+fn builder(
+    base_url: &str,
+    token: Option<&str>,
+    timeout: Option<Duration>,
+) -> beeper_verification::ClientBuilder {
     let mut builder = Client::builder()
         .base_url(base_url)
         .user_agent(concat!("beeper-verify/", env!("CARGO_PKG_VERSION")));
@@ -148,7 +183,7 @@ fn client(
     if let Some(timeout) = timeout {
         builder = builder.timeout(timeout);
     }
-    Ok(builder.build()?)
+    builder
 }
 
 fn to_purpose(purpose: PurposeArg) -> Purpose {
@@ -230,10 +265,11 @@ async fn wait(
     let wanted = wanted.join(" or ");
     let waiting = handle.wait_until_reporting(until, |v| {
         if let Some(bar) = &spinner {
+            // One line, however long what the server sent: the spinner redraws it each tick.
             bar.set_message(format!(
                 "{}: {} (waiting for {wanted})",
-                terminal::clean(&v.id),
-                terminal::clean(v.state.as_str())
+                render::fit(&terminal::clean(&v.id), render::LIST_ID_WIDTH),
+                render::fit(&terminal::clean(v.state.as_str()), render::LIST_ID_WIDTH)
             ));
         }
     });
@@ -263,18 +299,35 @@ pub(crate) enum Invocation {
     Demo,
 }
 
-/// The guided flow against `client`. `auto_yes` answers the comparison (only the demo sets it).
-/// Ctrl-C cancels the verification it started or resumed (`m.user`), then exits 130.
+/// The clients of the guided flow: one for the flow, and one for the cleanup after Ctrl-C,
+/// whose requests are sent once with a short timeout.
+#[derive(Clone, Copy)]
+pub(crate) struct Clients<'a> {
+    pub flow: &'a Client,
+    pub cleanup: &'a Client,
+}
+
+/// The guided flow against `clients.flow`. `auto_yes` answers the comparison (only the demo
+/// sets it). Ctrl-C says "cancelling…", cancels the verification it started or resumed
+/// (`m.user`) within [`CLEANUP_BUDGET`], then exits 130; a second Ctrl-C exits 130 at once.
 async fn guided(
-    client: &Client,
+    clients: Clients<'_>,
     args: VerifyArgs,
     auto_yes: bool,
     out: &Output,
     invocation: Invocation,
 ) -> Result<(), Failure> {
+    let client = clients.flow;
     let mut interrupt = Interrupt::catch();
     // Nothing to verify, or no access: say so before telling anyone to look at a device.
-    let session = client.session().await?;
+    // Nothing is started yet, so Ctrl-C here has nothing to cancel.
+    let session = tokio::select! {
+        session = client.session() => session?,
+        () = interrupt.pressed() => {
+            terminal::err("\n");
+            return Err(Failure::Interrupted);
+        }
+    };
     if session.is_ready() {
         return out.print(&session, || render::already_verified(&session));
     }
@@ -291,31 +344,65 @@ async fn guided(
         }),
         Some(Ok(())) => Ok(()),
         None => {
-            // The person walked away: end the line they were on, and cancel what was started.
+            // The person walked away: end the line they were on, and cancel what was started,
+            // briefly; a second Ctrl-C stops waiting for that.
             terminal::err("\n");
-            cancel_live(client, out).await;
+            out.progress("Interrupted: cancelling… (press Ctrl-C again to quit at once)");
+            let cleanup = tokio::time::timeout(CLEANUP_BUDGET, cancel_live(clients.cleanup, out));
+            let said = tokio::select! {
+                done = cleanup => match done {
+                    Ok(()) => None,
+                    Err(_) => Some(
+                        "Interrupted, but cancelling took too long: the verification may still \
+                         be live (see beeper-verify list)",
+                    ),
+                },
+                () = interrupt.pressed() => {
+                    terminal::err("\n");
+                    Some(
+                        "Interrupted again: quit without cancelling; the verification may still \
+                         be live (see beeper-verify list)",
+                    )
+                }
+            };
+            if let Some(said) = said
+                && !out.quiet
+            {
+                terminal::err(&format!("{said}\n"));
+            }
             Err(Failure::Interrupted)
         }
     }
 }
 
-/// Cancels the live verification, if any, with `m.user`, and says so.
+/// Cancels the live verification, if any, with `m.user`, and says so. `client` is the cleanup
+/// client: each request is sent once.
 async fn cancel_live(client: &Client, out: &Output) {
     let live = match client.session().await {
-        Ok(session) => session.verification.filter(|v| !v.is_terminal()),
-        Err(_) => None,
+        Ok(session) => Ok(session.verification.filter(|v| !v.is_terminal())),
+        Err(e) => Err(e),
     };
     let live = match live {
-        Some(live) => Some(live),
-        None => client
+        Ok(Some(live)) => Ok(Some(live)),
+        _ => client
             .verifications()
             .list()
             .await
-            .ok()
-            .and_then(|items| items.into_iter().find(|v| !v.is_terminal())),
+            .map(|items| items.into_iter().find(|v| !v.is_terminal())),
     };
-    let Some(live) = live else {
-        return;
+    let live = match live {
+        Ok(Some(live)) => live,
+        Ok(None) => return,
+        Err(e) => {
+            if !out.quiet {
+                terminal::err(&format!(
+                    "Interrupted, but finding the verification to cancel failed: {}; it may \
+                     still be live (see beeper-verify list)\n",
+                    terminal::clean(&e.to_string())
+                ));
+            }
+            return;
+        }
     };
     let cancel = CancelVerification::by_user("Cancelled at the terminal.");
     let said = match client.verification(&live.id).cancel(cancel).await {
@@ -446,11 +533,16 @@ async fn demo(method: MethodArg, yes: bool, out: &Output) -> Result<(), Failure>
         fake.base_url()
     ));
     let client = client(fake.base_url(), Some(fake.token()), None)?;
+    let cleanup = cleanup_client(fake.base_url(), Some(fake.token()), None)?;
+    let clients = Clients {
+        flow: &client,
+        cleanup: &cleanup,
+    };
     let args = VerifyArgs {
         purpose: None,
         method,
         qr_png: None,
         scan: None,
     };
-    guided(&client, args, yes, out, Invocation::Demo).await
+    guided(clients, args, yes, out, Invocation::Demo).await
 }

@@ -1,5 +1,5 @@
 //! Ctrl-C, for the commands that wait (`wait`, `verify`, `demo`): they end the terminal's line,
-//! cancel what they started, and exit 130. The handler is installed when an [`Interrupt`] is
+//! cancel what they started (briefly; a second Ctrl-C stops that at once), and exit 130. The handler is installed when an [`Interrupt`] is
 //! made, before the command says or sends anything, so that a Ctrl-C right after the first line
 //! is not lost; other commands keep the default (the process ends at once).
 

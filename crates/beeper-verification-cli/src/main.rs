@@ -126,13 +126,13 @@ fn hint(error: &Error) -> Option<String> {
     }
     let hint = match error {
         Error::Config(ConfigError::MissingToken) => Some(
-            "set BEEPER_ACCESS_TOKEN or pass --token; create one in Beeper Desktop under Settings → Developers",
+            "set BEEPER_ACCESS_TOKEN or use --token-file PATH; create one in Beeper Desktop under Settings → Developers",
         ),
         Error::Config(ConfigError::InsecureHttp { .. }) => {
             Some("use an https base URL, or Beeper Desktop on this machine")
         }
         Error::Api(e) if e.status == 401 => {
-            Some("check the access token: set BEEPER_ACCESS_TOKEN or pass --token")
+            Some("check the access token: set BEEPER_ACCESS_TOKEN or use --token-file PATH")
         }
         Error::WaitTimedOut { .. } => Some("raise --max-wait, or check the other device"),
         Error::VerificationEnded { .. } => Some("run `beeper-verify verify` to start again"),

@@ -3,6 +3,7 @@
 //! Every field the server or the other device controls goes through [`clean`], so that no
 //! control character in it reaches the terminal and no line break in it forges a line.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use beeper_verification::{NextStep, VerificationState};
@@ -132,26 +133,73 @@ pub(crate) fn verification(v: &Verification) -> String {
     out
 }
 
-/// `list`.
+/// The widest the columns of `list` get, in characters. A longer value is cut with `…`; `--json`
+/// keeps it whole. Without a bound, one 65,000-character ID would pad every other row to its
+/// width (a 1 MB answer became 637 MB of output), and a width past 65,535 panics in `format!`.
+pub(crate) const LIST_ID_WIDTH: usize = 40;
+const LIST_STATE_WIDTH: usize = 11;
+const LIST_DIRECTION_WIDTH: usize = 9;
+/// The last column is not padded, but it is bounded too.
+const LIST_ACTIONS_WIDTH: usize = 60;
+
+/// `text` in at most `max` characters (at least 1): cut, with `…` as its last character, when
+/// longer. Characters, not terminal columns: a wide character counts as one.
+pub(crate) fn fit(text: &str, max: usize) -> Cow<'_, str> {
+    let max = max.max(1);
+    match text.char_indices().nth(max) {
+        None => Cow::Borrowed(text),
+        Some(_) => {
+            let keep = text
+                .char_indices()
+                .nth(max - 1)
+                .map_or(text.len(), |(i, _)| i);
+            Cow::Owned(format!("{}…", &text[..keep]))
+        }
+    }
+}
+
+/// `text` cut to `width` characters and padded with spaces to exactly that many.
+fn column(text: &str, width: usize) -> String {
+    let text = fit(text, width);
+    let pad = width.saturating_sub(text.chars().count());
+    format!("{text}{}", " ".repeat(pad))
+}
+
+/// `list`: one row per verification, in columns of bounded width. A value that had to be cut
+/// ends with `…`, and a last line says where to see it whole.
 pub(crate) fn list(items: &[Verification]) -> String {
     if items.is_empty() {
         return "No pending or active verifications.\n".to_owned();
     }
     let ids: Vec<_> = items.iter().map(|v| clean(&v.id)).collect();
-    let width = ids.iter().map(|id| id.len()).max().unwrap_or(2).max(2);
+    let width = ids
+        .iter()
+        .map(|id| id.chars().count())
+        .max()
+        .unwrap_or(2)
+        .clamp(2, LIST_ID_WIDTH);
+    let mut cut = false;
+    let mut cell = |text: &str, width: usize| {
+        cut |= text.chars().nth(width).is_some();
+        column(text, width)
+    };
     let mut out = format!(
-        "{:<width$}  {:<11}  {:<9}  ACTIONS\n",
-        "ID", "STATE", "DIRECTION"
+        "{}  {}  {}  ACTIONS\n",
+        column("ID", width),
+        column("STATE", LIST_STATE_WIDTH),
+        column("DIRECTION", LIST_DIRECTION_WIDTH)
     );
     for (v, id) in items.iter().zip(&ids) {
-        let _ = writeln!(
-            out,
-            "{:<width$}  {:<11}  {:<9}  {}",
-            id,
-            clean(v.state.as_str()),
-            clean(v.direction.as_str()),
-            join(&v.available_actions)
-        );
+        let row = [
+            cell(id, width),
+            cell(&clean(v.state.as_str()), LIST_STATE_WIDTH),
+            cell(&clean(v.direction.as_str()), LIST_DIRECTION_WIDTH),
+            cell(&join(&v.available_actions), LIST_ACTIONS_WIDTH),
+        ];
+        let _ = writeln!(out, "{}", row.join("  ").trim_end());
+    }
+    if cut {
+        out.push_str("(Values cut short end with …; --json shows them whole.)\n");
     }
     out
 }
@@ -291,6 +339,51 @@ mod tests {
             "  🐶        🐱        🦁        🐎        🦄        🐷        🫠\n  \
              Dog       Cat       Lion      Horse     Unicorn   Pig       ?\n\n  \
              1234  5678  9012\n"
+        );
+    }
+
+    #[test]
+    fn values_are_cut_to_the_width_with_an_ellipsis() {
+        assert_eq!(fit("abc", 3), "abc");
+        assert_eq!(fit("abcd", 3), "ab…");
+        assert_eq!(fit("漢字漢字", 2), "漢…");
+        assert_eq!(fit("ab", 0), "…");
+        assert_eq!(column("ab", 4), "ab  ");
+        assert_eq!(column("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn list_columns_are_bounded_whatever_the_server_sends() {
+        let verification = |id: &str, state: &str| -> Verification {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "state": state, "direction": "incoming", "purpose": "device",
+                "methods": ["sas"], "availableActions": ["accept", "cancel"],
+            }))
+            .expect("a verification")
+        };
+        // Past 65,535 a format width panics; and one long ID must not widen every row.
+        let long = "x".repeat(70_000);
+        let items = vec![
+            verification(&long, "ready"),
+            verification("fv1", &"s".repeat(100)),
+        ];
+        let text = list(&items);
+        for line in text.lines() {
+            assert!(line.chars().count() <= 140, "{line}");
+        }
+        let rows: Vec<_> = text.lines().collect();
+        assert!(
+            rows[1].starts_with(&format!("{}…  ready", "x".repeat(39))),
+            "{text}"
+        );
+        assert!(rows[2].starts_with("fv1 "), "{text}");
+        assert!(rows[2].contains(&format!("{}…", "s".repeat(10))), "{text}");
+        assert!(text.ends_with("--json shows them whole.)\n"), "{text}");
+        // Short values keep the old layout, and no note.
+        let short = list(&[verification("fv1", "ready")]);
+        assert_eq!(
+            short,
+            "ID   STATE        DIRECTION  ACTIONS\nfv1  ready        incoming   accept, cancel\n"
         );
     }
 

@@ -490,7 +490,8 @@ async fn verify_says_nothing_about_the_other_device_when_there_is_nothing_to_do(
     .await;
     assert_eq!(wrong.code, 1, "{wrong:?}");
     assert!(!wrong.stderr.contains("Accept the request"), "{wrong:?}");
-    assert!(wrong.stderr.contains("--token"), "{wrong:?}");
+    assert!(wrong.stderr.contains("--token-file"), "{wrong:?}");
+    assert_no_token_in_argv_advice(&wrong.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -500,8 +501,9 @@ async fn a_missing_token_names_the_variable_and_where_to_create_one() {
     assert_eq!(
         missing.stderr,
         "error: no access token: none was given, and BEEPER_ACCESS_TOKEN is not set\n\
-         hint: set BEEPER_ACCESS_TOKEN or pass --token; create one in Beeper Desktop under Settings → Developers\n"
+         hint: set BEEPER_ACCESS_TOKEN or use --token-file PATH; create one in Beeper Desktop under Settings → Developers\n"
     );
+    assert_no_token_in_argv_advice(&missing.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -548,4 +550,124 @@ async fn an_api_error_exits_1_and_never_prints_the_token() {
         wrong.stderr.contains("BEEPER_ACCESS_TOKEN") && !wrong.stderr.contains("wrong-token-123"),
         "{wrong:?}"
     );
+}
+
+/// No advice to put the token on the command line: every `--token` in `text` is `--token-file`.
+fn assert_no_token_in_argv_advice(text: &str) {
+    for (at, _) in text.match_indices("--token") {
+        assert!(
+            text[at..].starts_with("--token-file"),
+            "advice to pass the token in argv: {text}"
+        );
+    }
+}
+
+/// A file of this test's own, removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(name: &str, contents: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "beeper-verify-{name}-{}-{:?}",
+            std::process::id(),
+            std::time::SystemTime::now()
+        ));
+        std::fs::write(&path, contents).expect("written");
+        Self(path)
+    }
+
+    fn path(&self) -> String {
+        self.0.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// `args` against `server` with no token in the environment: only what the arguments give.
+async fn run_without_token(server: &FakeServer, args: &[&str], stdin: &str) -> common::Run {
+    let mut command = common::command(args);
+    command.env("BEEPER_BASE_URL", server.base_url());
+    common::finish(command, stdin).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_token_can_come_from_a_file_or_standard_input() {
+    let server = fake().await;
+    // A file as a secrets manager or an editor writes it: a final line break is trimmed.
+    let file = TempFile::new("token", &format!("{}\n", server.token()));
+    let status = run_without_token(&server, &["status", "--token-file", &file.path()], "").await;
+    assert_eq!(status.code, 0, "{status:?}");
+    // Before the command too.
+    let status = run_without_token(&server, &["--token-file", &file.path(), "status"], "").await;
+    assert_eq!(status.code, 0, "{status:?}");
+    // `-`: the first line of standard input.
+    let piped = format!("{}\n", server.token());
+    let status = run_without_token(&server, &["status", "--token-file", "-"], &piped).await;
+    assert_eq!(status.code, 0, "{status:?}");
+    // Only that line: the rest stays for the emoji prompt.
+    let auto = auto_fake(PeerMethod::Sas).await;
+    let input = format!("{}\ny\n", auto.token());
+    let verified = run_without_token(&auto, &["verify", "--token-file", "-"], &input).await;
+    assert_eq!(verified.code, 0, "{verified:?}");
+    assert!(verified.stdout.contains("Verified."), "{verified:?}");
+    assert!(!verified.stdout.contains(auto.token()) && !verified.stderr.contains(auto.token()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_token_file_is_a_usage_error_that_never_shows_its_contents() {
+    let server = fake().await;
+    for (contents, says) in [
+        ("", "is empty"),
+        (" \n\n", "is empty"),
+        ("secret-one\nsecret-two\n", "more than one line"),
+    ] {
+        let file = TempFile::new("bad-token", contents);
+        let run = run_without_token(&server, &["status", "--token-file", &file.path()], "").await;
+        assert_eq!(run.code, 2, "{contents:?}: {run:?}");
+        assert!(run.stderr.contains(says), "{contents:?}: {run:?}");
+        assert!(!run.stderr.contains("secret-"), "{run:?}");
+        assert_no_token_in_argv_advice(&run.stderr);
+    }
+    let empty = run_without_token(&server, &["status", "--token-file", "-"], "").await;
+    assert_eq!(empty.code, 2, "{empty:?}");
+    assert!(empty.stderr.contains("standard input"), "{empty:?}");
+    let missing = run_without_token(
+        &server,
+        &["status", "--token-file", "/nonexistent/beeper-token"],
+        "",
+    )
+    .await;
+    assert_eq!(missing.code, 2, "{missing:?}");
+    assert!(
+        missing.stderr.contains("cannot read the token file"),
+        "{missing:?}"
+    );
+    // A wrong token from a file: the server refuses it, and it is never printed.
+    let wrong = TempFile::new("wrong-token", "wrong-secret-123\n");
+    let run = run_without_token(&server, &["status", "--token-file", &wrong.path()], "").await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!run.stderr.contains("wrong-secret") && !run.stdout.contains("wrong-secret"));
+    assert_no_token_in_argv_advice(&run.stderr);
+    // With --token it is one or the other.
+    let both = run_without_token(
+        &server,
+        &["status", "--token", "t", "--token-file", &wrong.path()],
+        "",
+    )
+    .await;
+    assert_eq!(both.code, 2, "{both:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_says_why_the_environment_or_a_file_is_safer_than_token() {
+    for args in [&["status", "--help"][..], &["verify", "-h"]] {
+        let help = run_help(args).await;
+        assert!(help.contains("--token-file <PATH>"), "{help}");
+        assert!(help.contains("BEEPER_ACCESS_TOKEN"), "{help}");
+        assert!(help.contains("`ps`") && help.contains("history"), "{help}");
+    }
 }

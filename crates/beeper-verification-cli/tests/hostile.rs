@@ -361,3 +361,359 @@ async fn ctrl_c_during_wait_ends_the_line_and_exits_130() {
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert_eq!(stderr, "\n", "the line after ^C is ended, nothing else");
 }
+
+fn listed(id: &str) -> Value {
+    json!({
+        "id": id, "state": "ready", "direction": "incoming", "purpose": "device",
+        "methods": ["sas"], "availableActions": ["cancel"],
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_with_a_huge_id_exits_cleanly_with_bounded_output() {
+    // One 70,000-character ID: a format width past 65,535 panicked (exit 101).
+    let server = MockServer::start_async().await;
+    let huge = "x".repeat(70_000);
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup/verifications");
+            then.status(200)
+                .json_body(json!({"items": [listed(&huge), listed("fv1")]}));
+        })
+        .await;
+    let run = run_against(&server, &["list"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(run.stdout.len() < 1_000, "{} bytes", run.stdout.len());
+    assert!(run.stdout.contains("xxx…"), "{}", run.stdout);
+    assert!(run.stdout.contains("\nfv1 "), "{}", run.stdout);
+    // `--json` keeps the whole ID.
+    let json = run_against(&server, &["list", "--json"]).await;
+    assert_eq!(json.json()["items"][0]["id"], huge.as_str());
+
+    // One 65,000-character ID among thousands of short ones: every row was padded to its
+    // width (a 1 MB answer became 637 MB of output).
+    let server = MockServer::start_async().await;
+    let mut items: Vec<Value> = (0..5_000).map(|i| listed(&format!("fv{i}"))).collect();
+    items.push(listed(&"y".repeat(65_000)));
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup/verifications");
+            then.status(200).json_body(json!({ "items": items }));
+        })
+        .await;
+    let run = run_against(&server, &["list"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows = run.stdout.lines().count();
+    assert!(rows >= 5_001, "{rows} rows");
+    assert!(
+        run.stdout.len() < rows * 120,
+        "{} bytes for {rows} rows",
+        run.stdout.len()
+    );
+}
+
+/// Invisible and direction-changing characters: marks, isolates, overrides, separators,
+/// zero-width ones, a byte order mark and tag characters.
+const INVISIBLE: &str = "\u{200e}\u{200f}\u{061c}\u{2028}\u{2029}\u{200b}\u{200c}\u{200d}\
+    \u{2060}\u{feff}\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}\u{2066}\u{2067}\u{2068}\u{2069}\
+    \u{e0000}\u{e0041}\u{e007f}";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invisible_and_bidi_characters_in_a_device_name_are_shown_escaped() {
+    let server = MockServer::start_async().await;
+    let name = format!("Phone{INVISIBLE}gnp.exe");
+    let mut verification = listed("fv1");
+    verification["otherDevice"] = json!({"id": "DEV", "name": name});
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup/verifications/fv1");
+            then.status(200).json_body(json!({
+                "session": {
+                    "state": "needs-verification",
+                    "e2ee": {
+                        "crossSigning": true, "firstSyncDone": true,
+                        "hasBackedUpRecoveryKey": true, "initialized": true, "keyBackup": true,
+                        "secretStorage": true, "verified": false,
+                        "secrets": {"masterKey": true, "megolmBackupKey": true,
+                                    "recoveryKey": true, "selfSigningKey": true,
+                                    "userSigningKey": true}
+                    },
+                },
+                "verification": verification,
+            }));
+        })
+        .await;
+    let run = run_against(&server, &["show", "fv1"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    for c in INVISIBLE.chars() {
+        assert!(
+            !run.stdout.contains(c),
+            "{c:?} reached the terminal: {}",
+            run.stdout
+        );
+        let escaped = c.escape_unicode().to_string();
+        assert!(
+            run.stdout.contains(&escaped),
+            "{escaped} is shown: {}",
+            run.stdout
+        );
+    }
+    assert!(
+        run.stdout.contains("Other:      Phone\\u{200e}"),
+        "{}",
+        run.stdout
+    );
+    // `--json` is the same name, escaped as JSON escapes it.
+    let json = run_against(&server, &["--json", "show", "fv1"]).await;
+    assert!(
+        !json.stdout.chars().any(|c| INVISIBLE.contains(c)),
+        "{}",
+        json.stdout
+    );
+    assert_eq!(json.json()["otherDevice"]["name"], name.as_str());
+}
+
+/// A fresh directory of this test's own, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "beeper-verify-{name}-{}-{:?}",
+            std::process::id(),
+            std::time::SystemTime::now()
+        ));
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn qr_png_replaces_a_symlink_without_following_it_and_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("qr-png");
+    let victim = dir.0.join("victim.txt");
+    std::fs::write(&victim, "keep me").expect("written");
+    let png = dir.0.join("qr.png");
+    std::os::unix::fs::symlink(&victim, &png).expect("a symlink");
+    let server = auto_fake(PeerMethod::Qr).await;
+    let path = png.to_string_lossy().into_owned();
+    let run = run_with_input(
+        Some(&server),
+        &["verify", "--method", "qr", "--qr-png", &path],
+        "",
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        std::fs::read(&victim).expect("still there"),
+        b"keep me",
+        "the symlink's target is untouched"
+    );
+    let meta = std::fs::symlink_metadata(&png).expect("written");
+    assert!(meta.file_type().is_file(), "a file replaced the symlink");
+    assert_eq!(
+        meta.permissions().mode() & 0o777,
+        0o600,
+        "only for this user"
+    );
+    assert!(std::fs::read(&png).expect("read").starts_with(b"\x89PNG"));
+    // Nothing else is left beside it.
+    let mut names: Vec<_> = std::fs::read_dir(&dir.0)
+        .expect("listed")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["qr.png", "victim.txt"]);
+
+    // A file that was there, readable by all, is replaced by a private one.
+    std::fs::remove_file(&png).expect("removed");
+    std::fs::write(&png, "old").expect("written");
+    std::fs::set_permissions(&png, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let server = auto_fake(PeerMethod::Qr).await;
+    let run = run_with_input(
+        Some(&server),
+        &["verify", "--method", "qr", "--qr-png", &path],
+        "",
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let meta = std::fs::symlink_metadata(&png).expect("written");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert!(std::fs::read(&png).expect("read").starts_with(b"\x89PNG"));
+}
+
+/// Reads `lines` until `marker` has been seen; panics after `within` without it.
+async fn read_until<R: tokio::io::AsyncBufRead + Unpin>(
+    lines: &mut R,
+    seen: &mut String,
+    marker: &str,
+    within: Duration,
+) {
+    use tokio::io::AsyncBufReadExt;
+    while !seen.contains(marker) {
+        let mut line = String::new();
+        match tokio::time::timeout(within, lines.read_line(&mut line)).await {
+            Ok(Ok(n)) if n > 0 => seen.push_str(&line),
+            other => panic!("no {marker:?} before {other:?}: {seen}"),
+        }
+    }
+}
+
+async fn press_ctrl_c(child: &tokio::process::Child) {
+    let pid = child.id().expect("running").to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .expect("kill runs");
+    assert!(killed.success());
+}
+
+/// `verify` against a fake that stops answering (every response delayed by a minute) once the
+/// verification is started and polled; the first Ctrl-C has been pressed and "cancelling…"
+/// shown. Returns the child, its stderr so far, and the rest of its stderr.
+async fn verify_then_hang_then_ctrl_c(
+    server: &FakeServer,
+) -> (
+    tokio::process::Child,
+    String,
+    tokio::io::BufReader<tokio::process::ChildStderr>,
+    usize,
+) {
+    let mut command = command(&["verify"]);
+    command
+        .env("BEEPER_BASE_URL", server.base_url())
+        .env("BEEPER_ACCESS_TOKEN", server.token());
+    let mut child = command.spawn().expect("runs");
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("piped"));
+    let mut seen = String::new();
+    read_until(
+        &mut lines,
+        &mut seen,
+        "Accept the request",
+        Duration::from_secs(30),
+    )
+    .await;
+    for _ in 0..500 {
+        if !server
+            .requests_for(beeper_verification_fake::Operation::GetVerification)
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The server hangs: longer than any request timeout.
+    server.add_fault(beeper_verification_fake::Fault::latency(
+        Duration::from_secs(60),
+    ));
+    // The flow's own requests are cut off by Ctrl-C, so that what follows is the cleanup's.
+    let flow = server.requests().len();
+    press_ctrl_c(&child).await;
+    // It says what it does at once, before any request of the cleanup is answered.
+    read_until(
+        &mut lines,
+        &mut seen,
+        "cancelling…",
+        Duration::from_secs(20),
+    )
+    .await;
+    (child, seen, lines, flow)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_ctrl_c_during_the_cleanup_exits_130_at_once() {
+    use tokio::io::AsyncReadExt;
+    let server = FakeServer::start().await.expect("starts");
+    let (mut child, mut seen, mut lines, _) = verify_then_hang_then_ctrl_c(&server).await;
+    press_ctrl_c(&child).await;
+    // Before the hung server's minute; the old cleanup ignored the second Ctrl-C and waited
+    // on it, with retries, for far longer.
+    let status = tokio::time::timeout(Duration::from_secs(50), child.wait())
+        .await
+        .expect("it ends on the second Ctrl-C")
+        .expect("status");
+    let mut rest = String::new();
+    let _ = lines.read_to_string(&mut rest).await;
+    seen.push_str(&rest);
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(seen.contains("Interrupted again"), "{seen}");
+    assert!(seen.contains("may still be live"), "{seen}");
+    assert!(
+        !seen.contains("took too long"),
+        "the second Ctrl-C ended it: {seen}"
+    );
+    assert!(seen.ends_with('\n'), "{seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cleanup_after_ctrl_c_is_bounded_and_not_retried() {
+    use tokio::io::AsyncReadExt;
+    let server = FakeServer::start().await.expect("starts");
+    let (mut child, mut seen, mut lines, flow) = verify_then_hang_then_ctrl_c(&server).await;
+    // No second Ctrl-C: the cleanup gives up by itself, long before the hung server answers.
+    let status = tokio::time::timeout(Duration::from_secs(50), child.wait())
+        .await
+        .expect("the cleanup gives up by itself")
+        .expect("status");
+    let mut rest = String::new();
+    let _ = lines.read_to_string(&mut rest).await;
+    seen.push_str(&rest);
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(seen.contains("may still be live"), "{seen}");
+    assert!(!seen.contains("cancelled verification"), "{seen}");
+    // The cleanup asked for the session once and the list once, and gave up: no retries.
+    // (A poll of the flow may have left just before Ctrl-C; the cleanup sends none.)
+    let cleanup: Vec<_> = server.requests()[flow..]
+        .iter()
+        .filter(|r| r.operation != Some(beeper_verification_fake::Operation::GetVerification))
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        cleanup,
+        ["/v1/app/setup", "/v1/app/setup/verifications"],
+        "{seen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_while_verify_checks_the_session_exits_130_at_once() {
+    // The server hangs from the start: the first request, the session, never comes back.
+    let server = FakeServer::start().await.expect("starts");
+    server.add_fault(beeper_verification_fake::Fault::latency(
+        Duration::from_secs(60),
+    ));
+    let mut command = command(&["verify"]);
+    command
+        .env("BEEPER_BASE_URL", server.base_url())
+        .env("BEEPER_ACCESS_TOKEN", server.token());
+    let child = command.spawn().expect("runs");
+    for _ in 0..1_000 {
+        if !server
+            .requests_for(beeper_verification_fake::Operation::GetSetup)
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    press_ctrl_c(&child).await;
+    // Well before the hung server's minute, or the 30 s timeout of the session request.
+    let output = tokio::time::timeout(Duration::from_secs(25), child.wait_with_output())
+        .await
+        .expect("Ctrl-C ends it while the session is asked for")
+        .expect("output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    // Nothing was started, so nothing is cancelled: one request in all.
+    assert_eq!(server.requests().len(), 1, "{stderr}");
+}
