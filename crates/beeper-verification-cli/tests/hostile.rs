@@ -89,9 +89,13 @@ async fn no_control_character_from_the_server_reaches_the_terminal() {
     server
         .mock_async(|when, then| {
             when.method(GET).path_includes("/verifications/x");
+            // About the verification asked for (an answer about another is refused); the
+            // rest of it is hostile.
+            let mut verification = hostile_verification("cancelled");
+            verification["id"] = json!("x");
             then.status(200).json_body(json!({
                 "session": hostile_session(),
-                "verification": hostile_verification("cancelled"),
+                "verification": verification,
             }));
         })
         .await;
@@ -716,4 +720,25 @@ async fn ctrl_c_while_verify_checks_the_session_exits_130_at_once() {
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     // Nothing was started, so nothing is cancelled: one request in all.
     assert_eq!(server.requests().len(), 1, "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wait_refuses_an_answer_about_another_verification() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup/verifications/a");
+            let mut other = hostile_verification("done");
+            other["id"] = json!("b");
+            then.status(200)
+                .json_body(json!({"session": hostile_session(), "verification": other}));
+        })
+        .await;
+    let run = run_against(&server, &["wait", "a", "--until", "done"]).await;
+    assert_eq!(run.code, 1, "b's state is no answer about a: {run:?}");
+    assert!(
+        run.stderr
+            .contains(r#"the answer is about verification "b", not "a""#),
+        "{run:?}"
+    );
 }

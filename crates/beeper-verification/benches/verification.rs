@@ -41,9 +41,86 @@ fn main() {
     if wanted("many_waiters") {
         many_waiters(&[1_000, 10_000]);
     }
+    if wanted("huge_error") {
+        huge_error_fanout(500);
+    }
     if wanted("codegen") {
         codegen();
     }
+}
+
+// --- 4. One huge error, many listeners ---------------------------------------------------------
+
+/// A server whose every answer is a 404 with a message of about 1 MB.
+fn huge_error_server() -> String {
+    use axum::routing::get;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let body = serde_json::json!({"code": "NOT_FOUND", "message": "x".repeat(1_000_000)})
+                .to_string();
+            let app = axum::Router::new().fallback(get(move || {
+                let body = body.clone();
+                async move {
+                    (
+                        axum::http::StatusCode::NOT_FOUND,
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        body,
+                    )
+                }
+            }));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let _ = tx.send(listener.local_addr().expect("address"));
+            let _ = axum::serve(listener, app).await;
+        });
+    });
+    format!("http://{}", rx.recv().expect("the server started"))
+}
+
+/// `waiters` wait on one verification whose poll answers a 1 MB 404; each gets the error, and
+/// all are held at once. Prints how much the process grew (resident set, not the high-water
+/// mark, so the earlier sections do not count).
+fn huge_error_fanout(waiters: usize) {
+    println!(
+        "## One 1 MB error, {waiters} waiters
+"
+    );
+    let base = huge_error_server();
+    let rt = runtime();
+    let before = proc_status_mib("VmRSS:").unwrap_or(0.0);
+    let (held, after) = rt.block_on(async {
+        let client = Client::builder()
+            .base_url(&base)
+            .access_token(TOKEN)
+            .build()
+            .expect("client");
+        let waits: Vec<_> = (0..waiters)
+            .map(|_| {
+                let handle = client.verification("v1");
+                tokio::spawn(async move { handle.wait_until(VerificationState::Done).await })
+            })
+            .collect();
+        let mut errors = Vec::with_capacity(waiters);
+        for wait in waits {
+            if let Ok(Err(e)) = wait.await {
+                errors.push(e);
+            }
+        }
+        let after = proc_status_mib("VmRSS:").unwrap_or(0.0);
+        (errors.len(), after)
+    });
+    println!("| waiters holding the error | resident set before | after | growth |");
+    println!("| --- | --- | --- | --- |");
+    println!(
+        "| {held} | {before:.0} MiB | {after:.0} MiB | {:.0} MiB |\n",
+        after - before
+    );
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -125,10 +202,12 @@ fn per_call() {
         let generated =
             beeper_verification_client::Client::new_with_client(&base, reqwest::Client::new(), RequestHooks::new(headers.clone()));
         let plain = reqwest::Client::builder().default_headers(headers).build().expect("reqwest");
-        let url = format!("{base}/v1/app/setup/verifications/abc");
-        let id: wire::GetVerificationVerificationId = "abc".parse().expect("id");
+        // The example response is about verification `id`; the wrapper refuses an answer about
+        // another one.
+        let url = format!("{base}/v1/app/setup/verifications/id");
+        let id: wire::GetVerificationVerificationId = "id".parse().expect("id");
 
-        let wrapper_call = || async { wrapper.verification("abc").get().await.map(|_| ()).map_err(|e| e.to_string()) };
+        let wrapper_call = || async { wrapper.verification("id").get().await.map(|_| ()).map_err(|e| e.to_string()) };
         let generated_call = || async { generated.get_verification(&id).await.map(ResponseValue::into_inner).map(|_| ()).map_err(|e| e.to_string()) };
         let plain_call = || async {
             let response = plain.get(&url).send().await.map_err(|e| e.to_string())?;
