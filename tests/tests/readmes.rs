@@ -9,7 +9,7 @@ fn readmes() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut found = vec![
         root.join("README.md"),
-        root.join("tests/fixtures/README.md"),
+        root.join("crates/beeper-verification/tests/fixtures/README.md"),
     ];
     if let Ok(crates) = std::fs::read_dir(root.join("crates")) {
         for entry in crates.flatten() {

@@ -17,7 +17,7 @@ use beeper_verification_fake::FakeServer;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
 const TOKEN: &str = "bench-token";
-const FIXTURE: &str = include_str!("../../../tests/fixtures/verification-response.json");
+const FIXTURE: &str = include_str!("../tests/fixtures/verification-response.json");
 
 fn main() {
     // `cargo bench` passes `--bench`; a name filter may follow.

@@ -88,7 +88,7 @@ pub const ENV_BASE_URL: &str = "BEEPER_BASE_URL";
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), beeper_verification::Error> {
 /// # let desktop = MockServer::start_async().await; // stands in for Beeper Desktop
-/// # let example = include_str!("../../../tests/fixtures/verification-response.json");
+/// # let example = include_str!("../tests/fixtures/verification-response.json");
 /// # let example: serde_json::Value = serde_json::from_str(example).unwrap();
 /// # desktop.mock_async(|when, then| { when.path("/v1/app/setup"); then.json_body(example["session"].clone()); }).await;
 /// # desktop.mock_async(|when, then| {

@@ -38,7 +38,7 @@ pub fn client(server: &MockServer) -> Client {
 
 /// The documentation's example response of `GET .../verifications/{verificationID}`.
 pub fn fixture() -> Value {
-    let text = include_str!("../../../../tests/fixtures/verification-response.json");
+    let text = include_str!("../fixtures/verification-response.json");
     serde_json::from_str(text).expect("fixture is JSON")
 }
 
