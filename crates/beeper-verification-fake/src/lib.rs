@@ -94,6 +94,19 @@ pub const DEFAULT_DESKTOP_VERSION: &str = "0.0.0-fake";
 /// ([`FakeServerBuilder::record_size`]).
 pub const DEFAULT_RECORD_SIZE: usize = 1000;
 
+/// How many verifications the fake keeps unless told otherwise
+/// ([`FakeServerBuilder::max_verifications`]), live and ended together.
+///
+/// Enough for 10,000 concurrent verifications, as the benchmarks run. Each live one is listed
+/// by `GET /v1/app/setup/verifications` in about 200 to 450 bytes, so a list near this limit is
+/// 2 to 4.5 MB: more than a client that caps responses at 1 MiB reads. A test that lists that
+/// many sets a lower limit, or raises the client's.
+pub const DEFAULT_MAX_VERIFICATIONS: usize = 10_000;
+
+/// How many fault rules the fake holds at once unless told otherwise
+/// ([`FakeServerBuilder::max_faults`]).
+pub const DEFAULT_MAX_FAULTS: usize = 10_000;
+
 /// A running fake server. It stops when dropped or on [`shutdown`](Self::shutdown).
 #[derive(Debug)]
 pub struct FakeServer {
@@ -114,6 +127,8 @@ pub struct FakeServerBuilder {
     seed: Option<u64>,
     record_size: usize,
     desktop_version: String,
+    max_verifications: usize,
+    max_faults: usize,
 }
 
 impl Default for FakeServerBuilder {
@@ -127,6 +142,8 @@ impl Default for FakeServerBuilder {
             seed: None,
             record_size: DEFAULT_RECORD_SIZE,
             desktop_version: DEFAULT_DESKTOP_VERSION.to_owned(),
+            max_verifications: DEFAULT_MAX_VERIFICATIONS,
+            max_faults: DEFAULT_MAX_FAULTS,
         }
     }
 }
@@ -193,6 +210,26 @@ impl FakeServerBuilder {
         self
     }
 
+    /// How many verifications the fake keeps, live and ended together (default
+    /// [`DEFAULT_MAX_VERIFICATIONS`]). When it keeps that many, a new one takes the place of
+    /// the one that ended first; when all of them are live, a new one is refused: 507
+    /// `TOO_MANY_VERIFICATIONS` over HTTP (`POST /v1/app/setup/verifications` and
+    /// `POST /_fake/peer/requests`), [`Refusal::TooManyVerifications`] from
+    /// [`Peer::try_request_with`]. `0` refuses every new one.
+    pub fn max_verifications(mut self, max: usize) -> Self {
+        self.max_verifications = max;
+        self
+    }
+
+    /// How many fault rules the fake holds at once (default [`DEFAULT_MAX_FAULTS`]). Past it a
+    /// new one is refused: 507 `TOO_MANY_FAULTS` from `POST /_fake/faults`,
+    /// [`Refusal::TooManyFaults`] from [`FakeServer::try_add_fault`]. Rules used up (`times`)
+    /// leave room again, as does clearing them.
+    pub fn max_faults(mut self, max: usize) -> Self {
+        self.max_faults = max;
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     ///
     /// Fails if the port cannot be bound, or with [`std::io::ErrorKind::InvalidInput`] if the
@@ -220,7 +257,7 @@ impl FakeServerBuilder {
                 .take(32)
                 .collect()
         });
-        let mut world = state::World::new(self.verification_timeout);
+        let mut world = state::World::new(self.verification_timeout, self.max_verifications);
         world.session_state = self.session_state;
         if let Some(seed) = self.seed {
             world.seed(seed);
@@ -232,6 +269,7 @@ impl FakeServerBuilder {
             tokio::runtime::Handle::current(),
             self.record_size,
             desktop_version,
+            self.max_faults,
         ));
         let app = http::router(Arc::clone(&shared));
         let (stop, stopped) = oneshot::channel::<()>();
@@ -259,7 +297,7 @@ impl FakeServer {
     }
 
     /// Options: port, token, automatic peer, verification timeout, session state, seed, record
-    /// size, desktop version.
+    /// size, desktop version, limits and connection timeouts.
     pub fn builder() -> FakeServerBuilder {
         FakeServerBuilder::default()
     }
@@ -288,8 +326,22 @@ impl FakeServer {
     }
 
     /// Adds a fault rule.
+    ///
+    /// # Panics
+    ///
+    /// When the fake holds as many rules as it may
+    /// ([`max_faults`](FakeServerBuilder::max_faults)); [`try_add_fault`](Self::try_add_fault)
+    /// returns that as an error instead.
     pub fn add_fault(&self, fault: Fault) {
-        self.shared.faults().push(fault);
+        if let Err(refusal) = self.try_add_fault(fault) {
+            panic!("cannot add the fault: {refusal}");
+        }
+    }
+
+    /// Adds a fault rule, or [`Refusal::TooManyFaults`] when the fake holds as many as it may
+    /// ([`max_faults`](FakeServerBuilder::max_faults)).
+    pub fn try_add_fault(&self, fault: Fault) -> Result<(), Refusal> {
+        self.shared.add_fault(fault)
     }
 
     /// Removes every fault rule.

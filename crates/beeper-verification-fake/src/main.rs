@@ -58,6 +58,15 @@ struct Options {
     #[arg(long, value_name = "N|off", default_value = "1000", value_parser = record_size)]
     record: usize,
 
+    /// The most verifications to keep, live and ended together. When that many are kept, a new
+    /// one replaces the one that ended first; when all are live, it is refused with 507.
+    #[arg(long, value_name = "N", default_value_t = beeper_verification_fake::DEFAULT_MAX_VERIFICATIONS)]
+    max_verifications: usize,
+
+    /// The most fault rules to hold at once; past it, POST /_fake/faults answers 507.
+    #[arg(long, value_name = "N", default_value_t = beeper_verification_fake::DEFAULT_MAX_FAULTS)]
+    max_faults: usize,
+
     /// The session state to start in.
     #[arg(
         long,
@@ -131,6 +140,8 @@ async fn main() -> ExitCode {
         .port(options.port)
         .verification_timeout(options.timeout)
         .record_size(options.record)
+        .max_verifications(options.max_verifications)
+        .max_faults(options.max_faults)
         .session_state(options.session_state)
         .desktop_version(options.desktop_version);
     if let Some(token) = options.token {
@@ -237,8 +248,13 @@ mod tests {
             "needs-login",
             "--desktop-version",
             "4.1.2",
+            "--max-verifications",
+            "50",
+            "--max-faults",
+            "5",
         ])
         .expect("valid");
+        assert_eq!((parsed.max_verifications, parsed.max_faults), (50, 5));
         assert_eq!((parsed.port, parsed.token.as_deref()), (23373, Some("t")));
         assert_eq!(parsed.auto_peer, Some(PeerMethod::Qr));
         assert_eq!(
@@ -258,6 +274,13 @@ mod tests {
             beeper_verification_fake::DEFAULT_VERIFICATION_TIMEOUT
         );
         assert_eq!(parsed.record, beeper_verification_fake::DEFAULT_RECORD_SIZE);
+        assert_eq!(
+            (parsed.max_verifications, parsed.max_faults),
+            (
+                beeper_verification_fake::DEFAULT_MAX_VERIFICATIONS,
+                beeper_verification_fake::DEFAULT_MAX_FAULTS
+            )
+        );
         assert_eq!(parsed.session_state, SessionState::NeedsVerification);
         assert_eq!(
             parsed.desktop_version,

@@ -52,6 +52,8 @@ pub(crate) struct AutoPeer {
 pub(crate) struct Shared {
     world: Mutex<World>,
     faults: Mutex<Vec<Fault>>,
+    /// The most fault rules held at once.
+    max_faults: usize,
     requests: Mutex<Record>,
     pub token: String,
     pub auto_peer: Option<AutoPeer>,
@@ -77,10 +79,12 @@ impl Shared {
         runtime: tokio::runtime::Handle,
         record_size: usize,
         desktop_version: axum::http::HeaderValue,
+        max_faults: usize,
     ) -> Self {
         Self {
             world: Mutex::new(world),
             faults: Mutex::default(),
+            max_faults,
             requests: Mutex::new(Record::new(record_size)),
             token,
             auto_peer,
@@ -100,6 +104,18 @@ impl Shared {
 
     pub fn faults(&self) -> MutexGuard<'_, Vec<Fault>> {
         lock(&self.faults)
+    }
+
+    /// Adds a fault rule, unless the fake holds `max_faults` already.
+    pub fn add_fault(&self, fault: Fault) -> Result<(), Refusal> {
+        let mut faults = self.faults();
+        if faults.len() >= self.max_faults {
+            return Err(Refusal::TooManyFaults {
+                max: self.max_faults,
+            });
+        }
+        faults.push(fault);
+        Ok(())
     }
 
     pub fn requests(&self) -> MutexGuard<'_, Record> {
