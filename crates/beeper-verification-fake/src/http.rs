@@ -170,14 +170,31 @@ async fn record(State(shared): AppState, request: Request, next: Next) -> Respon
         .received
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     // Read the body here even when nothing is recorded, so that one limit holds for all.
+    // The body must arrive within the read timeout, as the head did (see serve.rs).
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "BODY_TOO_LARGE",
-            "the request body is too large",
-        )
-        .into_response();
+    let read = tokio::time::timeout(shared.read_timeout, axum::body::to_bytes(body, MAX_BODY));
+    let bytes = match read.await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "BODY_TOO_LARGE",
+                "the request body is too large",
+            )
+            .into_response();
+        }
+        Err(_) => {
+            let mut response = ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "REQUEST_TIMEOUT",
+                "the request body did not arrive in time",
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
     };
     if !shared.requests().is_on() {
         return next

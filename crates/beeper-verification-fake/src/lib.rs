@@ -63,6 +63,7 @@ mod operation;
 mod peer;
 mod record;
 mod sas;
+mod serve;
 mod session;
 mod shared;
 mod state;
@@ -107,6 +108,21 @@ pub const DEFAULT_MAX_VERIFICATIONS: usize = 10_000;
 /// ([`FakeServerBuilder::max_faults`]).
 pub const DEFAULT_MAX_FAULTS: usize = 10_000;
 
+/// How long a request may take to arrive unless told otherwise
+/// ([`FakeServerBuilder::read_timeout`]): its head from its first byte, then its body.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a connection may sit with no request in progress before the fake closes it,
+/// unless told otherwise ([`FakeServerBuilder::idle_timeout`]). Longer than a minute, so a
+/// client polling each minute keeps its connection, and not a round figure that a test's own
+/// waits are likely to share.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+
+/// How many connections the fake serves at once unless told otherwise
+/// ([`FakeServerBuilder::max_connections`]): well under the common limit of 1,024 open files
+/// per process, which a test process shares with its clients.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
 /// A running fake server. It stops when dropped or on [`shutdown`](Self::shutdown).
 #[derive(Debug)]
 pub struct FakeServer {
@@ -129,6 +145,9 @@ pub struct FakeServerBuilder {
     desktop_version: String,
     max_verifications: usize,
     max_faults: usize,
+    read_timeout: Duration,
+    idle_timeout: Duration,
+    max_connections: usize,
 }
 
 impl Default for FakeServerBuilder {
@@ -144,6 +163,9 @@ impl Default for FakeServerBuilder {
             desktop_version: DEFAULT_DESKTOP_VERSION.to_owned(),
             max_verifications: DEFAULT_MAX_VERIFICATIONS,
             max_faults: DEFAULT_MAX_FAULTS,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -230,6 +252,34 @@ impl FakeServerBuilder {
         self
     }
 
+    /// How long a request may take to arrive (default [`DEFAULT_READ_TIMEOUT`]): once the
+    /// first byte of its head is in, the rest of the head must follow within it, or the
+    /// connection is closed (a slowloris client); then its body must arrive within it, or the
+    /// answer is 408 `REQUEST_TIMEOUT`. A timeout too long for the clock (such as
+    /// `Duration::MAX`) means never. Measured on tokio's clock, so a paused test clock pauses
+    /// it too.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may sit with no request in progress, from when it opened or its
+    /// last response went out, before the fake closes it (default [`DEFAULT_IDLE_TIMEOUT`]):
+    /// a client that connects and sends nothing, or a kept-alive connection left unused. A
+    /// request being handled is never cut off, however long a latency fault holds it.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// How many connections the fake serves at once (default [`DEFAULT_MAX_CONNECTIONS`], at
+    /// least 1). At the limit it accepts no more until one closes: new ones wait in the
+    /// system's listen queue.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     ///
     /// Fails if the port cannot be bound, or with [`std::io::ErrorKind::InvalidInput`] if the
@@ -269,18 +319,19 @@ impl FakeServerBuilder {
             tokio::runtime::Handle::current(),
             self.record_size,
             desktop_version,
-            self.max_faults,
+            shared::Bounds {
+                max_faults: self.max_faults,
+                read_timeout: self.read_timeout,
+            },
         ));
         let app = http::router(Arc::clone(&shared));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(e) = serve.await {
-                eprintln!("beeper-verification-fake: server error: {e}");
-            }
-        });
+        let limits = serve::Limits {
+            read_timeout: self.read_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
+        };
+        let task = tokio::spawn(serve::serve(listener, app, limits, stopped));
         Ok(FakeServer {
             base_url: format!("http://{address}"),
             shared,
@@ -399,7 +450,8 @@ impl Drop for FakeServer {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
-            // Open connections (keep-alive) would hold a graceful shutdown open.
+            // A request held by a latency fault would hold a graceful shutdown open; aborting
+            // the server closes every connection.
             task.abort();
         }
     }

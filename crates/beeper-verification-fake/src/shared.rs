@@ -48,6 +48,14 @@ pub(crate) struct AutoPeer {
     pub method: PeerMethod,
 }
 
+/// What bounds the state and the requests: the most fault rules, and how long a request body
+/// may take.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Bounds {
+    pub max_faults: usize,
+    pub read_timeout: Duration,
+}
+
 #[derive(Debug)]
 pub(crate) struct Shared {
     world: Mutex<World>,
@@ -64,6 +72,8 @@ pub(crate) struct Shared {
     pub desktop_version: axum::http::HeaderValue,
     /// How many requests arrived, recorded or not.
     pub received: std::sync::atomic::AtomicU64,
+    /// How long a request body may take to arrive.
+    pub read_timeout: Duration,
 }
 
 /// A lock that survives a panic elsewhere: the fake's state stays usable.
@@ -79,12 +89,12 @@ impl Shared {
         runtime: tokio::runtime::Handle,
         record_size: usize,
         desktop_version: axum::http::HeaderValue,
-        max_faults: usize,
+        bounds: Bounds,
     ) -> Self {
         Self {
             world: Mutex::new(world),
             faults: Mutex::default(),
-            max_faults,
+            max_faults: bounds.max_faults,
             requests: Mutex::new(Record::new(record_size)),
             token,
             auto_peer,
@@ -92,6 +102,7 @@ impl Shared {
             started: Instant::now(),
             desktop_version,
             received: std::sync::atomic::AtomicU64::new(0),
+            read_timeout: bounds.read_timeout,
         }
     }
 
