@@ -98,10 +98,11 @@ pub const DEFAULT_RECORD_SIZE: usize = 1000;
 /// How many verifications the fake keeps unless told otherwise
 /// ([`FakeServerBuilder::max_verifications`]), live and ended together.
 ///
-/// Enough for 10,000 concurrent verifications, as the benchmarks run. Each live one is listed
-/// by `GET /v1/app/setup/verifications` in about 200 to 450 bytes, so a list near this limit is
-/// 2 to 4.5 MB: more than a client that caps responses at 1 MiB reads. A test that lists that
-/// many sets a lower limit, or raises the client's.
+/// Enough for 10,000 concurrent verifications, as the benchmarks run. Each live one takes about
+/// 215 bytes in `GET /v1/app/setup/verifications` (375 with its QR code and emoji, up to 255
+/// more with a `userID`), so 10,000 make a list of 2.1 MB at least: more than a client that caps
+/// responses at 1 MiB reads. A test that lists that many sets a lower limit, or raises the
+/// client's.
 pub const DEFAULT_MAX_VERIFICATIONS: usize = 10_000;
 
 /// How many fault rules the fake holds at once unless told otherwise

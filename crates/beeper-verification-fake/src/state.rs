@@ -8,7 +8,8 @@
 //!
 //! `availableActions` is computed from the state, the direction and who has confirmed what. A
 //! verification not finished within the timeout becomes `cancelled` with `m.timeout`. Ended
-//! verifications leave the list but stay retrievable by ID. When one ends `done`, the session moves from
+//! verifications leave the list but stay retrievable by ID, until a new one needs their room (see
+//! `World`). When one ends `done`, the session moves from
 //! `needs-verification` to `ready` (and so `e2ee.verified` becomes true, see `session.rs`).
 
 use std::collections::{BTreeMap, VecDeque};
