@@ -72,7 +72,9 @@ async fn request(State(shared): AppState, body: Bytes) -> Result<Json<Value>, Ap
     if let Some(methods) = body.methods {
         options = options.methods(&methods);
     }
-    Ok(Json(json!({ "id": peer(shared).request_with(options) })))
+    Ok(Json(
+        json!({ "id": peer(shared).try_request_with(options)? }),
+    ))
 }
 
 async fn peer_move(
@@ -119,7 +121,7 @@ async fn peer_fail(
 
 async fn add_fault(State(shared): AppState, body: Bytes) -> Result<StatusCode, ApiError> {
     let fault: Fault = parse_body(&body)?;
-    shared.faults().push(fault);
+    shared.add_fault(fault)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

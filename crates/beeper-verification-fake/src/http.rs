@@ -25,6 +25,10 @@ use crate::{Operation, SessionState};
 /// The largest request body the fake reads.
 const MAX_BODY: usize = 64 * 1024;
 
+/// The longest `userID` a new verification may name: a Matrix user ID has at most 255 bytes
+/// (the Matrix specification's limit). Kept for every verification, so it is bounded.
+const MAX_USER_ID_BYTES: usize = 255;
+
 /// An error response with the API's error body `{message, code, details}`.
 #[derive(Debug)]
 pub(crate) struct ApiError {
@@ -87,6 +91,21 @@ impl From<Refusal> for ApiError {
                 "INVALID_QR_CODE",
                 refusal.to_string(),
             ),
+            // The API documents no limit; 507 ("the server is unable to store ...", RFC 4918)
+            // is the fake's own choice: not 429, which clients retry, as waiting does not help
+            // unless something ends or the faults are cleared.
+            Refusal::TooManyVerifications { max } => Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "TOO_MANY_VERIFICATIONS",
+                refusal.to_string(),
+            )
+            .with_details(json!({ "max": max })),
+            Refusal::TooManyFaults { max } => Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "TOO_MANY_FAULTS",
+                refusal.to_string(),
+            )
+            .with_details(json!({ "max": max })),
         }
     }
 }
@@ -151,14 +170,31 @@ async fn record(State(shared): AppState, request: Request, next: Next) -> Respon
         .received
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     // Read the body here even when nothing is recorded, so that one limit holds for all.
+    // The body must arrive within the read timeout, as the head did (see serve.rs).
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "BODY_TOO_LARGE",
-            "the request body is too large",
-        )
-        .into_response();
+    let read = tokio::time::timeout(shared.read_timeout, axum::body::to_bytes(body, MAX_BODY));
+    let bytes = match read.await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "BODY_TOO_LARGE",
+                "the request body is too large",
+            )
+            .into_response();
+        }
+        Err(_) => {
+            let mut response = ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "REQUEST_TIMEOUT",
+                "the request body did not arrive in time",
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
     };
     if !shared.requests().is_on() {
         return next
@@ -427,13 +463,31 @@ async fn create(
         ),
         None => None,
     };
+    if let Some(user_id) = &params.user_id
+        && user_id.len() > MAX_USER_ID_BYTES
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_ERROR",
+            format!(
+                "Invalid request body: userID is {} bytes long; a Matrix user ID has at most \
+                 {MAX_USER_ID_BYTES}",
+                user_id.len()
+            ),
+        )
+        .with_details(json!({ "issues": [{
+            "code": "too_big",
+            "message": format!("at most {MAX_USER_ID_BYTES} bytes"),
+            "path": ["body", "userID"],
+        }] })));
+    }
     let options = NewVerification {
         incoming: false,
         purpose,
         user_id: params.user_id,
         methods: None,
     };
-    let id = shared.world().create(options, Instant::now());
+    let id = shared.world().create(options, Instant::now())?;
     shared.changed(&id);
     Ok(Json(shared.world().response(&id)))
 }

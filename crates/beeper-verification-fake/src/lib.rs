@@ -63,6 +63,7 @@ mod operation;
 mod peer;
 mod record;
 mod sas;
+mod serve;
 mod session;
 mod shared;
 mod state;
@@ -94,6 +95,35 @@ pub const DEFAULT_DESKTOP_VERSION: &str = "0.0.0-fake";
 /// ([`FakeServerBuilder::record_size`]).
 pub const DEFAULT_RECORD_SIZE: usize = 1000;
 
+/// How many verifications the fake keeps unless told otherwise
+/// ([`FakeServerBuilder::max_verifications`]), live and ended together.
+///
+/// Enough for 10,000 concurrent verifications, as the benchmarks run. Each live one takes about
+/// 215 bytes in `GET /v1/app/setup/verifications` (375 with its QR code and emoji, up to 255
+/// more with a `userID`), so 10,000 make a list of 2.1 MB at least: more than a client that caps
+/// responses at 1 MiB reads. A test that lists that many sets a lower limit, or raises the
+/// client's.
+pub const DEFAULT_MAX_VERIFICATIONS: usize = 10_000;
+
+/// How many fault rules the fake holds at once unless told otherwise
+/// ([`FakeServerBuilder::max_faults`]).
+pub const DEFAULT_MAX_FAULTS: usize = 10_000;
+
+/// How long a request may take to arrive unless told otherwise
+/// ([`FakeServerBuilder::read_timeout`]): its head from its first byte, then its body.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a connection may sit with no request in progress before the fake closes it,
+/// unless told otherwise ([`FakeServerBuilder::idle_timeout`]). Longer than a minute, so a
+/// client polling each minute keeps its connection, and not a round figure that a test's own
+/// waits are likely to share.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+
+/// How many connections the fake serves at once unless told otherwise
+/// ([`FakeServerBuilder::max_connections`]): well under the common limit of 1,024 open files
+/// per process, which a test process shares with its clients.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
 /// A running fake server. It stops when dropped or on [`shutdown`](Self::shutdown).
 #[derive(Debug)]
 pub struct FakeServer {
@@ -114,6 +144,11 @@ pub struct FakeServerBuilder {
     seed: Option<u64>,
     record_size: usize,
     desktop_version: String,
+    max_verifications: usize,
+    max_faults: usize,
+    read_timeout: Duration,
+    idle_timeout: Duration,
+    max_connections: usize,
 }
 
 impl Default for FakeServerBuilder {
@@ -127,6 +162,11 @@ impl Default for FakeServerBuilder {
             seed: None,
             record_size: DEFAULT_RECORD_SIZE,
             desktop_version: DEFAULT_DESKTOP_VERSION.to_owned(),
+            max_verifications: DEFAULT_MAX_VERIFICATIONS,
+            max_faults: DEFAULT_MAX_FAULTS,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -193,6 +233,54 @@ impl FakeServerBuilder {
         self
     }
 
+    /// How many verifications the fake keeps, live and ended together (default
+    /// [`DEFAULT_MAX_VERIFICATIONS`]). When it keeps that many, a new one takes the place of
+    /// the one that ended first; when all of them are live, a new one is refused: 507
+    /// `TOO_MANY_VERIFICATIONS` over HTTP (`POST /v1/app/setup/verifications` and
+    /// `POST /_fake/peer/requests`), [`Refusal::TooManyVerifications`] from
+    /// [`Peer::try_request_with`]. `0` refuses every new one.
+    pub fn max_verifications(mut self, max: usize) -> Self {
+        self.max_verifications = max;
+        self
+    }
+
+    /// How many fault rules the fake holds at once (default [`DEFAULT_MAX_FAULTS`]). Past it a
+    /// new one is refused: 507 `TOO_MANY_FAULTS` from `POST /_fake/faults`,
+    /// [`Refusal::TooManyFaults`] from [`FakeServer::try_add_fault`]. Rules used up (`times`)
+    /// leave room again, as does clearing them.
+    pub fn max_faults(mut self, max: usize) -> Self {
+        self.max_faults = max;
+        self
+    }
+
+    /// How long a request may take to arrive (default [`DEFAULT_READ_TIMEOUT`]): once the
+    /// first byte of its head is in, the rest of the head must follow within it, or the
+    /// connection is closed (a slowloris client); then its body must arrive within it, or the
+    /// answer is 408 `REQUEST_TIMEOUT`. A timeout too long for the clock (such as
+    /// `Duration::MAX`) means never. Measured on tokio's clock, so a paused test clock pauses
+    /// it too.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may sit with no request in progress, from when it opened or its
+    /// last response went out, before the fake closes it (default [`DEFAULT_IDLE_TIMEOUT`]):
+    /// a client that connects and sends nothing, or a kept-alive connection left unused. A
+    /// request being handled is never cut off, however long a latency fault holds it.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// How many connections the fake serves at once (default [`DEFAULT_MAX_CONNECTIONS`], at
+    /// least 1). At the limit it accepts no more until one closes: new ones wait in the
+    /// system's listen queue.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     ///
     /// Fails if the port cannot be bound, or with [`std::io::ErrorKind::InvalidInput`] if the
@@ -220,7 +308,7 @@ impl FakeServerBuilder {
                 .take(32)
                 .collect()
         });
-        let mut world = state::World::new(self.verification_timeout);
+        let mut world = state::World::new(self.verification_timeout, self.max_verifications);
         world.session_state = self.session_state;
         if let Some(seed) = self.seed {
             world.seed(seed);
@@ -232,17 +320,19 @@ impl FakeServerBuilder {
             tokio::runtime::Handle::current(),
             self.record_size,
             desktop_version,
+            shared::Bounds {
+                max_faults: self.max_faults,
+                read_timeout: self.read_timeout,
+            },
         ));
         let app = http::router(Arc::clone(&shared));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(e) = serve.await {
-                eprintln!("beeper-verification-fake: server error: {e}");
-            }
-        });
+        let limits = serve::Limits {
+            read_timeout: self.read_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
+        };
+        let task = tokio::spawn(serve::serve(listener, app, limits, stopped));
         Ok(FakeServer {
             base_url: format!("http://{address}"),
             shared,
@@ -259,7 +349,7 @@ impl FakeServer {
     }
 
     /// Options: port, token, automatic peer, verification timeout, session state, seed, record
-    /// size, desktop version.
+    /// size, desktop version, limits and connection timeouts.
     pub fn builder() -> FakeServerBuilder {
         FakeServerBuilder::default()
     }
@@ -288,8 +378,22 @@ impl FakeServer {
     }
 
     /// Adds a fault rule.
+    ///
+    /// # Panics
+    ///
+    /// When the fake holds as many rules as it may
+    /// ([`max_faults`](FakeServerBuilder::max_faults)); [`try_add_fault`](Self::try_add_fault)
+    /// returns that as an error instead.
     pub fn add_fault(&self, fault: Fault) {
-        self.shared.faults().push(fault);
+        if let Err(refusal) = self.try_add_fault(fault) {
+            panic!("cannot add the fault: {refusal}");
+        }
+    }
+
+    /// Adds a fault rule, or [`Refusal::TooManyFaults`] when the fake holds as many as it may
+    /// ([`max_faults`](FakeServerBuilder::max_faults)).
+    pub fn try_add_fault(&self, fault: Fault) -> Result<(), Refusal> {
+        self.shared.add_fault(fault)
     }
 
     /// Removes every fault rule.
@@ -347,7 +451,8 @@ impl Drop for FakeServer {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
-            // Open connections (keep-alive) would hold a graceful shutdown open.
+            // A request held by a latency fault would hold a graceful shutdown open; aborting
+            // the server closes every connection.
             task.abort();
         }
     }

@@ -58,6 +58,33 @@ struct Options {
     #[arg(long, value_name = "N|off", default_value = "1000", value_parser = record_size)]
     record: usize,
 
+    /// The most verifications to keep, live and ended together. When that many are kept, a new
+    /// one replaces the one that ended first; when all are live, it is refused with 507.
+    #[arg(long, value_name = "N", default_value_t = beeper_verification_fake::DEFAULT_MAX_VERIFICATIONS)]
+    max_verifications: usize,
+
+    /// The most fault rules to hold at once; past it, POST /_fake/faults answers 507.
+    #[arg(long, value_name = "N", default_value_t = beeper_verification_fake::DEFAULT_MAX_FAULTS)]
+    max_faults: usize,
+
+    /// Close a connection whose request head, once begun, is not complete after this many
+    /// seconds; answer 408 to a body that takes longer.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
+    read_timeout: Duration,
+
+    /// Close a connection with no request in progress after this many seconds.
+    #[arg(long, value_name = "SECS", default_value = "75", value_parser = seconds)]
+    idle_timeout: Duration,
+
+    /// The most connections served at once; more wait until one closes.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = beeper_verification_fake::DEFAULT_MAX_CONNECTIONS,
+        value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize),
+    )]
+    max_connections: usize,
+
     /// The session state to start in.
     #[arg(
         long,
@@ -131,6 +158,11 @@ async fn main() -> ExitCode {
         .port(options.port)
         .verification_timeout(options.timeout)
         .record_size(options.record)
+        .max_verifications(options.max_verifications)
+        .max_faults(options.max_faults)
+        .read_timeout(options.read_timeout)
+        .idle_timeout(options.idle_timeout)
+        .max_connections(options.max_connections)
         .session_state(options.session_state)
         .desktop_version(options.desktop_version);
     if let Some(token) = options.token {
@@ -237,8 +269,27 @@ mod tests {
             "needs-login",
             "--desktop-version",
             "4.1.2",
+            "--max-verifications",
+            "50",
+            "--max-faults",
+            "5",
+            "--read-timeout",
+            "0.2",
+            "--idle-timeout",
+            "3",
+            "--max-connections",
+            "8",
         ])
         .expect("valid");
+        assert_eq!(
+            (
+                parsed.read_timeout,
+                parsed.idle_timeout,
+                parsed.max_connections
+            ),
+            (Duration::from_millis(200), Duration::from_secs(3), 8)
+        );
+        assert_eq!((parsed.max_verifications, parsed.max_faults), (50, 5));
         assert_eq!((parsed.port, parsed.token.as_deref()), (23373, Some("t")));
         assert_eq!(parsed.auto_peer, Some(PeerMethod::Qr));
         assert_eq!(
@@ -258,10 +309,29 @@ mod tests {
             beeper_verification_fake::DEFAULT_VERIFICATION_TIMEOUT
         );
         assert_eq!(parsed.record, beeper_verification_fake::DEFAULT_RECORD_SIZE);
+        assert_eq!(
+            (parsed.max_verifications, parsed.max_faults),
+            (
+                beeper_verification_fake::DEFAULT_MAX_VERIFICATIONS,
+                beeper_verification_fake::DEFAULT_MAX_FAULTS
+            )
+        );
         assert_eq!(parsed.session_state, SessionState::NeedsVerification);
         assert_eq!(
             parsed.desktop_version,
             beeper_verification_fake::DEFAULT_DESKTOP_VERSION
+        );
+        assert_eq!(
+            (
+                parsed.read_timeout,
+                parsed.idle_timeout,
+                parsed.max_connections
+            ),
+            (
+                beeper_verification_fake::DEFAULT_READ_TIMEOUT,
+                beeper_verification_fake::DEFAULT_IDLE_TIMEOUT,
+                beeper_verification_fake::DEFAULT_MAX_CONNECTIONS
+            )
         );
         assert_eq!((parsed.auto_peer, parsed.seed), (None, None));
         assert_eq!(parse(&["--record", "off"]).map(|o| o.record).ok(), Some(0));
@@ -292,6 +362,8 @@ mod tests {
         );
         let (_, message) = error(&["--desktop-version", "4\n1"]).expect("an error");
         assert!(message.contains("header value"), "{message}");
+        let (_, message) = error(&["--max-connections", "0"]).expect("an error");
+        assert!(message.contains("0"), "{message}");
         let (_, message) = error(&["--record", "lots"]).expect("an error");
         assert!(message.contains("off"), "{message}");
         for (flag, value) in [

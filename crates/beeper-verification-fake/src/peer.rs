@@ -66,12 +66,33 @@ impl PeerRequest {
 impl Peer {
     /// The other device asks this one to verify: a new `incoming` verification in `requested`.
     /// Returns its ID.
+    ///
+    /// # Panics
+    ///
+    /// When the fake keeps as many verifications as it may
+    /// ([`max_verifications`](crate::FakeServerBuilder::max_verifications)) and all of them are
+    /// live; [`try_request_with`](Self::try_request_with) returns that as an error instead.
     pub fn request(&self) -> String {
         self.request_with(PeerRequest::default())
     }
 
     /// [`request`](Self::request) with options.
+    ///
+    /// # Panics
+    ///
+    /// As [`request`](Self::request) does, past the limit.
     pub fn request_with(&self, request: PeerRequest) -> String {
+        match self.try_request_with(request) {
+            Ok(id) => id,
+            Err(refusal) => panic!("the other device cannot ask: {refusal}"),
+        }
+    }
+
+    /// [`request_with`](Self::request_with), with [`Refusal::TooManyVerifications`] when the
+    /// fake keeps as many verifications as it may
+    /// ([`max_verifications`](crate::FakeServerBuilder::max_verifications)) and all of them are
+    /// live. (Ended ones make room: the one that ended first goes.)
+    pub fn try_request_with(&self, request: PeerRequest) -> Result<String, Refusal> {
         let methods = [("qr", request.qr), ("sas", request.sas)]
             .into_iter()
             .filter_map(|(m, on)| on.then_some(m))
@@ -82,9 +103,9 @@ impl Peer {
             user_id: None,
             methods: Some(methods),
         };
-        let id = self.shared.world().create(options, Instant::now());
+        let id = self.shared.world().create(options, Instant::now())?;
         self.shared.changed(&id);
-        id
+        Ok(id)
     }
 
     /// The other device accepts this device's request: `requested` → `ready`.

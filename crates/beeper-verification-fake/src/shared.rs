@@ -48,10 +48,20 @@ pub(crate) struct AutoPeer {
     pub method: PeerMethod,
 }
 
+/// What bounds the state and the requests: the most fault rules, and how long a request body
+/// may take.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Bounds {
+    pub max_faults: usize,
+    pub read_timeout: Duration,
+}
+
 #[derive(Debug)]
 pub(crate) struct Shared {
     world: Mutex<World>,
     faults: Mutex<Vec<Fault>>,
+    /// The most fault rules held at once.
+    max_faults: usize,
     requests: Mutex<Record>,
     pub token: String,
     pub auto_peer: Option<AutoPeer>,
@@ -62,6 +72,8 @@ pub(crate) struct Shared {
     pub desktop_version: axum::http::HeaderValue,
     /// How many requests arrived, recorded or not.
     pub received: std::sync::atomic::AtomicU64,
+    /// How long a request body may take to arrive.
+    pub read_timeout: Duration,
 }
 
 /// A lock that survives a panic elsewhere: the fake's state stays usable.
@@ -77,10 +89,12 @@ impl Shared {
         runtime: tokio::runtime::Handle,
         record_size: usize,
         desktop_version: axum::http::HeaderValue,
+        bounds: Bounds,
     ) -> Self {
         Self {
             world: Mutex::new(world),
             faults: Mutex::default(),
+            max_faults: bounds.max_faults,
             requests: Mutex::new(Record::new(record_size)),
             token,
             auto_peer,
@@ -88,6 +102,7 @@ impl Shared {
             started: Instant::now(),
             desktop_version,
             received: std::sync::atomic::AtomicU64::new(0),
+            read_timeout: bounds.read_timeout,
         }
     }
 
@@ -100,6 +115,18 @@ impl Shared {
 
     pub fn faults(&self) -> MutexGuard<'_, Vec<Fault>> {
         lock(&self.faults)
+    }
+
+    /// Adds a fault rule, unless the fake holds `max_faults` already.
+    pub fn add_fault(&self, fault: Fault) -> Result<(), Refusal> {
+        let mut faults = self.faults();
+        if faults.len() >= self.max_faults {
+            return Err(Refusal::TooManyFaults {
+                max: self.max_faults,
+            });
+        }
+        faults.push(fault);
+        Ok(())
     }
 
     pub fn requests(&self) -> MutexGuard<'_, Record> {

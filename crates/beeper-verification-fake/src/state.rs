@@ -8,10 +8,11 @@
 //!
 //! `availableActions` is computed from the state, the direction and who has confirmed what. A
 //! verification not finished within the timeout becomes `cancelled` with `m.timeout`. Ended
-//! verifications leave the list but stay retrievable by ID. When one ends `done`, the session moves from
+//! verifications leave the list but stay retrievable by ID, until a new one needs their room (see
+//! `World`). When one ends `done`, the session moves from
 //! `needs-verification` to `ready` (and so `e2ee.verified` becomes true, see `session.rs`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use beeper_verification_client::types as wire;
@@ -113,6 +114,27 @@ pub enum Refusal {
     /// The scanned QR payload belongs to no live verification.
     #[error("the scanned QR code does not belong to any live verification")]
     UnknownQr,
+    /// The fake already keeps as many verifications as it may
+    /// ([`FakeServerBuilder::max_verifications`](crate::FakeServerBuilder::max_verifications)),
+    /// and every one of them is live: an ended one would have made room.
+    #[error(
+        "the fake keeps at most {max} verifications, and all of them are live: cancel some, \
+         let them time out, or raise the limit (max_verifications, --max-verifications)"
+    )]
+    TooManyVerifications {
+        /// The limit.
+        max: usize,
+    },
+    /// The fake already holds as many fault rules as it may
+    /// ([`FakeServerBuilder::max_faults`](crate::FakeServerBuilder::max_faults)).
+    #[error(
+        "the fake holds at most {max} fault rules: clear them (DELETE /_fake/faults) or raise \
+         the limit (max_faults, --max-faults)"
+    )]
+    TooManyFaults {
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// `accept, cancel`: actions as a message lists them.
@@ -136,6 +158,8 @@ pub(crate) struct Transaction {
     /// When it is cancelled with `m.timeout`; `None` when the timeout reaches past what the
     /// clock can represent (never).
     pub deadline: Option<Instant>,
+    /// The order of creation, which breaks ties between equal deadlines.
+    serial: u64,
 }
 
 impl Transaction {
@@ -238,16 +262,26 @@ pub(crate) const OTHER_DEVICE_ID: &str = "OTHERDEVICE";
 pub(crate) const OTHER_DEVICE_NAME: &str = "Beeper on the other device";
 
 /// Everything the fake knows: the session and every verification.
+///
+/// It keeps at most `max` verifications. Past that, the one that ended first makes room for a
+/// new one; when all are live, a new one is refused.
 #[derive(Debug)]
 pub(crate) struct World {
     pub session_state: SessionState,
-    pub verifications: BTreeMap<String, Transaction>,
+    verifications: BTreeMap<String, Transaction>,
     /// The most recently created verification, shown as `session.verification`.
     pub latest: Option<String>,
     next_id: u64,
     timeout: Duration,
     /// Draws the random part of IDs (seeded for reproducible IDs and emoji).
     rng: fastrand::Rng,
+    /// The most verifications kept, live and ended together.
+    max: usize,
+    /// The live verifications that have a deadline, earliest first, so that expiring costs
+    /// nothing until one is due.
+    deadlines: BTreeMap<(Instant, u64), String>,
+    /// The ended verifications still kept, in the order they ended: the first to go.
+    ended: VecDeque<String>,
 }
 
 /// Options of a new verification.
@@ -260,7 +294,7 @@ pub(crate) struct NewVerification {
 }
 
 impl World {
-    pub fn new(timeout: Duration) -> Self {
+    pub fn new(timeout: Duration, max: usize) -> Self {
         Self {
             session_state: SessionState::NeedsVerification,
             verifications: BTreeMap::new(),
@@ -268,6 +302,9 @@ impl World {
             next_id: 1,
             timeout,
             rng: fastrand::Rng::new(),
+            max,
+            deadlines: BTreeMap::new(),
+            ended: VecDeque::new(),
         }
     }
 
@@ -276,22 +313,39 @@ impl World {
         self.rng = fastrand::Rng::with_seed(seed);
     }
 
-    /// Cancels every live verification past its deadline with `m.timeout`.
+    /// Cancels every live verification past its deadline with `m.timeout`. It looks only at
+    /// the earliest deadlines, so a request costs nothing extra until one is due.
     pub fn expire(&mut self, now: Instant) {
-        for t in self.verifications.values_mut() {
-            if !t.state.is_ended() && t.deadline.is_some_and(|deadline| now >= deadline) {
-                t.end(
-                    VerificationState::Cancelled,
-                    "m.timeout",
-                    "The verification was not completed in time.",
-                );
+        while let Some(entry) = self.deadlines.first_entry() {
+            if entry.key().0 > now {
+                break;
             }
+            let id = entry.remove();
+            self.end(
+                &id,
+                VerificationState::Cancelled,
+                "m.timeout",
+                "The verification was not completed in time.",
+            );
         }
     }
 
-    pub fn create(&mut self, options: NewVerification, now: Instant) -> String {
-        let id = format!("fv{:04}{:04x}", self.next_id, self.rng.u16(..));
+    /// Adds a verification, making room by dropping the one that ended first when the fake
+    /// keeps `max` already; refused when every kept verification is live.
+    pub fn create(&mut self, options: NewVerification, now: Instant) -> Result<String, Refusal> {
+        while self.verifications.len() >= self.max {
+            let Some(oldest) = self.ended.pop_front() else {
+                return Err(Refusal::TooManyVerifications { max: self.max });
+            };
+            self.verifications.remove(&oldest);
+            if self.latest.as_deref() == Some(oldest.as_str()) {
+                self.latest = None;
+            }
+        }
+        let serial = self.next_id;
+        let id = format!("fv{:04}{:04x}", serial, self.rng.u16(..));
         self.next_id += 1;
+        let deadline = now.checked_add(self.timeout);
         let transaction = Transaction {
             id: id.clone(),
             incoming: options.incoming,
@@ -302,11 +356,36 @@ impl World {
             other_user_id: options.user_id,
             we_confirmed_sas: false,
             peer_confirmed_sas: false,
-            deadline: now.checked_add(self.timeout),
+            deadline,
+            serial,
         };
+        if let Some(deadline) = deadline {
+            self.deadlines.insert((deadline, serial), id.clone());
+        }
         self.verifications.insert(id.clone(), transaction);
         self.latest = Some(id.clone());
-        id
+        Ok(id)
+    }
+
+    /// Ends a live verification in `state` with an error code and reason.
+    fn end(&mut self, id: &str, state: VerificationState, code: &str, reason: &str) {
+        if let Some(t) = self.verifications.get_mut(id) {
+            if t.state.is_ended() {
+                return;
+            }
+            t.end(state, code, reason);
+            self.ended_now(id);
+        }
+    }
+
+    /// Moves a verification that just ended from the deadlines to the ended ones.
+    fn ended_now(&mut self, id: &str) {
+        if let Some(t) = self.verifications.get(id) {
+            if let Some(deadline) = t.deadline {
+                self.deadlines.remove(&(deadline, t.serial));
+            }
+            self.ended.push_back(id.to_owned());
+        }
     }
 
     pub fn get(&self, id: &str) -> Result<&Transaction, Refusal> {
@@ -381,17 +460,22 @@ impl World {
         t.require(VerificationAction::Cancel)?;
         let code = code.unwrap_or_else(|| "m.user".to_owned());
         let reason = reason.unwrap_or_else(|| "Cancelled on this device.".to_owned());
-        t.end(VerificationState::Cancelled, &code, &reason);
+        self.end(id, VerificationState::Cancelled, &code, &reason);
         Ok(())
     }
 
     fn finish(&mut self, id: &str) {
-        if let Some(t) = self.verifications.get_mut(id) {
-            t.state = VerificationState::Done;
-            t.error = None;
-            if self.session_state == SessionState::NeedsVerification {
-                self.session_state = SessionState::Ready;
-            }
+        let Some(t) = self.verifications.get_mut(id) else {
+            return;
+        };
+        if t.state.is_ended() {
+            return;
+        }
+        t.state = VerificationState::Done;
+        t.error = None;
+        self.ended_now(id);
+        if self.session_state == SessionState::NeedsVerification {
+            self.session_state = SessionState::Ready;
         }
     }
 
@@ -471,7 +555,7 @@ impl World {
                 why: "it has already ended",
             });
         }
-        t.end(state, code, reason);
+        self.end(id, state, code, reason);
         Ok(())
     }
 
@@ -516,7 +600,12 @@ mod tests {
     use super::*;
 
     fn world() -> (World, Instant) {
-        (World::new(Duration::from_secs(600)), Instant::now())
+        (World::new(Duration::from_secs(600), 100), Instant::now())
+    }
+
+    /// Creates a verification, which the tests' worlds always have room for.
+    fn create(w: &mut World, options: NewVerification, now: Instant) -> String {
+        w.create(options, now).expect("room for one more")
     }
 
     fn actions(w: &World, id: &str) -> Vec<&'static str> {
@@ -528,7 +617,7 @@ mod tests {
     #[test]
     fn the_emoji_flow_of_an_outgoing_request() {
         let (mut w, now) = world();
-        let id = w.create(NewVerification::default(), now);
+        let id = create(&mut w, NewVerification::default(), now);
         assert_eq!(actions(&w, &id), ["cancel"]);
         assert!(matches!(
             w.accept(&id),
@@ -564,7 +653,8 @@ mod tests {
     #[test]
     fn the_qr_flow_when_the_other_device_scans_ours() {
         let (mut w, now) = world();
-        let id = w.create(
+        let id = create(
+            &mut w,
             NewVerification {
                 incoming: true,
                 ..Default::default()
@@ -582,7 +672,7 @@ mod tests {
     #[test]
     fn scanning_the_other_devices_code_finishes_at_once() {
         let (mut w, now) = world();
-        let id = w.create(NewVerification::default(), now);
+        let id = create(&mut w, NewVerification::default(), now);
         w.peer_accept(&id).expect("accept");
         assert_eq!(w.scan_peer_qr("garbage"), Err(Refusal::UnknownQr));
         assert_eq!(w.scan_peer_qr(&sas::peer_qr(&id)), Ok(id.clone()));
@@ -592,7 +682,7 @@ mod tests {
     #[test]
     fn cancelling_records_the_code_and_ends_every_action() {
         let (mut w, now) = world();
-        let id = w.create(NewVerification::default(), now);
+        let id = create(&mut w, NewVerification::default(), now);
         w.cancel(&id, Some("m.mismatched_sas".into()), None)
             .expect("cancel");
         let t = w.get(&id).expect("kept");
@@ -613,7 +703,7 @@ mod tests {
     #[test]
     fn a_verification_past_its_deadline_is_cancelled_with_m_timeout() {
         let (mut w, now) = world();
-        let id = w.create(NewVerification::default(), now);
+        let id = create(&mut w, NewVerification::default(), now);
         w.expire(now + Duration::from_secs(599));
         assert_eq!(
             w.get(&id).map(|t| t.state),
@@ -630,8 +720,8 @@ mod tests {
     #[test]
     fn a_timeout_past_the_end_of_the_clock_never_expires() {
         let now = Instant::now();
-        let mut w = World::new(Duration::MAX);
-        let id = w.create(NewVerification::default(), now);
+        let mut w = World::new(Duration::MAX, 100);
+        let id = create(&mut w, NewVerification::default(), now);
         w.expire(now + Duration::from_secs(100 * 365 * 24 * 3600));
         assert_eq!(
             w.get(&id).map(|t| t.state),
@@ -643,5 +733,65 @@ mod tests {
     fn an_unknown_id_is_not_found() {
         let (mut w, _) = world();
         assert_eq!(w.accept("nope"), Err(Refusal::NotFound("nope".into())));
+    }
+
+    #[test]
+    fn past_the_limit_the_first_ended_makes_room_and_live_ones_are_never_dropped() {
+        let now = Instant::now();
+        let mut w = World::new(Duration::from_secs(600), 3);
+        let ids: Vec<String> = (0..3)
+            .map(|_| create(&mut w, NewVerification::default(), now))
+            .collect();
+        assert_eq!(
+            w.create(NewVerification::default(), now),
+            Err(Refusal::TooManyVerifications { max: 3 }),
+            "all three are live"
+        );
+        assert_eq!(w.verifications.len(), 3);
+        // The third ends first, then the first: the third goes first.
+        w.cancel(&ids[2], None, None).expect("cancel");
+        w.cancel(&ids[0], None, None).expect("cancel");
+        let fourth = create(&mut w, NewVerification::default(), now);
+        assert_eq!(
+            w.get(&ids[2]).err(),
+            Some(Refusal::NotFound(ids[2].clone()))
+        );
+        assert!(w.get(&ids[0]).is_ok(), "the other ended one stays");
+        let fifth = create(&mut w, NewVerification::default(), now);
+        assert!(w.get(&ids[0]).is_err());
+        assert_eq!(w.verifications.len(), 3);
+        assert!(w.get(&ids[1]).is_ok() && w.get(&fourth).is_ok() && w.get(&fifth).is_ok());
+        assert!(w.create(NewVerification::default(), now).is_err());
+    }
+
+    #[test]
+    fn a_verification_that_ended_is_not_expired_later() {
+        let (mut w, now) = world();
+        let id = create(&mut w, NewVerification::default(), now);
+        w.peer_accept(&id).expect("accept");
+        w.scan_peer_qr(&sas::peer_qr(&id)).expect("done");
+        w.expire(now + Duration::from_secs(601));
+        let t = w.get(&id).expect("kept");
+        assert_eq!((t.state, t.error.clone()), (VerificationState::Done, None));
+        assert!(w.deadlines.is_empty(), "an ended one leaves the deadlines");
+        assert_eq!(w.ended.len(), 1);
+    }
+
+    #[test]
+    fn verifications_expire_in_the_order_of_their_deadlines() {
+        let (mut w, now) = world();
+        let first = create(&mut w, NewVerification::default(), now);
+        let second = create(
+            &mut w,
+            NewVerification::default(),
+            now + Duration::from_secs(10),
+        );
+        w.expire(now + Duration::from_secs(605));
+        let state = |w: &World, id: &str| w.get(id).map(|t| t.state);
+        assert_eq!(state(&w, &first), Ok(VerificationState::Cancelled));
+        assert_eq!(state(&w, &second), Ok(VerificationState::Requested));
+        w.expire(now + Duration::from_secs(610));
+        assert_eq!(state(&w, &second), Ok(VerificationState::Cancelled));
+        assert_eq!(w.ended, [first, second]);
     }
 }
