@@ -538,7 +538,7 @@ fn many_waiters(counts: &[usize]) {
     for &n in counts {
         let rt = runtime();
         rt.block_on(async move {
-            let server = FakeServer::builder().record_size(0).start().await.expect("fake");
+            let server = FakeServer::builder().record_size(0).max_verifications(n).start().await.expect("fake");
             let port: u16 = server.base_url().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0);
             let client = Client::builder().base_url(server.base_url()).access_token(server.token()).build().expect("client");
             let mut ids = Vec::with_capacity(n);

@@ -71,7 +71,9 @@ proptest! {
             return Ok(());
         };
         let written = crate::spec::read_tree(&once).expect("what import writes reads back");
-        prop_assert_eq!(written.get("openapi"), Some(&json!("3.0.3")));
+        // Bound first: Rust 1.88 drops a temporary in the macro's arguments too early.
+        let version = json!("3.0.3");
+        prop_assert_eq!(written.get("openapi"), Some(&version));
         if unresolved_refs(&upstream).is_empty() {
             prop_assert_eq!(unresolved_refs(&written), vec![]);
         }
