@@ -1090,9 +1090,10 @@ fn hand_made_bodies_outside_the_contract_are_violations() {
 
     // Deep in a verification: `null` where the spec allows none, a field it does not name,
     // a path segment that is neither a key nor an index.
-    let fixture: Value =
-        serde_json::from_str(include_str!("../../crates/beeper-verification/tests/fixtures/verification-response.json"))
-            .expect("the fixture is JSON");
+    let fixture: Value = serde_json::from_str(include_str!(
+        "../../crates/beeper-verification/tests/fixtures/verification-response.json"
+    ))
+    .expect("the fixture is JSON");
     let get = |body: &Value| Exchange {
         path: "/v1/app/setup/verifications/abc".to_owned(),
         body: serde_json::to_vec(body).expect("JSON"),

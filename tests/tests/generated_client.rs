@@ -29,7 +29,8 @@ fn client(server: &MockServer) -> Client {
 
 /// The documentation's example response of `GET .../verifications/{verificationID}`.
 fn fixture() -> Value {
-    let text = include_str!("../../crates/beeper-verification/tests/fixtures/verification-response.json");
+    let text =
+        include_str!("../../crates/beeper-verification/tests/fixtures/verification-response.json");
     serde_json::from_str(text).expect("fixture is JSON")
 }
 
