@@ -108,14 +108,17 @@ fn for_each_schema(spec: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>))
 
 /// The 3.1 → 3.0.3 conversions of one schema object.
 fn convert_schema(schema: &mut Map<String, Value>) {
-    // type: [X, "null"] → type: X, nullable: true
+    // type: [X, "null"] → type: X, nullable: true. Only a string names a type: an entry
+    // that is anything else goes. Written as the `type` (or in an `anyOf` member), a list in
+    // the list was a 3.1 type list again, which the next import converted once more.
     if let Some(Value::Array(types)) = schema.get("type").cloned() {
-        let non_null: Vec<Value> = types
+        let names: Vec<&str> = types.iter().filter_map(Value::as_str).collect();
+        let non_null: Vec<Value> = names
             .iter()
-            .filter(|t| t.as_str() != Some("null"))
-            .cloned()
+            .filter(|&&t| t != "null")
+            .map(|&t| json!(t))
             .collect();
-        if non_null.len() < types.len() {
+        if non_null.len() < names.len() {
             schema.insert("nullable".into(), json!(true));
         }
         match non_null.as_slice() {

@@ -228,6 +228,63 @@ fn what_conversion_drops_keeps_no_component() {
     assert_eq!(import(&once, Some(&once)).expect("imports again"), once);
 }
 
+/// Every `type` in `value` that is not a single type name, with where it stands.
+fn types_not_a_name(value: &Value, at: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if map.get("type").is_some_and(|t| !t.is_string()) {
+                out.push(format!("{at}/type: {}", map["type"]));
+            }
+            for (key, child) in map {
+                types_not_a_name(child, &format!("{at}/{key}"), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                types_not_a_name(child, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn a_type_list_entry_that_is_not_a_type_name_converts_once() {
+    // proptest's case: `type: [[]]`. Its one entry was written as the `type` (`type: []`),
+    // which the next import read as a 3.1 type list naming nothing and dropped, so importing
+    // the output gave another file. A list inside the list did the same through `anyOf`.
+    for (entries, expected) in [
+        (json!([[]]), json!({})),
+        (json!([["string", "null"]]), json!({})),
+        (json!([["string"], "null"]), json!({ "nullable": true })),
+        (
+            json!([["string", "null"], "integer", "boolean"]),
+            json!({ "anyOf": [{ "type": "integer" }, { "type": "boolean" }] }),
+        ),
+        (json!([{}, "integer"]), json!({ "type": "integer" })),
+    ] {
+        let text = upstream_with(|doc| {
+            doc["components"]["schemas"]["Session"]["properties"]["state"]["type"] =
+                entries.clone();
+        });
+        let once = import(&text, None).expect("imports");
+        let spec: Value = serde_yaml::from_str(&once).expect("YAML");
+        assert_eq!(
+            spec.pointer("/components/schemas/Session/properties/state"),
+            Some(&expected),
+            "type: {entries}"
+        );
+        let mut not_names = Vec::new();
+        types_not_a_name(&spec, "", &mut not_names);
+        assert_eq!(not_names, Vec::<String>::new(), "type: {entries}");
+        let twice = import(&once, Some(&once)).expect("imports again");
+        assert!(
+            twice == once,
+            "type: {entries}: importing the output changed it"
+        );
+    }
+}
+
 #[test]
 fn only_tags_an_operation_uses_are_kept_wherever_they_come_from() {
     // Upstream has no tags; ours has one no operation uses. It was kept the first time and
