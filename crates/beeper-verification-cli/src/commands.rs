@@ -62,10 +62,9 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Start {
             purpose, user_id, ..
         } => {
-            let params = CreateVerification {
-                purpose: purpose.map(to_purpose),
-                user_id: user_id.map(Into::into),
-            };
+            let mut params = CreateVerification::default();
+            params.purpose = purpose.map(to_purpose);
+            params.user_id = user_id.map(Into::into);
             acted("Started", &api.create(params).await?)?;
         }
         Command::Accept { id, .. } => {
@@ -74,10 +73,9 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Cancel {
             id, code, reason, ..
         } => {
-            let cancel = CancelVerification {
-                code: code.map(CancelCode::from),
-                reason,
-            };
+            let mut cancel = CancelVerification::default();
+            cancel.code = code.map(CancelCode::from);
+            cancel.reason = reason;
             acted("Cancelled", &client.verification(id).cancel(cancel).await?)?;
         }
         Command::Sas(SasCommand::Start { id, .. }) => acted(
@@ -428,10 +426,8 @@ async fn verify(
     auto_yes: bool,
     out: &Output,
 ) -> Result<(), Failure> {
-    let options = CreateVerification {
-        purpose: args.purpose.map(to_purpose),
-        user_id: None,
-    };
+    let mut options = CreateVerification::default();
+    options.purpose = args.purpose.map(to_purpose);
     let session = match (args.method, args.scan) {
         (MethodArg::Sas, _) => {
             out.progress("Verifying this device by comparing emoji. Accept the request on your other device when it asks.");

@@ -175,6 +175,43 @@ id_type! {
     VerificationId
 }
 
+impl std::str::FromStr for VerificationId {
+    type Err = Error;
+
+    /// [`VerificationId::parse`]: an ID that cannot be sent as one path segment is
+    /// [`Error::InvalidId`].
+    ///
+    /// ```
+    /// use beeper_verification::VerificationId;
+    ///
+    /// let id: VerificationId = "fv7sd2".parse()?;
+    /// assert_eq!(id, "fv7sd2");
+    /// assert!("..".parse::<VerificationId>().is_err());
+    /// # Ok::<(), beeper_verification::Error>(())
+    /// ```
+    fn from_str(id: &str) -> Result<Self, Error> {
+        Self::parse(id)
+    }
+}
+
+impl std::str::FromStr for DeviceId {
+    type Err = std::convert::Infallible;
+
+    /// Any text is a device ID; nothing is checked.
+    fn from_str(id: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(id))
+    }
+}
+
+impl std::str::FromStr for UserId {
+    type Err = std::convert::Infallible;
+
+    /// Any text is a user ID; nothing is checked.
+    fn from_str(id: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(id))
+    }
+}
+
 impl VerificationId {
     /// An ID checked as every method checks it before sending: not empty, not `.` or `..`,
     /// no control character or `\`, at most 1024 bytes. For IDs a person typed; an ID from

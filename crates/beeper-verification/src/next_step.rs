@@ -54,6 +54,7 @@ pub enum NextStep {
     /// [`VerificationHandle::start_sas`](crate::VerificationHandle::start_sas)), show this
     /// device's QR code for the other device to scan (when `qr` is set), or scan the other
     /// device's code ([`VerificationsApi::scan_qr`](crate::VerificationsApi::scan_qr)).
+    #[non_exhaustive]
     ChooseMethod {
         /// Whether this device may start the emoji comparison.
         sas: bool,

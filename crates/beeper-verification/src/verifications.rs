@@ -93,7 +93,7 @@ impl<'a> VerificationsApi<'a> {
     ///
     /// let started = client
     ///     .verifications()
-    ///     .create(CreateVerification { purpose: Some(Purpose::Device), ..Default::default() })
+    ///     .create(CreateVerification::default().purpose(Purpose::Device))
     ///     .await?;
     /// println!("started {}; now {}", started.id, started.state);
     /// # Ok(())

@@ -141,10 +141,9 @@ async fn create_sends_purpose_and_user_id() {
     let server = MockServer::start_async().await;
     let body = r#"{"purpose":"device","userID":"@bob:beeper.com"}"#;
     let mock = expect(&server, POST, "/v1/app/setup/verifications", Some(body)).await;
-    let params = CreateVerification {
-        purpose: Some(Purpose::Device),
-        user_id: Some("@bob:beeper.com".into()),
-    };
+    let params = CreateVerification::default()
+        .purpose(Purpose::Device)
+        .user_id("@bob:beeper.com");
     client(&server)
         .verifications()
         .create(params)

@@ -252,9 +252,20 @@ pub struct Sas {
 
 /// What to start a verification with, for
 /// [`VerificationsApi::create`](crate::VerificationsApi::create) and the guided flows; every
-/// field is optional, and `CreateVerification::default()` sends `{}`.
+/// field is optional, and `CreateVerification::default()` sends `{}`. Set fields with the
+/// setters (fields may be added):
+///
+/// ```
+/// use beeper_verification::{CreateVerification, Purpose};
+///
+/// let params = CreateVerification::default()
+///     .purpose(Purpose::Device)
+///     .user_id("@you:beeper.com");
+/// assert_eq!(params.purpose, Some(Purpose::Device));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CreateVerification {
     /// Why the verification is being started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -282,6 +293,7 @@ pub struct CreateVerification {
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CancelVerification {
     /// A cancel code, such as [`CancelCode::User`] or [`CancelCode::MismatchedSas`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -289,6 +301,21 @@ pub struct CancelVerification {
     /// A reason to show the other device's user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+impl CreateVerification {
+    /// Sets [`purpose`](Self::purpose): why the verification is being started.
+    pub fn purpose(mut self, purpose: Purpose) -> Self {
+        self.purpose = Some(purpose);
+        self
+    }
+
+    /// Sets [`user_id`](Self::user_id): the Beeper user to verify (default: the signed-in
+    /// user).
+    pub fn user_id(mut self, user_id: impl Into<UserId>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
 }
 
 impl CancelVerification {
