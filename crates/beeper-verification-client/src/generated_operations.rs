@@ -19,6 +19,24 @@ pub const GET_SETUP: OperationSpec = OperationSpec {
     method: "GET",
     path: "/v1/app/setup",
 };
+///`verifyRecoveryKey`: `POST /v1/app/setup/verification/recovery-key`. Verify with the recovery key.
+pub const VERIFY_RECOVERY_KEY: OperationSpec = OperationSpec {
+    id: "verifyRecoveryKey",
+    method: "POST",
+    path: "/v1/app/setup/verification/recovery-key",
+};
+///`resetRecoveryKey`: `POST /v1/app/setup/verification/recovery-key/reset`. Make a new recovery key.
+pub const RESET_RECOVERY_KEY: OperationSpec = OperationSpec {
+    id: "resetRecoveryKey",
+    method: "POST",
+    path: "/v1/app/setup/verification/recovery-key/reset",
+};
+///`confirmRecoveryKeyReset`: `POST /v1/app/setup/verification/recovery-key/reset/confirm`. Use the new recovery key.
+pub const CONFIRM_RECOVERY_KEY_RESET: OperationSpec = OperationSpec {
+    id: "confirmRecoveryKeyReset",
+    method: "POST",
+    path: "/v1/app/setup/verification/recovery-key/reset/confirm",
+};
 ///`listVerifications`: `GET /v1/app/setup/verifications`. List active verifications.
 pub const LIST_VERIFICATIONS: OperationSpec = OperationSpec {
     id: "listVerifications",
@@ -74,8 +92,11 @@ pub const START_VERIFICATION_SAS: OperationSpec = OperationSpec {
     path: "/v1/app/setup/verifications/{verificationID}/sas/start",
 };
 /// Every operation of the spec, in the order of their paths.
-pub const ALL: [OperationSpec; 10] = [
+pub const ALL: [OperationSpec; 13] = [
     GET_SETUP,
+    VERIFY_RECOVERY_KEY,
+    RESET_RECOVERY_KEY,
+    CONFIRM_RECOVERY_KEY_RESET,
     LIST_VERIFICATIONS,
     CREATE_VERIFICATION,
     SCAN_VERIFICATION_QR,

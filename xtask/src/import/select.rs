@@ -8,7 +8,7 @@ use crate::spec::{METHODS, component_containing, pointer_escape};
 
 /// The operations this workspace wraps: (method, path). Import keeps these and nothing else,
 /// and fails when upstream lacks one; to wrap one more operation, add its line here.
-pub const OUR_OPERATIONS: [(&str, &str); 10] = [
+pub const OUR_OPERATIONS: [(&str, &str); 13] = [
     ("get", "/v1/app/setup"),
     ("get", "/v1/app/setup/verifications"),
     ("post", "/v1/app/setup/verifications"),
@@ -34,6 +34,9 @@ pub const OUR_OPERATIONS: [(&str, &str); 10] = [
         "post",
         "/v1/app/setup/verifications/{verificationID}/sas/confirm",
     ),
+    ("post", "/v1/app/setup/verification/recovery-key"),
+    ("post", "/v1/app/setup/verification/recovery-key/reset"),
+    ("post", "/v1/app/setup/verification/recovery-key/reset/confirm"),
 ];
 
 /// Whether an operation is one of ours: one of [`OUR_OPERATIONS`], so that what import keeps
