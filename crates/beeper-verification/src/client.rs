@@ -10,6 +10,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
 
 use crate::error::ConfigError;
 use crate::request::Operation;
+use crate::secret::AccessToken;
 use crate::{Error, Session, VerificationsApi, WaitOptions};
 use beeper_verification_client::operations as ops;
 
@@ -228,7 +229,7 @@ impl Client {
 #[derive(Clone)]
 pub struct ClientBuilder {
     base_url: Option<String>,
-    access_token: Option<String>,
+    access_token: Option<AccessToken>,
     timeout: Duration,
     connect_timeout: Duration,
     max_retries: u32,
@@ -291,7 +292,7 @@ impl ClientBuilder {
         let var = |name| var(name).filter(|v| !v.trim().is_empty());
         Self {
             base_url: var(ENV_BASE_URL),
-            access_token: var(ENV_ACCESS_TOKEN),
+            access_token: var(ENV_ACCESS_TOKEN).map(AccessToken::from),
             ..Self::default()
         }
     }
@@ -303,8 +304,9 @@ impl ClientBuilder {
         self
     }
 
-    /// The access token, from Beeper Desktop's Settings → Developers, or from OAuth.
-    pub fn access_token(mut self, token: impl Into<String>) -> Self {
+    /// The access token, from Beeper Desktop's Settings → Developers, or from OAuth: a
+    /// `String`, a `&str` or an [`AccessToken`].
+    pub fn access_token(mut self, token: impl Into<AccessToken>) -> Self {
         self.access_token = Some(token.into());
         self
     }
@@ -395,10 +397,11 @@ impl ClientBuilder {
         )?;
         let token = self
             .access_token
-            .filter(|t| !t.trim().is_empty())
+            .filter(|t| !t.expose_secret().is_empty())
             .ok_or(ConfigError::MissingToken)?;
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
-            .map_err(|_| ConfigError::InvalidToken)?;
+        let bearer = AccessToken::from(format!("Bearer {}", token.expose_secret()));
+        let mut auth =
+            HeaderValue::from_str(bearer.expose_secret()).map_err(|_| ConfigError::InvalidToken)?;
         auth.set_sensitive(true);
         let user_agent = match &self.user_agent_suffix {
             None => DEFAULT_USER_AGENT.to_owned(),

@@ -247,6 +247,16 @@ pub enum Error {
         last_error: Option<Box<Error>>,
     },
 
+    /// A guided setup ([`Client::set_up`](crate::Client::set_up)) stopped at a step only a
+    /// person could take: they said no, gave no answer, or the device must be signed in first.
+    /// Nothing was left half done; run the setup again to go on from there.
+    #[error("setup stopped: {reason}")]
+    #[non_exhaustive]
+    SetupStopped {
+        /// Why, in a sentence.
+        reason: String,
+    },
+
     /// The loop that polled for this wait stopped unexpectedly (its task panicked), so no more
     /// values will come. A bug: please report it.
     #[error("waiting stopped: {reason}")]
@@ -521,6 +531,7 @@ impl Error {
             | Self::Config(_)
             | Self::VerificationEnded { .. }
             | Self::WaitTimedOut { .. }
+            | Self::SetupStopped { .. }
             | Self::PollingStopped { .. } => false,
         }
     }
@@ -590,6 +601,7 @@ impl Error {
                 "enable this crate's `rustls` feature, or pass a reqwest::Client of your own"
             }
             Self::VerificationEnded { .. } => "start a new verification",
+            Self::SetupStopped { .. } => "run the setup again to go on from this step",
             Self::WaitTimedOut { .. } => {
                 "check the other device, or wait longer (WaitOptions::max_wait)"
             }

@@ -119,9 +119,13 @@ mod model;
 mod next_step;
 #[cfg(test)]
 mod properties;
+mod recovery_key;
 mod request;
 mod retry;
 mod sas;
+mod secret;
+mod session_step;
+mod setup;
 mod shown;
 mod verifications;
 mod wait;
@@ -141,7 +145,11 @@ pub use model::{
     UnknownValue, Verification, VerificationState,
 };
 pub use next_step::NextStep;
+pub use recovery_key::{PendingRecoveryKey, RecoveryKeyApi};
 pub use sas::{Emoji, SAS_EMOJI};
+pub use secret::{AccessToken, RecoveryKey};
+pub use session_step::SessionStep;
+pub use setup::{SetupUi, VerifyChoice};
 pub use verifications::VerificationsApi;
 pub use wait::{LastSeen, Until, WaitOptions};
 

@@ -32,6 +32,9 @@ pub(crate) struct Operation {
     /// Retries for this operation, when not the client's: a waiter's poll has none, because
     /// the waiter polls again itself (its backoff must not stack on the client's).
     pub max_retries: Option<u32>,
+    /// Whether its bodies may hold a secret (a recovery key, an access token): an error then
+    /// shows none of the body.
+    pub holds_secrets: bool,
 }
 
 impl Operation {
@@ -56,7 +59,14 @@ impl Operation {
                 Safety::Action
             },
             max_retries: None,
+            holds_secrets: false,
         }
+    }
+
+    /// The same operation, whose bodies may hold a secret: errors quote nothing of them.
+    pub fn holding_secrets(mut self) -> Self {
+        self.holds_secrets = true;
+        self
     }
 
     /// The same operation, sent once whatever happens.
@@ -290,11 +300,21 @@ impl Meta {
 }
 
 fn invalid_response(op: &Operation, meta: &Meta, source: ErrorSource, bytes: &[u8]) -> Error {
+    // A decoder's message may quote the body: for a body that may hold a secret, say only
+    // that it did not decode.
+    let (body_start, source) = if op.holds_secrets {
+        (
+            "[not shown: the body may hold a secret]".to_owned(),
+            message_source("the body is not the JSON this request expects"),
+        )
+    } else {
+        (body_start(bytes), source)
+    };
     Error::InvalidResponse {
         method: op.method,
         path: op.path.clone(),
         status: meta.status,
-        body_start: body_start(bytes),
+        body_start,
         retry_after: meta.retry_after,
         should_retry: meta.should_retry,
         source,

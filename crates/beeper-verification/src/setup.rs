@@ -1,0 +1,209 @@
+//! One guided flow from wherever the session is to `ready`, with a UI the caller supplies:
+//! verify with another device (emoji or QR) or with the recovery key, make a new key when the
+//! account has none, and wait through the app's own steps. Each decision is
+//! [`Session::next_step`], so the flow and a UI of your own cannot disagree.
+
+use std::future::Future;
+
+use crate::wait::Wait;
+use crate::{
+    Client, CreateVerification, Error, Qr, RecoveryKey, Sas, SasAnswer, Session, SessionState,
+    SessionStep,
+};
+
+/// How the person wants to verify this device, when [`SessionStep::VerifyThisDevice`] lets
+/// them choose; see [`SetupUi::choose`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VerifyChoice {
+    /// Compare emoji with another signed-in device.
+    CompareEmoji,
+    /// Show this device's QR code for another signed-in device to scan.
+    ShowQr,
+    /// Enter the account's recovery key: no other device needed.
+    RecoveryKey,
+    /// Stop here ([`Error::SetupStopped`]).
+    Stop,
+}
+
+/// The screens of [`Client::set_up`]: what the flow asks the person. Methods with a default
+/// are for screens a UI may leave out; the defaults never reset a key.
+///
+/// ```
+/// use beeper_verification::{Qr, RecoveryKey, Sas, SasAnswer, Session, SetupUi, VerifyChoice};
+///
+/// /// Answers from a script, as a test would.
+/// struct Scripted {
+///     key: &'static str,
+/// }
+///
+/// impl SetupUi for Scripted {
+///     async fn choose(&mut self, _: &Session) -> VerifyChoice {
+///         VerifyChoice::RecoveryKey
+///     }
+///     async fn recovery_key(&mut self, _refused: Option<&beeper_verification::Error>) -> Option<RecoveryKey> {
+///         Some(RecoveryKey::new(self.key))
+///     }
+///     async fn compare_emoji(&mut self, _: &Sas) -> SasAnswer {
+///         SasAnswer::Cancel
+///     }
+/// }
+/// ```
+pub trait SetupUi: Send {
+    /// This device must be verified: with another device (emoji or QR) or the recovery key.
+    fn choose(&mut self, session: &Session) -> impl Future<Output = VerifyChoice> + Send;
+
+    /// Ask for the recovery key; `refused` is the error of the key entered before, when the
+    /// server refused it. `None` stops the setup.
+    fn recovery_key(
+        &mut self,
+        refused: Option<&Error>,
+    ) -> impl Future<Output = Option<RecoveryKey>> + Send;
+
+    /// Show the emoji and ask whether the other device shows the same.
+    fn compare_emoji(&mut self, sas: &Sas) -> impl Future<Output = SasAnswer> + Send;
+
+    /// Show this device's QR code (render [`Qr::data`]) for the other device to scan. The
+    /// default shows nothing: a UI that offers [`VerifyChoice::ShowQr`] implements it.
+    fn show_qr(&mut self, qr: &Qr) -> impl Future<Output = ()> + Send {
+        let _ = qr;
+        async {}
+    }
+
+    /// The account has no usable recovery key: may a new one be made? Say what it destroys
+    /// (history protected by the old key becomes unreadable). The default is no: the flow
+    /// never resets a key unless the UI explicitly agreed.
+    fn agree_to_reset(&mut self, session: &Session) -> impl Future<Output = bool> + Send {
+        let _ = session;
+        async { false }
+    }
+
+    /// Show the new key once and ask whether the person saved it; only a yes puts it in
+    /// force. The default is no.
+    fn new_key_saved(&mut self, key: &RecoveryKey) -> impl Future<Output = bool> + Send {
+        let _ = key;
+        async { false }
+    }
+
+    /// The flow waits for the app (`initializing`, `needs-first-sync`, a state it does not
+    /// know): a UI may say so. The default shows nothing.
+    fn waiting(&mut self, state: &SessionState) {
+        let _ = state;
+    }
+}
+
+/// How many recovery keys one run of the flow tries before it gives up with the last refusal.
+const MAX_KEY_ATTEMPTS: usize = 5;
+
+impl Client {
+    /// Takes this device from wherever the session is to `ready`, asking `ui` what only a
+    /// person can answer, and returns the ready session.
+    ///
+    /// - `needs-verification`: [`SetupUi::choose`] between comparing emoji and showing a QR
+    ///   code with another signed-in device (resuming a verification in progress), and the
+    ///   recovery key;
+    /// - `needs-secrets`: the recovery key ([`SetupUi::recovery_key`]); a refused key is asked
+    ///   again, up to five times;
+    /// - `needs-cross-signing-setup`: a new recovery key, only when
+    ///   [`SetupUi::agree_to_reset`] says yes, put in force only when
+    ///   [`SetupUi::new_key_saved`] says yes;
+    /// - `initializing`, `needs-first-sync`: waits for the session to change, through the
+    ///   shared session loop;
+    /// - `needs-login`: [`Error::SetupStopped`] (sign in first).
+    ///
+    /// Run it again after any stop: it starts from the session's state then. A person's "no"
+    /// ends it with [`Error::SetupStopped`] (or [`Error::VerificationEnded`] after a
+    /// cancelled verification); each wait ends by the client's `max_wait`.
+    pub async fn set_up(&self, ui: &mut impl SetupUi) -> Result<Session, Error> {
+        let mut session = self.session().await?;
+        loop {
+            session = match session.next_step() {
+                SessionStep::Ready => return Ok(session),
+                SessionStep::SignIn => {
+                    return Err(stopped("nobody is signed in: sign in first"));
+                }
+                SessionStep::Wait(state) | SessionStep::Unknown(state) => {
+                    ui.waiting(&state);
+                    self.next_session(&session).await?
+                }
+                SessionStep::VerifyThisDevice { .. } => match ui.choose(&session).await {
+                    VerifyChoice::CompareEmoji => {
+                        let ui = &mut *ui;
+                        self.verify_with_sas(
+                            CreateVerification::default(),
+                            move |sas: Sas| async move { ui.compare_emoji(&sas).await },
+                        )
+                        .await?
+                    }
+                    VerifyChoice::ShowQr => {
+                        let ui = &mut *ui;
+                        self.verify_with_qr(
+                            CreateVerification::default(),
+                            move |qr: Qr| async move { ui.show_qr(&qr).await },
+                        )
+                        .await?
+                    }
+                    VerifyChoice::RecoveryKey => self.enter_recovery_key(ui).await?,
+                    VerifyChoice::Stop => return Err(stopped("the person chose to stop")),
+                },
+                SessionStep::EnterRecoveryKey => self.enter_recovery_key(ui).await?,
+                SessionStep::ResetRecoveryKey => {
+                    if !ui.agree_to_reset(&session).await {
+                        return Err(stopped("the person did not agree to a new recovery key"));
+                    }
+                    let pending = self.recovery_key().reset(None).await?;
+                    if !ui.new_key_saved(pending.key()).await {
+                        return Err(stopped(
+                            "the new recovery key was not saved, so it was not put in force",
+                        ));
+                    }
+                    pending.confirm().await?
+                }
+            };
+        }
+    }
+
+    /// Asks for the recovery key until the server takes one, the person gives up, or
+    /// [`MAX_KEY_ATTEMPTS`] were refused.
+    async fn enter_recovery_key(&self, ui: &mut impl SetupUi) -> Result<Session, Error> {
+        let mut refused: Option<Error> = None;
+        for _ in 0..MAX_KEY_ATTEMPTS {
+            let Some(key) = ui.recovery_key(refused.as_ref()).await else {
+                return Err(stopped("no recovery key was entered"));
+            };
+            if key.is_empty() {
+                refused = None;
+                continue;
+            }
+            match self.recovery_key().verify(&key).await {
+                Ok(session) => return Ok(session),
+                // The key was refused (400, 422): ask again.
+                Err(e) if matches!(e.status(), Some(400 | 422)) => refused = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(refused.unwrap_or_else(|| stopped("no recovery key was entered")))
+    }
+
+    /// The next session whose state differs from `current`'s, through the shared session loop.
+    async fn next_session(&self, current: &Session) -> Result<Session, Error> {
+        let options = self.inner.wait;
+        let mut wait = Wait::new(
+            self.listen::<Session>((), options),
+            options.max_wait,
+            format!("the session to move on from {}", current.state),
+        );
+        loop {
+            let session = wait.next_change().await?;
+            if session.state != current.state {
+                return Ok(session);
+            }
+        }
+    }
+}
+
+fn stopped(reason: &str) -> Error {
+    Error::SetupStopped {
+        reason: reason.to_owned(),
+    }
+}
