@@ -913,6 +913,53 @@ mod tests {
     }
 
     #[test]
+    fn the_first_sync_after_a_key_ends_when_its_wait_has_passed_on_the_clock() {
+        let (mut w, now) = world();
+        w.session_state = SessionState::NeedsSecrets;
+        w.first_sync_after_key = Some(Duration::from_secs(30));
+        let key = w.recovery_key.clone();
+        w.verify_recovery_key(&key, now).expect("the right key");
+        assert_eq!(w.session_state, SessionState::NeedsFirstSync);
+        w.expire(now + Duration::from_secs(29));
+        assert_eq!(w.session_state, SessionState::NeedsFirstSync);
+        w.expire(now + Duration::from_secs(30));
+        assert_eq!(w.session_state, SessionState::Ready);
+    }
+
+    #[test]
+    fn setting_the_state_by_hand_ends_the_wait_for_the_first_sync() {
+        let (mut w, now) = world();
+        w.session_state = SessionState::NeedsVerification;
+        w.first_sync_after_key = Some(Duration::from_secs(30));
+        let key = w.recovery_key.clone();
+        w.verify_recovery_key(&key, now).expect("the right key");
+        w.set_session_state(SessionState::NeedsFirstSync);
+        w.expire(now + Duration::from_secs(60));
+        assert_eq!(
+            w.session_state,
+            SessionState::NeedsFirstSync,
+            "a state set by hand stays"
+        );
+    }
+
+    #[test]
+    fn a_confirmed_reset_leaves_a_ready_session_ready_without_a_first_sync() {
+        let (mut w, now) = world();
+        w.session_state = SessionState::Ready;
+        w.first_sync_after_key = Some(Duration::from_secs(30));
+        let new_key = w.reset_recovery_key(None).expect("a reset");
+        assert_ne!(w.recovery_key, new_key);
+        w.confirm_recovery_key_reset(&new_key, now)
+            .expect("the pending key");
+        assert_eq!(w.session_state, SessionState::Ready);
+        assert_eq!(w.recovery_key, new_key);
+        assert_eq!(
+            w.confirm_recovery_key_reset(&new_key, now),
+            Err(Refusal::NoPendingReset)
+        );
+    }
+
+    #[test]
     fn verifications_expire_in_the_order_of_their_deadlines() {
         let (mut w, now) = world();
         let first = create(&mut w, NewVerification::default(), now);
