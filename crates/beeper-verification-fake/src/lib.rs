@@ -1,8 +1,9 @@
 //! A stateful fake of the Beeper Desktop API's device-verification endpoints.
 //!
-//! Nobody can run Beeper Desktop in CI. This crate serves the same 10 operations as
+//! Nobody can run Beeper Desktop in CI. This crate serves the same 13 operations as
 //! `openapi/beeper-verification.yaml`, on 127.0.0.1, with the verification state machine behind
-//! them, a simulated other device, faults on demand, and a record of the latest requests. Use it
+//! them, a simulated other device, the account's recovery key, faults on demand, and a record of
+//! the latest requests. Use it
 //! to test code that drives a verification, in Rust or, through the `beeper-verification-fake`
 //! binary, in any language.
 //!
@@ -49,8 +50,9 @@
 //! # }
 //! ```
 //!
-//! The state machine, the session states, the automatic peer, the faults, the record, what the
-//! fake refuses and the HTTP controls under `/_fake/` are described in the crate's README.
+//! The state machine, the session states, the recovery key (and which of its statuses and codes
+//! are the fake's own choice), the automatic peer, the faults, the record, what the fake refuses
+//! and the HTTP controls under `/_fake/` are described in the crate's README.
 
 #![warn(missing_docs)]
 
