@@ -609,6 +609,20 @@ const ERROR_FLOW: &[(&str, u16)] = &[
     ("getVerification", 500),
 ];
 
+/// The recovery key: verified, reset, the reset confirmed, and each refusal the fake answers.
+const RECOVERY_FLOW: &[(&str, u16)] = &[
+    ("verifyRecoveryKey", 200),
+    ("verifyRecoveryKey", 400),
+    ("verifyRecoveryKey", 401),
+    ("verifyRecoveryKey", 409),
+    ("resetRecoveryKey", 200),
+    ("resetRecoveryKey", 400),
+    ("resetRecoveryKey", 409),
+    ("confirmRecoveryKeyReset", 200),
+    ("confirmRecoveryKeyReset", 400),
+    ("confirmRecoveryKeyReset", 409),
+];
+
 /// Checks what the proxy recorded: no violation, and every `(operation, status)` expected
 /// was seen, so a flow that stopped early cannot pass.
 fn assert_clean_and_covering(
@@ -895,10 +909,74 @@ async fn every_response_of_the_fakes_other_flows_matches_the_spec() {
     assert_eq!(states, BTreeSet::from([200]), "{:?}", report.seen);
 }
 
+/// Posts `body` (none when `None`) to the API with `token` (none when `None`); the status and
+/// the JSON answer.
+async fn post_raw(
+    base: &str,
+    token: Option<&str>,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = raw_client().post(format!("{base}{path}"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let answer = request.send().await.expect("an answer");
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn every_response_of_the_recovery_key_flows_matches_the_spec() {
+    // Raw requests: the wrapper's recovery-key calls are not the subject here.
+    const KEY: &str = "EsTc 9bD2 ZJxL AZ7p 3W5v tuGm PhEN 6qrY cVkX 8s4a Fy1H oLdQ";
+    const VERIFY: &str = "/v1/app/setup/verification/recovery-key";
+    const RESET: &str = "/v1/app/setup/verification/recovery-key/reset";
+    const CONFIRM: &str = "/v1/app/setup/verification/recovery-key/reset/confirm";
+    let contract = Contract::load();
+    let server = FakeServer::builder()
+        .recovery_key(KEY)
+        .session_state(SessionState::NeedsSecrets)
+        .start()
+        .await
+        .expect("the fake starts");
+    let (server, proxy, base, _) = setup(server).await;
+    let token = server.token().to_owned();
+    let token = Some(token.as_str());
+    let key = |k: &str| Some(json!({ "recoveryKey": k }));
+
+    assert_eq!(post_raw(&base, None, VERIFY, key(KEY)).await.0, 401);
+    assert_eq!(
+        post_raw(&base, token, VERIFY, key("EsTc nope")).await.0,
+        400
+    );
+    let (status, body) = post_raw(&base, token, VERIFY, key(KEY)).await;
+    assert_eq!((status, &body["session"]["state"]), (200, &json!("ready")));
+    assert_eq!(post_raw(&base, token, VERIFY, key(KEY)).await.0, 409);
+
+    let wrong_existing = Some(json!({ "existingRecoveryKey": "EsTc nope" }));
+    assert_eq!(post_raw(&base, token, RESET, wrong_existing).await.0, 400);
+    assert_eq!(post_raw(&base, token, RESET, None).await.0, 200);
+    let (status, body) = post_raw(&base, token, RESET, Some(json!({}))).await;
+    assert_eq!(status, 200);
+    let new_key = body["recoveryKey"].as_str().expect("a new key").to_owned();
+    assert_eq!(post_raw(&base, token, CONFIRM, key(KEY)).await.0, 400);
+    assert_eq!(post_raw(&base, token, CONFIRM, key(&new_key)).await.0, 200);
+    assert_eq!(post_raw(&base, token, CONFIRM, key(&new_key)).await.0, 409);
+
+    server.set_session_state(SessionState::NeedsLogin);
+    assert_eq!(post_raw(&base, token, RESET, Some(json!({}))).await.0, 409);
+
+    assert_clean_and_covering(&contract, &proxy, true, RECOVERY_FLOW);
+}
+
 #[test]
 fn the_flows_reach_every_operation_of_the_spec() {
     let contract = Contract::load();
-    let reached: BTreeSet<&str> = [SAS_FLOW, QR_FLOW, ERROR_FLOW]
+    let reached: BTreeSet<&str> = [SAS_FLOW, QR_FLOW, ERROR_FLOW, RECOVERY_FLOW]
         .iter()
         .flat_map(|flow| flow.iter())
         .filter(|(_, status)| (200..300).contains(status))

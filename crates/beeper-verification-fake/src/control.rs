@@ -48,6 +48,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/faults", post(add_fault).delete(clear_faults))
         .route("/requests", get(requests).delete(clear_requests))
         .route("/session", axum::routing::put(set_session))
+        .route("/recovery-key", get(recovery_key))
         .method_not_allowed_fallback(crate::http::method_not_allowed)
         .layer(axum::middleware::from_fn(crate::guard::json_controls))
 }
@@ -147,6 +148,12 @@ struct SessionBody {
 
 async fn set_session(State(shared): AppState, body: Bytes) -> Result<StatusCode, ApiError> {
     let body: SessionBody = parse_body(&body)?;
-    shared.world().session_state = body.state;
+    shared.world().set_session_state(body.state);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The account's recovery key in force, for a test that drives the fake from outside: a page
+/// in a browser cannot read it (the fake grants no CORS, and refuses foreign hosts).
+async fn recovery_key(State(shared): AppState) -> Json<Value> {
+    Json(json!({ "recoveryKey": shared.world().recovery_key }))
 }

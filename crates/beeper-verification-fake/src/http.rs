@@ -106,6 +106,24 @@ impl From<Refusal> for ApiError {
                 refusal.to_string(),
             )
             .with_details(json!({ "max": max })),
+            // The API documents no status or code for the recovery key's refusals: these three
+            // are the fake's own choice (see the README).
+            Refusal::InvalidRecoveryKey => Self::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_RECOVERY_KEY",
+                refusal.to_string(),
+            ),
+            Refusal::SessionStateConflict { state, .. } => Self::new(
+                StatusCode::CONFLICT,
+                "SESSION_STATE_CONFLICT",
+                refusal.to_string(),
+            )
+            .with_details(json!({ "state": state })),
+            Refusal::NoPendingReset => Self::new(
+                StatusCode::CONFLICT,
+                "NO_PENDING_RESET",
+                refusal.to_string(),
+            ),
         }
     }
 }
@@ -131,6 +149,15 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route(path(Operation::StartVerificationSas), post(start_sas))
         .route(path(Operation::ConfirmVerificationSas), post(confirm_sas))
+        .route(
+            path(Operation::VerifyRecoveryKey),
+            post(verify_recovery_key),
+        )
+        .route(path(Operation::ResetRecoveryKey), post(reset_recovery_key))
+        .route(
+            path(Operation::ConfirmRecoveryKeyReset),
+            post(confirm_recovery_key_reset),
+        )
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&shared),
             authenticate,
@@ -556,6 +583,43 @@ async fn scan_qr(
     let id = shared.world().scan_peer_qr(&params.data)?;
     shared.changed(&id);
     Ok(Json(shared.world().response(&id)))
+}
+
+async fn verify_recovery_key(
+    State(shared): AppState,
+    body: Bytes,
+) -> ApiResult<wire::SessionResponse> {
+    let params: wire::RecoveryKeyRequest = parse_body(&body)?;
+    let mut world = shared.world();
+    world.verify_recovery_key(&params.recovery_key, Instant::now())?;
+    Ok(Json(wire::SessionResponse {
+        session: world.session_wire(),
+    }))
+}
+
+async fn reset_recovery_key(
+    State(shared): AppState,
+    body: Bytes,
+) -> ApiResult<wire::RecoveryKeyResetResponse> {
+    let params: wire::RecoveryKeyResetRequest = parse_body(&body)?;
+    let mut world = shared.world();
+    let recovery_key = world.reset_recovery_key(params.existing_recovery_key.as_deref())?;
+    Ok(Json(wire::RecoveryKeyResetResponse {
+        recovery_key,
+        session: world.session_wire(),
+    }))
+}
+
+async fn confirm_recovery_key_reset(
+    State(shared): AppState,
+    body: Bytes,
+) -> ApiResult<wire::SessionResponse> {
+    let params: wire::RecoveryKeyRequest = parse_body(&body)?;
+    let mut world = shared.world();
+    world.confirm_recovery_key_reset(&params.recovery_key, Instant::now())?;
+    Ok(Json(wire::SessionResponse {
+        session: world.session_wire(),
+    }))
 }
 
 #[cfg(test)]

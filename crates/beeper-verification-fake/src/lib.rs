@@ -1,8 +1,9 @@
 //! A stateful fake of the Beeper Desktop API's device-verification endpoints.
 //!
-//! Nobody can run Beeper Desktop in CI. This crate serves the same 10 operations as
+//! Nobody can run Beeper Desktop in CI. This crate serves the same 13 operations as
 //! `openapi/beeper-verification.yaml`, on 127.0.0.1, with the verification state machine behind
-//! them, a simulated other device, faults on demand, and a record of the latest requests. Use it
+//! them, a simulated other device, the account's recovery key, faults on demand, and a record of
+//! the latest requests. Use it
 //! to test code that drives a verification, in Rust or, through the `beeper-verification-fake`
 //! binary, in any language.
 //!
@@ -49,8 +50,9 @@
 //! # }
 //! ```
 //!
-//! The state machine, the session states, the automatic peer, the faults, the record, what the
-//! fake refuses and the HTTP controls under `/_fake/` are described in the crate's README.
+//! The state machine, the session states, the recovery key (and which of its statuses and codes
+//! are the fake's own choice), the automatic peer, the faults, the record, what the fake refuses
+//! and the HTTP controls under `/_fake/` are described in the crate's README.
 
 #![warn(missing_docs)]
 
@@ -62,6 +64,7 @@ mod names;
 mod operation;
 mod peer;
 mod record;
+mod recovery;
 mod sas;
 mod serve;
 mod session;
@@ -148,6 +151,8 @@ pub struct FakeServerBuilder {
     read_timeout: Duration,
     idle_timeout: Duration,
     max_connections: usize,
+    recovery_key: Option<String>,
+    first_sync_after_key: Option<Duration>,
 }
 
 impl Default for FakeServerBuilder {
@@ -166,6 +171,8 @@ impl Default for FakeServerBuilder {
             read_timeout: DEFAULT_READ_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            recovery_key: None,
+            first_sync_after_key: None,
         }
     }
 }
@@ -212,6 +219,25 @@ impl FakeServerBuilder {
     /// The version the fake reports in the `X-Beeper-Desktop-Version` header of every response
     /// unless told otherwise ([`FakeServerBuilder::desktop_version`]).
     pub const DEFAULT_DESKTOP_VERSION: &str = "0.0.0-fake";
+
+    /// The account's recovery key (default: a fresh one in the Matrix recovery-key look, 12
+    /// groups of 4 base58 characters such as `EsTc 9bD2 ...`, the same on every run with a
+    /// [`seed`](Self::seed)). Read the one in force with [`FakeServer::recovery_key`]. Keys are
+    /// compared ignoring all whitespace. It must have some text other than whitespace and no
+    /// control characters, or [`start`](Self::start) fails.
+    pub fn recovery_key(mut self, key: impl Into<String>) -> Self {
+        self.recovery_key = Some(key.into());
+        self
+    }
+
+    /// After a recovery key is accepted (verify, or confirm of a reset), the session stays
+    /// `needs-first-sync` for `wait` on tokio's clock before it is `ready` (default: straight
+    /// to `ready`). A session that is `ready` already stays so. Setting the session state by
+    /// hand ends the wait.
+    pub fn first_sync_after_key(mut self, wait: Duration) -> Self {
+        self.first_sync_after_key = Some(wait);
+        self
+    }
 
     /// How many of the latest requests the record keeps for [`FakeServer::requests`]
     /// (default [`DEFAULT_RECORD_SIZE`]); when it is full, the oldest goes. `0` turns the record
@@ -283,8 +309,18 @@ impl FakeServerBuilder {
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     ///
     /// Fails if the port cannot be bound, or with [`std::io::ErrorKind::InvalidInput`] if the
-    /// [`desktop_version`](Self::desktop_version) cannot be a header value.
+    /// [`desktop_version`](Self::desktop_version) cannot be a header value or the
+    /// [`recovery_key`](Self::recovery_key) is blank or has control characters.
     pub async fn start(self) -> std::io::Result<FakeServer> {
+        if let Some(key) = &self.recovery_key
+            && !recovery::is_usable(key)
+        {
+            // The key is a secret: the error does not repeat it.
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the recovery key must have text other than whitespace and no control characters",
+            ));
+        }
         let desktop_version = axum::http::HeaderValue::from_str(&self.desktop_version)
             .ok()
             .filter(|v| !v.is_empty())
@@ -312,6 +348,10 @@ impl FakeServerBuilder {
         if let Some(seed) = self.seed {
             world.seed(seed);
         }
+        if let Some(key) = self.recovery_key {
+            world.recovery_key = key;
+        }
+        world.first_sync_after_key = self.first_sync_after_key;
         let shared = Arc::new(shared::Shared::new(
             world,
             token,
@@ -347,8 +387,8 @@ impl FakeServer {
         Self::builder().start().await
     }
 
-    /// Options: port, token, automatic peer, verification timeout, session state, seed, record
-    /// size, desktop version, limits and connection timeouts.
+    /// Options: port, token, automatic peer, verification timeout, session state, recovery key,
+    /// seed, record size, desktop version, limits and connection timeouts.
     pub fn builder() -> FakeServerBuilder {
         FakeServerBuilder::default()
     }
@@ -430,7 +470,14 @@ impl FakeServer {
 
     /// Sets the session state (`session.state`), such as [`SessionState::NeedsLogin`].
     pub fn set_session_state(&self, state: SessionState) {
-        self.shared.world().session_state = state;
+        self.shared.world().set_session_state(state);
+    }
+
+    /// The account's recovery key in force: the one given to
+    /// [`FakeServerBuilder::recovery_key`] or made at the start, until a reset is confirmed,
+    /// then the new one. A reset not yet confirmed does not change it.
+    pub fn recovery_key(&self) -> String {
+        self.shared.world().recovery_key.clone()
     }
 
     /// Stops serving and waits until the server has stopped.

@@ -94,6 +94,21 @@ struct Options {
     )]
     session_state: SessionState,
 
+    /// The account's recovery key (default: a fresh one, from --seed if given). It is printed
+    /// at the start. From the environment, it stays out of the process list.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "BEEPER_FAKE_RECOVERY_KEY",
+        hide_env_values = true
+    )]
+    recovery_key: Option<String>,
+
+    /// After a recovery key is accepted, stay needs-first-sync this many seconds before ready
+    /// (default: ready at once).
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    first_sync_after_key: Option<Duration>,
+
     /// The version to report in the X-Beeper-Desktop-Version header of every response.
     #[arg(
         long,
@@ -110,6 +125,27 @@ fn header_value(value: &str) -> Result<String, String> {
         Ok(header) if !header.is_empty() => Ok(value.to_owned()),
         _ => Err("give visible text, such as 4.1.2; it is sent as a header value".to_owned()),
     }
+}
+
+/// Parses the arguments, and checks what clap cannot without repeating a secret: the recovery
+/// key must be some text other than whitespace, on one line. (A clap value parser's error
+/// would quote the value.)
+fn parse_options(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Result<Options, clap::Error> {
+    use clap::CommandFactory;
+    let options = Options::try_parse_from(args)?;
+    if let Some(key) = &options.recovery_key {
+        let blank = key.chars().all(char::is_whitespace);
+        if blank || key.chars().any(char::is_control) {
+            return Err(Options::command().error(
+                clap::error::ErrorKind::ValueValidation,
+                "invalid value for '--recovery-key <KEY>': give the key on one line, such as \
+                 \"EsTc 9bD2 ...\" (the value is not shown, as it is a secret)",
+            ));
+        }
+    }
+    Ok(options)
 }
 
 /// Reads one of `names` into a `T`; clap lists the names in the help and in its error.
@@ -153,7 +189,7 @@ fn record_size(value: &str) -> Result<usize, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     // Usage errors exit with status 2, --help and --version with 0.
-    let options = Options::parse();
+    let options = parse_options(std::env::args_os()).unwrap_or_else(|e| e.exit());
     let mut builder = FakeServer::builder()
         .port(options.port)
         .verification_timeout(options.timeout)
@@ -174,6 +210,12 @@ async fn main() -> ExitCode {
     if let Some(seed) = options.seed {
         builder = builder.seed(seed);
     }
+    if let Some(key) = options.recovery_key {
+        builder = builder.recovery_key(key);
+    }
+    if let Some(wait) = options.first_sync_after_key {
+        builder = builder.first_sync_after_key(wait);
+    }
     let server = match builder.start().await {
         Ok(server) => server,
         Err(e) => {
@@ -187,6 +229,8 @@ async fn main() -> ExitCode {
     );
     println!("BEEPER_BASE_URL={}", server.base_url());
     println!("BEEPER_ACCESS_TOKEN={}", server.token());
+    // The value runs to the end of the line, spaces included.
+    println!("BEEPER_RECOVERY_KEY={}", server.recovery_key());
     match options.auto_peer {
         Some(method) => println!(
             "automatic peer: plays the {} flow, {} s per move",
@@ -238,8 +282,10 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Options, clap::Error> {
-        Options::try_parse_from(
-            std::iter::once("beeper-verification-fake").chain(args.iter().copied()),
+        parse_options(
+            std::iter::once("beeper-verification-fake")
+                .chain(args.iter().copied())
+                .map(std::ffi::OsString::from),
         )
     }
 
@@ -279,8 +325,14 @@ mod tests {
             "3",
             "--max-connections",
             "8",
+            "--recovery-key",
+            "EsTc 9bD2",
+            "--first-sync-after-key",
+            "2",
         ])
         .expect("valid");
+        assert_eq!(parsed.recovery_key.as_deref(), Some("EsTc 9bD2"));
+        assert_eq!(parsed.first_sync_after_key, Some(Duration::from_secs(2)));
         assert_eq!(
             (
                 parsed.read_timeout,
@@ -334,6 +386,10 @@ mod tests {
             )
         );
         assert_eq!((parsed.auto_peer, parsed.seed), (None, None));
+        assert_eq!(
+            (parsed.recovery_key, parsed.first_sync_after_key),
+            (None, None)
+        );
         assert_eq!(parse(&["--record", "off"]).map(|o| o.record).ok(), Some(0));
     }
 
@@ -364,6 +420,15 @@ mod tests {
         assert!(message.contains("header value"), "{message}");
         let (_, message) = error(&["--max-connections", "0"]).expect("an error");
         assert!(message.contains("0"), "{message}");
+        for key in ["", "  ", "hunter2\nlines"] {
+            let (kind, message) = error(&["--recovery-key", key]).expect("an error");
+            assert_eq!(kind, ErrorKind::ValueValidation, "{message}");
+            assert!(message.contains("one line"), "{message}");
+            assert!(
+                !message.contains("hunter2"),
+                "never repeats the key: {message}"
+            );
+        }
         let (_, message) = error(&["--record", "lots"]).expect("an error");
         assert!(message.contains("off"), "{message}");
         for (flag, value) in [

@@ -42,6 +42,12 @@ named_enum! {
         StartVerificationSas = "startVerificationSas",
         /// `POST /v1/app/setup/verifications/{verificationID}/sas/confirm`
         ConfirmVerificationSas = "confirmVerificationSas",
+        /// `POST /v1/app/setup/verification/recovery-key`
+        VerifyRecoveryKey = "verifyRecoveryKey",
+        /// `POST /v1/app/setup/verification/recovery-key/reset`
+        ResetRecoveryKey = "resetRecoveryKey",
+        /// `POST /v1/app/setup/verification/recovery-key/reset/confirm`
+        ConfirmRecoveryKeyReset = "confirmRecoveryKeyReset",
     }
 }
 
@@ -60,6 +66,9 @@ impl Operation {
             Self::ConfirmVerificationQrScanned => &ops::CONFIRM_VERIFICATION_QR_SCANNED,
             Self::StartVerificationSas => &ops::START_VERIFICATION_SAS,
             Self::ConfirmVerificationSas => &ops::CONFIRM_VERIFICATION_SAS,
+            Self::VerifyRecoveryKey => &ops::VERIFY_RECOVERY_KEY,
+            Self::ResetRecoveryKey => &ops::RESET_RECOVERY_KEY,
+            Self::ConfirmRecoveryKeyReset => &ops::CONFIRM_RECOVERY_KEY_RESET,
         }
     }
 
@@ -110,13 +119,17 @@ mod tests {
             Operation::of("POST", "/v1/app/setup/verifications/a%2Fb/sas/confirm"),
             Some(Operation::ConfirmVerificationSas)
         );
+        assert_eq!(
+            Operation::of("POST", "/v1/app/setup/verification/recovery-key/reset"),
+            Some(Operation::ResetRecoveryKey)
+        );
         assert_eq!(Operation::of("DELETE", "/v1/app/setup"), None);
         assert_eq!(Operation::of("GET", "/_fake/requests"), None);
     }
 
     #[test]
     fn every_operation_round_trips_through_its_name() {
-        assert_eq!(Operation::ALL.len(), 10);
+        assert_eq!(Operation::ALL.len(), 13);
         for operation in Operation::ALL {
             assert_eq!(operation.as_str().parse(), Ok(*operation));
             let json = serde_json::to_string(operation).unwrap_or_default();

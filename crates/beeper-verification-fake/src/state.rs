@@ -19,6 +19,7 @@ use beeper_verification_client::types as wire;
 use tokio::time::Instant;
 
 use crate::names::named_enum;
+use crate::recovery;
 use crate::sas;
 use crate::session::SessionState;
 
@@ -135,6 +136,22 @@ pub enum Refusal {
         /// The limit.
         max: usize,
     },
+    /// The recovery key given is not the one expected: not the account's (verify, or the
+    /// `existingRecoveryKey` of a reset), or not the one the pending reset made (confirm). The
+    /// message never contains a key.
+    #[error("the recovery key is not correct")]
+    InvalidRecoveryKey,
+    /// The recovery-key call makes no sense in the session's current state.
+    #[error("cannot {action} while the session is {state}")]
+    SessionStateConflict {
+        /// What was attempted, in words.
+        action: &'static str,
+        /// The session's state.
+        state: SessionState,
+    },
+    /// A reset was to be confirmed, but none is pending.
+    #[error("no recovery key reset is pending: make one first (resetRecoveryKey)")]
+    NoPendingReset,
 }
 
 /// `accept, cancel`: actions as a message lists them.
@@ -282,6 +299,18 @@ pub(crate) struct World {
     deadlines: BTreeMap<(Instant, u64), String>,
     /// The ended verifications still kept, in the order they ended: the first to go.
     ended: VecDeque<String>,
+    /// The account's recovery key, the one in force.
+    pub recovery_key: String,
+    /// The key the latest reset made, until it is confirmed.
+    pending_key: Option<String>,
+    /// Draws recovery keys: apart from `rng`, so that seeded verification IDs stay as they
+    /// were before recovery keys existed.
+    key_rng: fastrand::Rng,
+    /// How long the session stays `needs-first-sync` after a key is accepted (`None`: it
+    /// moves straight to `ready`).
+    pub first_sync_after_key: Option<Duration>,
+    /// When the first sync that a key started finishes.
+    first_sync_until: Option<Instant>,
 }
 
 /// Options of a new verification.
@@ -293,9 +322,18 @@ pub(crate) struct NewVerification {
     pub methods: Option<Vec<&'static str>>,
 }
 
+/// Mixed into the seed of the recovery keys, so that they do not follow the IDs' sequence.
+const KEY_SEED: u64 = 0x5245_434f_5645_5259;
+
 impl World {
     pub fn new(timeout: Duration, max: usize) -> Self {
+        let mut key_rng = fastrand::Rng::new();
         Self {
+            recovery_key: recovery::generate(&mut key_rng),
+            pending_key: None,
+            key_rng,
+            first_sync_after_key: None,
+            first_sync_until: None,
             session_state: SessionState::NeedsVerification,
             verifications: BTreeMap::new(),
             latest: None,
@@ -308,14 +346,29 @@ impl World {
         }
     }
 
-    /// Makes IDs, and so the emoji and QR codes derived from them, the same on every run.
+    /// Makes IDs, and so the emoji and QR codes derived from them, and the recovery keys (the
+    /// account's first one and those resets make) the same on every run.
     pub fn seed(&mut self, seed: u64) {
         self.rng = fastrand::Rng::with_seed(seed);
+        self.key_rng = fastrand::Rng::with_seed(seed ^ KEY_SEED);
+        self.recovery_key = recovery::generate(&mut self.key_rng);
+    }
+
+    /// Sets the session state by hand; a first sync the fake was timing ends with it.
+    pub fn set_session_state(&mut self, state: SessionState) {
+        self.session_state = state;
+        self.first_sync_until = None;
     }
 
     /// Cancels every live verification past its deadline with `m.timeout`. It looks only at
     /// the earliest deadlines, so a request costs nothing extra until one is due.
     pub fn expire(&mut self, now: Instant) {
+        if self.first_sync_until.is_some_and(|until| until <= now) {
+            self.first_sync_until = None;
+            if self.session_state == SessionState::NeedsFirstSync {
+                self.session_state = SessionState::Ready;
+            }
+        }
         while let Some(entry) = self.deadlines.first_entry() {
             if entry.key().0 > now {
                 break;
@@ -477,6 +530,88 @@ impl World {
         if self.session_state == SessionState::NeedsVerification {
             self.session_state = SessionState::Ready;
         }
+    }
+
+    // --- The recovery key ---------------------------------------------------------------------
+
+    /// Refuses a recovery-key call unless the session is in one of `allowed`.
+    fn require_session(
+        &self,
+        action: &'static str,
+        allowed: &[SessionState],
+    ) -> Result<(), Refusal> {
+        if allowed.contains(&self.session_state) {
+            return Ok(());
+        }
+        Err(Refusal::SessionStateConflict {
+            action,
+            state: self.session_state,
+        })
+    }
+
+    /// The session states in which a reset may be made or confirmed: wherever the account has,
+    /// or should get, cross-signing and this device is signed in.
+    const RESET_STATES: [SessionState; 4] = [
+        SessionState::NeedsCrossSigningSetup,
+        SessionState::NeedsVerification,
+        SessionState::NeedsSecrets,
+        SessionState::Ready,
+    ];
+
+    /// The session moves on to `ready` now that a key is in force: through `needs-first-sync`
+    /// for a while when so configured; a session that is ready already stays so.
+    fn key_accepted(&mut self, now: Instant) {
+        if self.session_state == SessionState::Ready {
+            return;
+        }
+        match self.first_sync_after_key {
+            None => self.session_state = SessionState::Ready,
+            Some(wait) => {
+                self.session_state = SessionState::NeedsFirstSync;
+                // A wait too long for the clock never ends.
+                self.first_sync_until = now.checked_add(wait);
+            }
+        }
+    }
+
+    /// This device verifies with the account's recovery key.
+    pub fn verify_recovery_key(&mut self, given: &str, now: Instant) -> Result<(), Refusal> {
+        self.require_session(
+            "verify with the recovery key",
+            &[SessionState::NeedsVerification, SessionState::NeedsSecrets],
+        )?;
+        if !recovery::same_key(given, &self.recovery_key) {
+            return Err(Refusal::InvalidRecoveryKey);
+        }
+        self.key_accepted(now);
+        Ok(())
+    }
+
+    /// Makes a new key, pending until confirmed; it replaces any pending one. Returns it.
+    pub fn reset_recovery_key(&mut self, existing: Option<&str>) -> Result<String, Refusal> {
+        self.require_session("reset the recovery key", &Self::RESET_STATES)?;
+        if let Some(existing) = existing
+            && !recovery::same_key(existing, &self.recovery_key)
+        {
+            return Err(Refusal::InvalidRecoveryKey);
+        }
+        let key = recovery::generate(&mut self.key_rng);
+        self.pending_key = Some(key.clone());
+        Ok(key)
+    }
+
+    /// Puts the pending key in force, if `given` is it.
+    pub fn confirm_recovery_key_reset(&mut self, given: &str, now: Instant) -> Result<(), Refusal> {
+        self.require_session("confirm a recovery key reset", &Self::RESET_STATES)?;
+        let pending = self.pending_key.as_deref().ok_or(Refusal::NoPendingReset)?;
+        if !recovery::same_key(given, pending) {
+            return Err(Refusal::InvalidRecoveryKey);
+        }
+        if let Some(key) = self.pending_key.take() {
+            self.recovery_key = key;
+        }
+        self.key_accepted(now);
+        Ok(())
     }
 
     // --- What the other device does (the peer) ---------------------------------------------
@@ -775,6 +910,53 @@ mod tests {
         assert_eq!((t.state, t.error.clone()), (VerificationState::Done, None));
         assert!(w.deadlines.is_empty(), "an ended one leaves the deadlines");
         assert_eq!(w.ended.len(), 1);
+    }
+
+    #[test]
+    fn the_first_sync_after_a_key_ends_when_its_wait_has_passed_on_the_clock() {
+        let (mut w, now) = world();
+        w.session_state = SessionState::NeedsSecrets;
+        w.first_sync_after_key = Some(Duration::from_secs(30));
+        let key = w.recovery_key.clone();
+        w.verify_recovery_key(&key, now).expect("the right key");
+        assert_eq!(w.session_state, SessionState::NeedsFirstSync);
+        w.expire(now + Duration::from_secs(29));
+        assert_eq!(w.session_state, SessionState::NeedsFirstSync);
+        w.expire(now + Duration::from_secs(30));
+        assert_eq!(w.session_state, SessionState::Ready);
+    }
+
+    #[test]
+    fn setting_the_state_by_hand_ends_the_wait_for_the_first_sync() {
+        let (mut w, now) = world();
+        w.session_state = SessionState::NeedsVerification;
+        w.first_sync_after_key = Some(Duration::from_secs(30));
+        let key = w.recovery_key.clone();
+        w.verify_recovery_key(&key, now).expect("the right key");
+        w.set_session_state(SessionState::NeedsFirstSync);
+        w.expire(now + Duration::from_secs(60));
+        assert_eq!(
+            w.session_state,
+            SessionState::NeedsFirstSync,
+            "a state set by hand stays"
+        );
+    }
+
+    #[test]
+    fn a_confirmed_reset_leaves_a_ready_session_ready_without_a_first_sync() {
+        let (mut w, now) = world();
+        w.session_state = SessionState::Ready;
+        w.first_sync_after_key = Some(Duration::from_secs(30));
+        let new_key = w.reset_recovery_key(None).expect("a reset");
+        assert_ne!(w.recovery_key, new_key);
+        w.confirm_recovery_key_reset(&new_key, now)
+            .expect("the pending key");
+        assert_eq!(w.session_state, SessionState::Ready);
+        assert_eq!(w.recovery_key, new_key);
+        assert_eq!(
+            w.confirm_recovery_key_reset(&new_key, now),
+            Err(Refusal::NoPendingReset)
+        );
     }
 
     #[test]

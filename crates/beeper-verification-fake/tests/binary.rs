@@ -10,6 +10,7 @@ struct Running {
     lines: Lines<BufReader<ChildStdout>>,
     base_url: String,
     token: String,
+    recovery_key: String,
     printed: Vec<String>,
 }
 
@@ -17,6 +18,7 @@ fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_beeper-verification-fake"))
         .args(args)
         .env_remove("BEEPER_FAKE_TOKEN")
+        .env_remove("BEEPER_FAKE_RECOVERY_KEY")
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
@@ -41,6 +43,7 @@ fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
     Running {
         base_url: value("BEEPER_BASE_URL="),
         token: value("BEEPER_ACCESS_TOKEN="),
+        recovery_key: value("BEEPER_RECOVERY_KEY="),
         child,
         lines,
         printed,
@@ -160,6 +163,91 @@ async fn seed_record_and_session_state_are_options() {
     }
     assert!(ids[0].is_some());
     assert_eq!(ids[0], ids[1], "the same seed, the same IDs");
+}
+
+/// Whether the running program takes `key` in `needs-secrets`: the session becomes `ready`.
+async fn takes_key(running: &Running, key: &str) -> u16 {
+    running
+        .request(
+            reqwest::Method::POST,
+            "/v1/app/setup/verification/recovery-key",
+        )
+        .json(&serde_json::json!({ "recoveryKey": key }))
+        .send()
+        .await
+        .expect("it serves")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn it_prints_the_recovery_key_it_uses_and_takes_it() {
+    let running = start(&["--session-state", "needs-secrets"], &[]);
+    let key = running.recovery_key.clone();
+    let groups: Vec<&str> = key.split(' ').collect();
+    assert_eq!(groups.len(), 12, "the Matrix look: {key}");
+    assert!(groups.iter().all(|g| g.len() == 4), "{key}");
+    assert_eq!(takes_key(&running, "EsTc not it").await, 400);
+    assert_eq!(takes_key(&running, &key).await, 200);
+    running.interrupt();
+}
+
+#[tokio::test]
+async fn it_honours_recovery_key_from_the_arguments_or_the_environment() {
+    let given = "EsTc 9bD2 ZJxL AZ7p 3W5v tuGm PhEN 6qrY cVkX 8s4a Fy1H oLdQ";
+    let from_args = start(
+        &["--session-state", "needs-secrets", "--recovery-key", given],
+        &[],
+    );
+    let from_env = start(
+        &["--session-state", "needs-secrets"],
+        &[("BEEPER_FAKE_RECOVERY_KEY", given)],
+    );
+    for running in [from_args, from_env] {
+        assert_eq!(running.recovery_key, given, "{:?}", running.printed);
+        let control: serde_json::Value = running
+            .request(reqwest::Method::GET, "/_fake/recovery-key")
+            .send()
+            .await
+            .expect("it serves")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(control["recoveryKey"], given);
+        let typed: String = given.split_whitespace().collect();
+        assert_eq!(takes_key(&running, &typed).await, 200);
+        running.interrupt();
+    }
+}
+
+#[tokio::test]
+async fn the_same_seed_prints_the_same_recovery_key() {
+    let keys: Vec<String> = (0..2)
+        .map(|_| {
+            let running = start(&["--seed", "42"], &[]);
+            let key = running.recovery_key.clone();
+            running.interrupt();
+            key
+        })
+        .collect();
+    assert_eq!(keys[0], keys[1]);
+}
+
+#[test]
+fn a_recovery_key_on_two_lines_is_refused_at_startup_without_quoting_it() {
+    let output = Command::new(env!("CARGO_BIN_EXE_beeper-verification-fake"))
+        .args(["--recovery-key", "hunter2\nsecond line"])
+        .env_remove("BEEPER_FAKE_RECOVERY_KEY")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the program runs");
+    assert_eq!(output.status.code(), Some(2), "a usage error: {output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--recovery-key") && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "it never served");
 }
 
 #[test]
