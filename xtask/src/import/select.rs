@@ -36,7 +36,10 @@ pub const OUR_OPERATIONS: [(&str, &str); 13] = [
     ),
     ("post", "/v1/app/setup/verification/recovery-key"),
     ("post", "/v1/app/setup/verification/recovery-key/reset"),
-    ("post", "/v1/app/setup/verification/recovery-key/reset/confirm"),
+    (
+        "post",
+        "/v1/app/setup/verification/recovery-key/reset/confirm",
+    ),
 ];
 
 /// Whether an operation is one of ours: one of [`OUR_OPERATIONS`], so that what import keeps
