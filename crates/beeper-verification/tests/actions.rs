@@ -210,6 +210,16 @@ async fn every_operation_of_the_spec_is_reachable_through_the_wrapper() {
         .cancel(CancelCode::User)
         .await
         .expect("cancel");
+    // The verification above made the device ready; the key is for a device that needs it.
+    server.set_session_state(beeper_verification_fake::SessionState::NeedsSecrets);
+    let key = beeper_verification::RecoveryKey::new(server.recovery_key());
+    client
+        .recovery_key()
+        .verify(&key)
+        .await
+        .expect("verify the key");
+    let pending = client.recovery_key().reset(None).await.expect("reset");
+    pending.confirm().await.expect("confirm the reset");
 
     let mut reached: Vec<&str> = server
         .requests()
