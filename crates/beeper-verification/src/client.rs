@@ -13,26 +13,8 @@ use crate::request::Operation;
 use crate::{Error, Session, VerificationsApi, WaitOptions};
 use beeper_verification_client::operations as ops;
 
-/// Where Beeper Desktop serves its API on this machine unless told otherwise.
-pub const DEFAULT_BASE_URL: &str = "http://localhost:23373";
-/// How long one attempt of a request may take, from sending to the end of the body.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long making a connection may take.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// How many times a failed request is retried (so at most three attempts), as in the official SDKs.
-pub const DEFAULT_MAX_RETRIES: u32 = 2;
-/// How many requests one client has in flight at most, as the official Python SDK's connection
-/// limit; more wait their turn.
-pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 100;
-/// The most a response body may hold unless [`ClientBuilder::max_response_bytes`] says
-/// otherwise: 1 MiB, hundreds of times what this API sends.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
 /// The header every response of Beeper Desktop carries, with its version.
 pub(crate) const DESKTOP_VERSION_HEADER: &str = "x-beeper-desktop-version";
-/// The environment variable [`Client::from_env`] reads the access token from.
-pub const ENV_ACCESS_TOKEN: &str = "BEEPER_ACCESS_TOKEN";
-/// The environment variable [`Client::from_env`] reads the base URL from.
-pub const ENV_BASE_URL: &str = "BEEPER_BASE_URL";
 
 /// A client of the Beeper Desktop API's device-verification endpoints.
 ///
@@ -245,15 +227,15 @@ impl Default for ClientBuilder {
         Self {
             base_url: None,
             access_token: None,
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            max_retries: DEFAULT_MAX_RETRIES,
+            timeout: Self::DEFAULT_TIMEOUT,
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            max_retries: Self::DEFAULT_MAX_RETRIES,
             user_agent_suffix: None,
             http_client: None,
             allow_insecure_http: false,
             wait: WaitOptions::default(),
-            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_concurrent_requests: Self::DEFAULT_MAX_CONCURRENT_REQUESTS,
+            max_response_bytes: Self::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -280,6 +262,33 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// Where Beeper Desktop serves its API on this machine unless [`base_url`](Self::base_url)
+    /// or [`ENV_BASE_URL`](Self::ENV_BASE_URL) says otherwise.
+    pub const DEFAULT_BASE_URL: &'static str = "http://localhost:23373";
+    /// How long one attempt of a request may take, from sending to the end of the body, unless
+    /// [`timeout`](Self::timeout) says otherwise.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    /// How long making a connection may take unless
+    /// [`connect_timeout`](Self::connect_timeout) says otherwise.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+    /// How many times a failed request is retried (so at most three attempts), as in the
+    /// official SDKs, unless [`max_retries`](Self::max_retries) says otherwise.
+    pub const DEFAULT_MAX_RETRIES: u32 = 2;
+    /// How many requests one client has in flight at most, as the official Python SDK's
+    /// connection limit; more wait their turn. Change it with
+    /// [`max_concurrent_requests`](Self::max_concurrent_requests).
+    pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 100;
+    /// The most a response body may hold unless
+    /// [`max_response_bytes`](Self::max_response_bytes) says otherwise: 1 MiB, hundreds of times
+    /// what this API sends.
+    pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
+    /// The environment variable [`from_env`](Self::from_env) (and [`Client::from_env`]) reads
+    /// the access token from: `BEEPER_ACCESS_TOKEN`.
+    pub const ENV_ACCESS_TOKEN: &'static str = "BEEPER_ACCESS_TOKEN";
+    /// The environment variable [`from_env`](Self::from_env) (and [`Client::from_env`]) reads
+    /// the base URL from: `BEEPER_BASE_URL`.
+    pub const ENV_BASE_URL: &'static str = "BEEPER_BASE_URL";
+
     /// A builder with the token from `BEEPER_ACCESS_TOKEN` and the base URL from
     /// `BEEPER_BASE_URL`, where set and not empty; other settings can still be changed.
     pub fn from_env() -> Self {
@@ -290,8 +299,8 @@ impl ClientBuilder {
     fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Self {
         let var = |name| var(name).filter(|v| !v.trim().is_empty());
         Self {
-            base_url: var(ENV_BASE_URL),
-            access_token: var(ENV_ACCESS_TOKEN),
+            base_url: var(Self::ENV_BASE_URL),
+            access_token: var(Self::ENV_ACCESS_TOKEN),
             ..Self::default()
         }
     }
@@ -375,7 +384,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The most a response body may hold, in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`],
+    /// The most a response body may hold, in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`](Self::DEFAULT_MAX_RESPONSE_BYTES),
     /// 1 MiB). A response that declares more is not read; one that streams more stops at the
     /// limit. Either way the call fails with [`Error::ResponseTooLarge`], naming the limit.
     pub fn max_response_bytes(mut self, limit: u64) -> Self {
@@ -389,7 +398,7 @@ impl ClientBuilder {
     /// or `https` URL, or plain `http` would carry the token to another machine.
     pub fn build(self) -> Result<Client, Error> {
         let base = checked_base_url(
-            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            self.base_url.as_deref().unwrap_or(Self::DEFAULT_BASE_URL),
             self.allow_insecure_http,
             self.http_client.is_some(),
         )?;
@@ -604,8 +613,8 @@ mod tests {
     #[test]
     fn the_environment_gives_the_token_and_base_url() {
         let vars = [
-            (ENV_ACCESS_TOKEN, "t0k"),
-            (ENV_BASE_URL, "http://127.0.0.1:9999/"),
+            (ClientBuilder::ENV_ACCESS_TOKEN, "t0k"),
+            (ClientBuilder::ENV_BASE_URL, "http://127.0.0.1:9999/"),
         ];
         let client = ClientBuilder::from_lookup(lookup(&vars))
             .build()
@@ -615,7 +624,10 @@ mod tests {
 
     #[test]
     fn without_a_base_url_in_the_environment_the_default_is_used() {
-        let vars = [(ENV_ACCESS_TOKEN, "t0k"), (ENV_BASE_URL, " ")];
+        let vars = [
+            (ClientBuilder::ENV_ACCESS_TOKEN, "t0k"),
+            (ClientBuilder::ENV_BASE_URL, " "),
+        ];
         let client = ClientBuilder::from_lookup(lookup(&vars))
             .build()
             .expect("valid");
@@ -624,7 +636,7 @@ mod tests {
 
     #[test]
     fn without_a_token_the_error_names_the_variable() {
-        for vars in [&[][..], &[(ENV_ACCESS_TOKEN, "")][..]] {
+        for vars in [&[][..], &[(ClientBuilder::ENV_ACCESS_TOKEN, "")][..]] {
             let err = ClientBuilder::from_lookup(lookup(vars))
                 .build()
                 .expect_err("no token");
