@@ -109,6 +109,7 @@
 
 #![warn(missing_docs)]
 
+mod base_url;
 mod client;
 mod error;
 mod feed;

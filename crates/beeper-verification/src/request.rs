@@ -265,7 +265,7 @@ impl Client {
                 method,
                 path,
                 status: None,
-                location: e.url().map(|u| crate::client::redact_url(u.as_str())),
+                location: e.url().map(|u| crate::base_url::redact_url(u.as_str())),
             };
         }
         transport(op, Arc::new(e))
