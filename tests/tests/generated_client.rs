@@ -477,3 +477,29 @@ async fn the_hooks_keep_the_status_and_headers_of_a_body_that_does_not_decode() 
         "taking leaves nothing behind"
     );
 }
+
+/// Hooks told which operation to expect refuse a call of another one before anything is sent,
+/// and say which one it was: the wrapper relies on this so that the retry policy it chose for one
+/// operation is never applied to another.
+#[tokio::test]
+async fn hooks_refuse_a_call_of_another_operation_before_sending_it() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|_, then| {
+            then.status(200).json_body(json!({}));
+        })
+        .await;
+    let hooks = RequestHooks::default()
+        .expect_operation(beeper_verification_client::operations::GET_VERIFICATION.call);
+    let client = Client::new_with_client(&server.base_url(), reqwest::Client::new(), hooks);
+    let err = client
+        .accept_verification(&id("v1"))
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&err, Error::Custom(m) if m.contains("`accept_verification`") && m.contains("`get_verification`")),
+        "{err:?}"
+    );
+    assert_eq!(client.inner().operation(), Some("accept_verification"));
+    assert_eq!(any.calls_async().await, 0, "nothing was sent");
+}

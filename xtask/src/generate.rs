@@ -43,6 +43,7 @@ pub fn render(spec_path: &Path, spec_label: &str) -> Result<Vec<GeneratedFile>, 
         .generate_tokens(&spec.api)
         .map_err(|e| format!("progenitor failed: {e}"))?;
     let client = format_tokens(client)?;
+    check_calls(&spec.api, &client)?;
     // A fresh generator: each one accumulates the types it has seen.
     let mock = format_tokens(
         Generator::new(&settings())
@@ -85,6 +86,7 @@ pub fn render(spec_path: &Path, spec_label: &str) -> Result<Vec<GeneratedFile>, 
 fn operations_table(api: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream, String> {
     let mut constants = Vec::new();
     let mut names = Vec::new();
+    let mut entries = Vec::new();
     for (path, item) in &api.paths.paths {
         let item = item
             .as_item()
@@ -105,14 +107,19 @@ fn operations_table(api: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream
                     .unwrap_or_default()
             );
             let method = method.to_uppercase();
+            let call = snake(id);
             constants.push(quote! {
                 #[doc = #doc]
                 pub const #name: OperationSpec = OperationSpec {
                     id: #id,
                     method: #method,
                     path: #path,
+                    call: #call,
                 };
             });
+            let variant = quote::format_ident!("{}", pascal(id));
+            let variant_doc = format!("`{method} {path}`");
+            entries.push(quote! { #variant = #id, #name, #variant_doc; });
             names.push(name);
         }
     }
@@ -128,13 +135,85 @@ fn operations_table(api: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream
             /// The path template, with parameters in braces, such as
             /// `/v1/app/setup/verifications/{verificationID}`.
             pub path: &'static str,
+            /// The generated client's method for it, such as `get_verification`: also the
+            /// `operation_id` of the `OperationInfo` that the method hands its hooks, which is
+            /// how [`RequestHooks::expect_operation`](crate::RequestHooks::expect_operation)
+            /// tells which operation a call really sends.
+            pub call: &'static str,
         }
 
         #(#constants)*
 
         /// Every operation of the spec, in the order of their paths.
         pub const ALL: [OperationSpec; #count] = [#(#names),*];
+
+        /// Hands every operation of the spec to the macro `$callback`, in the order of
+        /// [`operations::ALL`](crate::operations::ALL),
+        /// so that code elsewhere (the fake's `Operation` enum) is built from this table and
+        /// gains a new operation of the spec without a hand edit. For each operation it passes
+        /// `Variant = "operationId", CONSTANT, "doc";`: a variant name in `UpperCamelCase`,
+        /// the operationId, the name of its constant in this module, and a line of doc.
+        ///
+        /// ```
+        /// macro_rules! names {
+        ///     ($($variant:ident = $id:literal, $constant:ident, $doc:literal;)*) => {
+        ///         [$($id),*]
+        ///     };
+        /// }
+        /// let names = beeper_verification_client::for_each_operation!(names);
+        /// assert_eq!(names[0], beeper_verification_client::operations::ALL[0].id);
+        /// ```
+        #[macro_export]
+        macro_rules! for_each_operation {
+            ($callback:ident) => {
+                $callback! { #(#entries)* }
+            };
+        }
     })
+}
+
+/// Each operation's `call` is the name the generated client gives its method and reports to the
+/// hooks (`OperationInfo { operation_id }`): a spec whose operationId progenitor spells
+/// otherwise (an acronym, a digit) fails here instead of in every call at run time.
+fn check_calls(api: &openapiv3::OpenAPI, client: &str) -> Result<(), String> {
+    let mut missing = Vec::new();
+    for (path, item) in &api.paths.paths {
+        let Some(item) = item.as_item() else { continue };
+        for (method, operation) in item.iter() {
+            let Some(id) = operation.operation_id.as_deref() else {
+                continue;
+            };
+            let call = snake(id);
+            if !client.contains(&format!("operation_id: \"{call}\",")) {
+                missing.push(format!(
+                    "{} {path} (`{id}`): the generated client does not name it `{call}`",
+                    method.to_uppercase()
+                ));
+            }
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the operations table would not match the generated client:\n  {}",
+            missing.join("\n  ")
+        ))
+    }
+}
+
+/// `getVerificationSas` → `get_verification_sas`.
+fn snake(id: &str) -> String {
+    screaming_snake(id).to_ascii_lowercase()
+}
+
+/// `getVerificationSas` → `GetVerificationSas`.
+fn pascal(id: &str) -> String {
+    let mut chars = id.chars();
+    chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }
 
 /// `getVerificationSas` → `GET_VERIFICATION_SAS`.
@@ -351,6 +430,35 @@ mod tests {
         assert_eq!(
             screaming_snake("confirmVerificationQrScanned"),
             "CONFIRM_VERIFICATION_QR_SCANNED"
+        );
+        assert!(table.contains("call: \"confirm_verification_qr_scanned\","));
+        // The fake's enum is built from the table: one entry per operation.
+        let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains("GetVerification = \"getVerification\", GET_VERIFICATION"),
+            "{table}"
+        );
+        assert_eq!(
+            flat.matches(", \"`").count(),
+            10,
+            "one macro entry per operation: {table}"
+        );
+    }
+
+    #[test]
+    fn a_call_name_the_client_does_not_use_fails_the_generation() {
+        let spec = spec::parse(&spec::test_doc(
+            "/qr:\n  get:\n    operationId: getQRCode\n    responses: {'200': {description: ok}}",
+            "",
+        ))
+        .expect("parses");
+        // progenitor spells the acronym as one word; the table's rule would not.
+        let err =
+            check_calls(&spec.api, "operation_id: \"get_qr_code\",").expect_err("the names differ");
+        assert!(err.contains("`get_q_r_code`"), "{err}");
+        assert_eq!(
+            check_calls(&spec.api, "operation_id: \"get_q_r_code\","),
+            Ok(())
         );
     }
 

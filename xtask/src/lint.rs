@@ -9,7 +9,7 @@ use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, SchemaKind, St
 use serde_json::Value;
 
 use crate::spec::{
-    METHODS, Spec, lookup, operation_label, pointer_escape, resolve, unresolved_refs,
+    Spec, lookup, operation_label, pointer_escape, resolve, unresolved_refs, walk_schemas,
 };
 
 /// Entry point of `cargo xtask lint`: lints the maintained spec and returns the exit code (1 when
@@ -118,85 +118,18 @@ fn check_refs(root: &Value, problems: &mut Vec<String>) {
 
 /// Every property of every schema, inline ones included, must say what it is.
 fn check_descriptions(root: &Value, problems: &mut Vec<String>) {
-    let mut schemas: Vec<(String, &Value)> = Vec::new();
-    let components = root.get("components");
-    for (kind, nested) in [
-        ("schemas", false),
-        ("responses", true),
-        ("requestBodies", true),
-    ] {
-        if let Some(Value::Object(map)) = components.and_then(|c| c.get(kind)) {
-            for (name, v) in map {
-                let at = format!("#/components/{kind}/{}", pointer_escape(name));
-                if nested {
-                    add_content(at, v.get("content"), &mut schemas);
-                } else {
-                    schemas.push((at, v));
+    walk_schemas(root, &mut |at, schema| {
+        if let Some(Value::Object(properties)) = schema.get("properties") {
+            for (name, property) in properties {
+                if !has_description(root, property) {
+                    problems.push(format!(
+                        "{at}/properties/{}: property `{name}` has no description",
+                        pointer_escape(name)
+                    ));
                 }
             }
         }
-    }
-    if let Some(Value::Object(paths)) = root.get("paths") {
-        for (path, item) in paths {
-            for method in METHODS {
-                let Some(op) = item.get(method) else { continue };
-                let at = format!("#/paths/{}/{method}", pointer_escape(path));
-                add_content(
-                    format!("{at}/requestBody"),
-                    op.pointer("/requestBody/content"),
-                    &mut schemas,
-                );
-                if let Some(Value::Object(responses)) = op.get("responses") {
-                    for (status, r) in responses {
-                        add_content(
-                            format!("{at}/responses/{}", pointer_escape(status)),
-                            r.get("content"),
-                            &mut schemas,
-                        );
-                    }
-                }
-            }
-        }
-    }
-    for (at, schema) in schemas {
-        check_schema_descriptions(root, schema, &at, problems);
-    }
-}
-
-/// Adds the schema of each media type in a `content` map.
-fn add_content<'a>(at: String, content: Option<&'a Value>, out: &mut Vec<(String, &'a Value)>) {
-    if let Some(Value::Object(media)) = content {
-        for (name, m) in media {
-            if let Some(s) = m.get("schema") {
-                out.push((format!("{at}/content/{}/schema", pointer_escape(name)), s));
-            }
-        }
-    }
-}
-
-fn check_schema_descriptions(root: &Value, schema: &Value, at: &str, problems: &mut Vec<String>) {
-    let Value::Object(map) = schema else { return };
-    if let Some(Value::Object(props)) = map.get("properties") {
-        for (name, prop) in props {
-            let prop_at = format!("{at}/properties/{}", pointer_escape(name));
-            if !has_description(root, prop) {
-                problems.push(format!("{prop_at}: property `{name}` has no description"));
-            }
-            check_schema_descriptions(root, prop, &prop_at, problems);
-        }
-    }
-    for key in ["items", "additionalProperties", "not"] {
-        if let Some(child) = map.get(key) {
-            check_schema_descriptions(root, child, &format!("{at}/{key}"), problems);
-        }
-    }
-    for key in ["allOf", "oneOf", "anyOf"] {
-        if let Some(Value::Array(children)) = map.get(key) {
-            for (i, child) in children.iter().enumerate() {
-                check_schema_descriptions(root, child, &format!("{at}/{key}/{i}"), problems);
-            }
-        }
-    }
+    });
 }
 
 /// A description of its own, or (for a `$ref`) the description of what it points at, or one of

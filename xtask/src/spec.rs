@@ -328,6 +328,111 @@ pub fn resolve<'a, T>(
     }
 }
 
+/// Calls `visit` with every schema object of the raw document and where it stands (a JSON
+/// pointer after `#`), parents before their children: the schemas of `components` (`schemas`,
+/// and the media types of `responses`, `requestBodies` and `parameters`), those of each
+/// operation (its parameters, request body and responses, and its path item's parameters), and
+/// under each one every subschema (`properties`, `items`, `additionalProperties`, `not`, the
+/// members of `allOf`, `oneOf` and `anyOf`). A `$ref` is visited where it stands and not
+/// followed, so each schema of `components` is visited once, as itself.
+///
+/// The one walk over the raw document's schemas: lint reads descriptions through it.
+pub fn walk_schemas<'a>(root: &'a Value, visit: &mut dyn FnMut(&str, &'a Value)) {
+    fn schema<'a>(at: String, value: &'a Value, visit: &mut dyn FnMut(&str, &'a Value)) {
+        let Value::Object(map) = value else { return };
+        visit(&at, value);
+        if let Some(Value::Object(properties)) = map.get("properties") {
+            for (name, child) in properties {
+                schema(
+                    format!("{at}/properties/{}", pointer_escape(name)),
+                    child,
+                    visit,
+                );
+            }
+        }
+        for key in ["items", "additionalProperties", "not"] {
+            if let Some(child) = map.get(key) {
+                schema(format!("{at}/{key}"), child, visit);
+            }
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            if let Some(Value::Array(members)) = map.get(key) {
+                for (i, child) in members.iter().enumerate() {
+                    schema(format!("{at}/{key}/{i}"), child, visit);
+                }
+            }
+        }
+    }
+    /// The schema of each media type of a `content` map.
+    fn content<'a>(at: &str, holder: &'a Value, visit: &mut dyn FnMut(&str, &'a Value)) {
+        if let Some(Value::Object(media)) = holder.get("content") {
+            for (name, m) in media {
+                if let Some(s) = m.get("schema") {
+                    let at = format!("{at}/content/{}/schema", pointer_escape(name));
+                    schema(at, s, visit);
+                }
+            }
+        }
+    }
+    /// A parameter's schema, or the schemas of its `content`.
+    fn parameter<'a>(at: &str, p: &'a Value, visit: &mut dyn FnMut(&str, &'a Value)) {
+        if let Some(s) = p.get("schema") {
+            schema(format!("{at}/schema"), s, visit);
+        }
+        content(at, p, visit);
+    }
+    fn parameters<'a>(at: &str, holder: &'a Value, visit: &mut dyn FnMut(&str, &'a Value)) {
+        if let Some(Value::Array(list)) = holder.get("parameters") {
+            for (i, p) in list.iter().enumerate() {
+                parameter(&format!("{at}/parameters/{i}"), p, visit);
+            }
+        }
+    }
+
+    let components = root.get("components");
+    if let Some(Value::Object(schemas)) = components.and_then(|c| c.get("schemas")) {
+        for (name, s) in schemas {
+            schema(
+                format!("#/components/schemas/{}", pointer_escape(name)),
+                s,
+                visit,
+            );
+        }
+    }
+    for kind in ["responses", "requestBodies", "parameters"] {
+        if let Some(Value::Object(map)) = components.and_then(|c| c.get(kind)) {
+            for (name, v) in map {
+                let at = format!("#/components/{kind}/{}", pointer_escape(name));
+                if kind == "parameters" {
+                    parameter(&at, v, visit);
+                } else {
+                    content(&at, v, visit);
+                }
+            }
+        }
+    }
+    if let Some(Value::Object(paths)) = root.get("paths") {
+        for (path, item) in paths {
+            let item_at = format!("#/paths/{}", pointer_escape(path));
+            parameters(&item_at, item, visit);
+            for method in METHODS {
+                let Some(op) = item.get(method) else { continue };
+                let at = format!("{item_at}/{method}");
+                parameters(&at, op, visit);
+                if let Some(body) = op.get("requestBody") {
+                    content(&format!("{at}/requestBody"), body, visit);
+                }
+                if let Some(Value::Object(responses)) = op.get("responses") {
+                    for (status, r) in responses {
+                        let at = format!("{at}/responses/{}", pointer_escape(status));
+                        content(&at, r, visit);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Every `$ref` in the raw document that points at nothing inside it, as (where it stands, as a
 /// JSON pointer after `#`; the reference).
 pub fn unresolved_refs(root: &Value) -> Vec<(String, String)> {
@@ -529,6 +634,48 @@ mod tests {
                 "#/paths/~1x/get/responses/200".to_owned(),
                 "#/components/responses/Missing".to_owned()
             )]
+        );
+    }
+
+    #[test]
+    fn the_schema_walk_reaches_every_schema_once_parents_first() {
+        let root = json!({
+            "paths": { "/a/{id}": {
+                "parameters": [{ "name": "id", "in": "path", "schema": { "type": "string" } }],
+                "post": {
+                    "requestBody": { "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/A" } } } },
+                    "responses": { "200": { "content": { "application/json": { "schema": {
+                        "type": "array",
+                        "items": { "allOf": [{ "$ref": "#/components/schemas/A" }] },
+                    } } } } },
+                },
+            } },
+            "components": {
+                "schemas": { "A": { "properties": {
+                    "b": { "additionalProperties": { "not": { "type": "null" } } },
+                } } },
+                "responses": { "E": { "content": { "application/json": {
+                    "schema": { "anyOf": [{ "type": "string" }] } } } } },
+            },
+        });
+        let mut seen = Vec::new();
+        walk_schemas(&root, &mut |at, _| seen.push(at.to_owned()));
+        assert_eq!(
+            seen,
+            [
+                "#/components/schemas/A",
+                "#/components/schemas/A/properties/b",
+                "#/components/schemas/A/properties/b/additionalProperties",
+                "#/components/schemas/A/properties/b/additionalProperties/not",
+                "#/components/responses/E/content/application~1json/schema",
+                "#/components/responses/E/content/application~1json/schema/anyOf/0",
+                "#/paths/~1a~1{id}/parameters/0/schema",
+                "#/paths/~1a~1{id}/post/requestBody/content/application~1json/schema",
+                "#/paths/~1a~1{id}/post/responses/200/content/application~1json/schema",
+                "#/paths/~1a~1{id}/post/responses/200/content/application~1json/schema/items",
+                "#/paths/~1a~1{id}/post/responses/200/content/application~1json/schema/items/allOf/0",
+            ]
         );
     }
 }

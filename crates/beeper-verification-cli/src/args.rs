@@ -92,8 +92,8 @@ impl Connection {
     pub fn base_url(&self) -> String {
         self.base_url
             .clone()
-            .or_else(|| non_empty_env(beeper_verification::ENV_BASE_URL))
-            .unwrap_or_else(|| beeper_verification::DEFAULT_BASE_URL.to_owned())
+            .or_else(|| non_empty_env(beeper_verification::ClientBuilder::ENV_BASE_URL))
+            .unwrap_or_else(|| beeper_verification::ClientBuilder::DEFAULT_BASE_URL.to_owned())
     }
 
     /// The token: `--token`, else what `--token-file` holds, else `BEEPER_ACCESS_TOKEN` when
@@ -106,7 +106,9 @@ impl Connection {
         if let Some(path) = &self.token_file {
             return read_token_file(path).map(Some);
         }
-        Ok(non_empty_env(beeper_verification::ENV_ACCESS_TOKEN))
+        Ok(non_empty_env(
+            beeper_verification::ClientBuilder::ENV_ACCESS_TOKEN,
+        ))
     }
 }
 

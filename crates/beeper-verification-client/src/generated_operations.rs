@@ -12,84 +12,102 @@ pub struct OperationSpec {
     /// The path template, with parameters in braces, such as
     /// `/v1/app/setup/verifications/{verificationID}`.
     pub path: &'static str,
+    /// The generated client's method for it, such as `get_verification`: also the
+    /// `operation_id` of the `OperationInfo` that the method hands its hooks, which is
+    /// how [`RequestHooks::expect_operation`](crate::RequestHooks::expect_operation)
+    /// tells which operation a call really sends.
+    pub call: &'static str,
 }
 ///`getSetup`: `GET /v1/app/setup`. Get Beeper app setup state.
 pub const GET_SETUP: OperationSpec = OperationSpec {
     id: "getSetup",
     method: "GET",
     path: "/v1/app/setup",
+    call: "get_setup",
 };
 ///`verifyRecoveryKey`: `POST /v1/app/setup/verification/recovery-key`. Verify with the recovery key.
 pub const VERIFY_RECOVERY_KEY: OperationSpec = OperationSpec {
     id: "verifyRecoveryKey",
     method: "POST",
     path: "/v1/app/setup/verification/recovery-key",
+    call: "verify_recovery_key",
 };
 ///`resetRecoveryKey`: `POST /v1/app/setup/verification/recovery-key/reset`. Make a new recovery key.
 pub const RESET_RECOVERY_KEY: OperationSpec = OperationSpec {
     id: "resetRecoveryKey",
     method: "POST",
     path: "/v1/app/setup/verification/recovery-key/reset",
+    call: "reset_recovery_key",
 };
 ///`confirmRecoveryKeyReset`: `POST /v1/app/setup/verification/recovery-key/reset/confirm`. Use the new recovery key.
 pub const CONFIRM_RECOVERY_KEY_RESET: OperationSpec = OperationSpec {
     id: "confirmRecoveryKeyReset",
     method: "POST",
     path: "/v1/app/setup/verification/recovery-key/reset/confirm",
+    call: "confirm_recovery_key_reset",
 };
 ///`listVerifications`: `GET /v1/app/setup/verifications`. List active verifications.
 pub const LIST_VERIFICATIONS: OperationSpec = OperationSpec {
     id: "listVerifications",
     method: "GET",
     path: "/v1/app/setup/verifications",
+    call: "list_verifications",
 };
 ///`createVerification`: `POST /v1/app/setup/verifications`. Start device verification.
 pub const CREATE_VERIFICATION: OperationSpec = OperationSpec {
     id: "createVerification",
     method: "POST",
     path: "/v1/app/setup/verifications",
+    call: "create_verification",
 };
 ///`scanVerificationQr`: `POST /v1/app/setup/verifications/qr/scan`. Scan verification QR code.
 pub const SCAN_VERIFICATION_QR: OperationSpec = OperationSpec {
     id: "scanVerificationQr",
     method: "POST",
     path: "/v1/app/setup/verifications/qr/scan",
+    call: "scan_verification_qr",
 };
 ///`getVerification`: `GET /v1/app/setup/verifications/{verificationID}`. Get verification.
 pub const GET_VERIFICATION: OperationSpec = OperationSpec {
     id: "getVerification",
     method: "GET",
     path: "/v1/app/setup/verifications/{verificationID}",
+    call: "get_verification",
 };
 ///`acceptVerification`: `POST /v1/app/setup/verifications/{verificationID}/accept`. Accept device verification.
 pub const ACCEPT_VERIFICATION: OperationSpec = OperationSpec {
     id: "acceptVerification",
     method: "POST",
     path: "/v1/app/setup/verifications/{verificationID}/accept",
+    call: "accept_verification",
 };
 ///`cancelVerification`: `POST /v1/app/setup/verifications/{verificationID}/cancel`. Cancel device verification.
 pub const CANCEL_VERIFICATION: OperationSpec = OperationSpec {
     id: "cancelVerification",
     method: "POST",
     path: "/v1/app/setup/verifications/{verificationID}/cancel",
+    call: "cancel_verification",
 };
 ///`confirmVerificationQrScanned`: `POST /v1/app/setup/verifications/{verificationID}/qr/confirm-scanned`. Confirm QR code scan.
 pub const CONFIRM_VERIFICATION_QR_SCANNED: OperationSpec = OperationSpec {
     id: "confirmVerificationQrScanned",
     method: "POST",
     path: "/v1/app/setup/verifications/{verificationID}/qr/confirm-scanned",
+    call: "confirm_verification_qr_scanned",
 };
 ///`confirmVerificationSas`: `POST /v1/app/setup/verifications/{verificationID}/sas/confirm`. Confirm emoji verification.
 pub const CONFIRM_VERIFICATION_SAS: OperationSpec = OperationSpec {
     id: "confirmVerificationSas",
     method: "POST",
     path: "/v1/app/setup/verifications/{verificationID}/sas/confirm",
+    call: "confirm_verification_sas",
 };
 ///`startVerificationSas`: `POST /v1/app/setup/verifications/{verificationID}/sas/start`. Start emoji verification.
 pub const START_VERIFICATION_SAS: OperationSpec = OperationSpec {
     id: "startVerificationSas",
     method: "POST",
     path: "/v1/app/setup/verifications/{verificationID}/sas/start",
+    call: "start_verification_sas",
 };
 /// Every operation of the spec, in the order of their paths.
 pub const ALL: [OperationSpec; 13] = [
@@ -107,3 +125,48 @@ pub const ALL: [OperationSpec; 13] = [
     CONFIRM_VERIFICATION_SAS,
     START_VERIFICATION_SAS,
 ];
+/// Hands every operation of the spec to the macro `$callback`, in the order of
+/// [`operations::ALL`](crate::operations::ALL),
+/// so that code elsewhere (the fake's `Operation` enum) is built from this table and
+/// gains a new operation of the spec without a hand edit. For each operation it passes
+/// `Variant = "operationId", CONSTANT, "doc";`: a variant name in `UpperCamelCase`,
+/// the operationId, the name of its constant in this module, and a line of doc.
+///
+/// ```
+/// macro_rules! names {
+///     ($($variant:ident = $id:literal, $constant:ident, $doc:literal;)*) => {
+///         [$($id),*]
+///     };
+/// }
+/// let names = beeper_verification_client::for_each_operation!(names);
+/// assert_eq!(names[0], beeper_verification_client::operations::ALL[0].id);
+/// ```
+#[macro_export]
+macro_rules! for_each_operation {
+    ($callback:ident) => {
+        $callback ! { GetSetup = "getSetup", GET_SETUP, "`GET /v1/app/setup`";
+        VerifyRecoveryKey = "verifyRecoveryKey", VERIFY_RECOVERY_KEY,
+        "`POST /v1/app/setup/verification/recovery-key`"; ResetRecoveryKey =
+        "resetRecoveryKey", RESET_RECOVERY_KEY,
+        "`POST /v1/app/setup/verification/recovery-key/reset`"; ConfirmRecoveryKeyReset =
+        "confirmRecoveryKeyReset", CONFIRM_RECOVERY_KEY_RESET,
+        "`POST /v1/app/setup/verification/recovery-key/reset/confirm`"; ListVerifications
+        = "listVerifications", LIST_VERIFICATIONS, "`GET /v1/app/setup/verifications`";
+        CreateVerification = "createVerification", CREATE_VERIFICATION,
+        "`POST /v1/app/setup/verifications`"; ScanVerificationQr = "scanVerificationQr",
+        SCAN_VERIFICATION_QR, "`POST /v1/app/setup/verifications/qr/scan`";
+        GetVerification = "getVerification", GET_VERIFICATION,
+        "`GET /v1/app/setup/verifications/{verificationID}`"; AcceptVerification =
+        "acceptVerification", ACCEPT_VERIFICATION,
+        "`POST /v1/app/setup/verifications/{verificationID}/accept`"; CancelVerification
+        = "cancelVerification", CANCEL_VERIFICATION,
+        "`POST /v1/app/setup/verifications/{verificationID}/cancel`";
+        ConfirmVerificationQrScanned = "confirmVerificationQrScanned",
+        CONFIRM_VERIFICATION_QR_SCANNED,
+        "`POST /v1/app/setup/verifications/{verificationID}/qr/confirm-scanned`";
+        ConfirmVerificationSas = "confirmVerificationSas", CONFIRM_VERIFICATION_SAS,
+        "`POST /v1/app/setup/verifications/{verificationID}/sas/confirm`";
+        StartVerificationSas = "startVerificationSas", START_VERIFICATION_SAS,
+        "`POST /v1/app/setup/verifications/{verificationID}/sas/start`"; }
+    };
+}

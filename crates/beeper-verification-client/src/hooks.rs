@@ -7,6 +7,10 @@
 //! - Executing the request, the hooks cap what the response body may hold
 //!   ([`RequestHooks::with_max_body_bytes`]): a body that declares more is refused before it is
 //!   read, and one that streams more stops at the cap with [`BodyTooLarge`] as the body error.
+//! - Before sending too, the hooks learn which operation the generated method sends (the
+//!   `operation_id` of its `OperationInfo`): a caller that said which one it meant
+//!   ([`RequestHooks::expect_operation`]) gets an error instead of a request when the two differ,
+//!   so a policy chosen for one operation (such as retrying a read) is never applied to another.
 //! - After the response head arrives, [`RequestHooks::after_response`] records the status and
 //!   headers before the body is read. Without that, a body that fails to decode
 //!   (`Error::InvalidResponsePayload`) loses its status, and a caller cannot tell a malformed 200
@@ -32,7 +36,18 @@ pub struct RequestHooks {
     headers: Arc<HeaderMap>,
     timeout: Option<Duration>,
     max_body_bytes: Option<u64>,
+    expected_operation: Option<&'static str>,
+    operation: Arc<Mutex<Option<&'static str>>>,
     last: Arc<Mutex<Option<ResponseHead>>>,
+}
+
+/// What the pre-request hook refuses a request with when the generated method sends another
+/// operation than the one [`RequestHooks::expect_operation`] named.
+fn mismatch_message(expected: &str, sent: &str) -> String {
+    format!(
+        "the call sends operation `{sent}`, but its caller prepared it as `{expected}`; \
+         nothing was sent"
+    )
 }
 
 /// What a response said before its body: its status and headers.
@@ -110,6 +125,34 @@ impl RequestHooks {
         self
     }
 
+    /// Names the operation the next call is meant to send, by the generated method's name (the
+    /// [`OperationSpec::call`](crate::operations::OperationSpec::call) of its entry in
+    /// [`operations`](crate::operations)). A generated method that sends another operation
+    /// fails with `Error::Custom` before anything is sent, and
+    /// [`operation`](Self::operation) tells which one it was.
+    pub fn expect_operation(mut self, call: &'static str) -> Self {
+        self.expected_operation = Some(call);
+        self
+    }
+
+    /// The operation the last call made with these hooks sent, or tried to send: the generated
+    /// method's name, such as `get_verification`.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.operation.lock().ok().and_then(|operation| *operation)
+    }
+
+    /// Records the operation a generated method is about to send, and refuses it when it is not
+    /// the one expected.
+    fn check_operation(&self, sent: &'static str) -> Result<(), String> {
+        if let Ok(mut operation) = self.operation.lock() {
+            *operation = Some(sent);
+        }
+        match self.expected_operation {
+            Some(expected) if expected != sent => Err(mismatch_message(expected, sent)),
+            _ => Ok(()),
+        }
+    }
+
     /// The pre-request hook: adds the headers, replacing any of the same name, and the timeout.
     pub fn before_send(&self, request: &mut reqwest::Request) {
         for (name, value) in self.headers.iter() {
@@ -164,8 +207,19 @@ impl RequestHooks {
     }
 }
 
-/// Executes each request with the response body capped (see `RequestHooks::limit_body`).
+/// Checks each request's operation (see [`RequestHooks::expect_operation`]) and executes it
+/// with the response body capped (see `RequestHooks::limit_body`).
 impl ClientHooks<RequestHooks> for Client {
+    async fn pre<E>(
+        &self,
+        _request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        self.inner()
+            .check_operation(info.operation_id)
+            .map_err(progenitor_client::Error::Custom)
+    }
+
     async fn exec(
         &self,
         request: reqwest::Request,
@@ -258,6 +312,24 @@ mod tests {
             declared: Some(5_000_000),
         };
         assert!(declared.to_string().contains("declares 5000000 bytes"));
+    }
+
+    #[test]
+    fn an_operation_other_than_the_expected_one_is_refused_and_recorded() {
+        let hooks = RequestHooks::default().expect_operation("get_verification");
+        assert_eq!(hooks.operation(), None);
+        assert_eq!(hooks.check_operation("get_verification"), Ok(()));
+        assert_eq!(hooks.operation(), Some("get_verification"));
+        let refused = hooks.check_operation("accept_verification");
+        assert_eq!(
+            refused,
+            Err(mismatch_message("get_verification", "accept_verification"))
+        );
+        assert_eq!(hooks.operation(), Some("accept_verification"));
+        // Without an expectation, any operation passes and is recorded.
+        let open = RequestHooks::default();
+        assert_eq!(open.check_operation("get_setup"), Ok(()));
+        assert_eq!(open.operation(), Some("get_setup"));
     }
 
     #[test]

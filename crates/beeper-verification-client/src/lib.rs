@@ -28,7 +28,9 @@ pub use generated::*;
 /// Every operation of the spec as data: its operationId, method and path template
 /// ([`operations::ALL`], and a constant per operation such as [`operations::GET_VERIFICATION`]).
 /// The wrapper, the fake and the tests take names and paths from here, so that nothing keeps
-/// them in step by hand.
+/// them in step by hand: the fake builds its `Operation` enum with [`for_each_operation!`], and
+/// each entry's `call` names the generated method that sends it, which the wrapper checks
+/// through [`RequestHooks::expect_operation`].
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 #[path = "generated_operations.rs"]

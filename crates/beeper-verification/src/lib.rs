@@ -109,6 +109,7 @@
 
 #![warn(missing_docs)]
 
+mod base_url;
 mod client;
 mod error;
 mod feed;
@@ -130,11 +131,7 @@ mod shown;
 mod verifications;
 mod wait;
 
-pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL,
-};
+pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, ConfigError, Error, ErrorSource};
 pub use flow::SasAnswer;
 pub use handle::VerificationHandle;

@@ -25,6 +25,9 @@ pub(crate) type WireResult<W> = Result<ResponseValue<W>, generated::Error<wire::
 pub(crate) struct Operation {
     /// The spec's operationId.
     pub name: &'static str,
+    /// The generated client's method for it: the attempt refuses to send a call of another
+    /// method (see `Client::attempt`), so the retry safety below is always this one's.
+    pub call: &'static str,
     pub method: &'static str,
     /// The request path, with the ID percent-encoded as sent.
     pub path: String,
@@ -51,6 +54,7 @@ impl Operation {
         };
         Self {
             name: spec.id,
+            call: spec.call,
             method: spec.method,
             path,
             safety: if spec.method == "GET" {
@@ -138,9 +142,12 @@ impl Client {
         // Wait for a turn; the semaphore is never closed, so this only waits.
         let _turn = self.inner.in_flight.acquire().await.ok();
         // A fresh generated client per attempt: its hooks hold this attempt's response head.
+        // They refuse a call of another operation than `op`: `op` decided whether to retry
+        // (a read is retried where an action is not), so a mispaired call must never be sent.
         let hooks = RequestHooks::new(Arc::clone(&self.inner.headers))
             .with_timeout(self.inner.timeout)
-            .with_max_body_bytes(self.inner.max_response_bytes);
+            .with_max_body_bytes(self.inner.max_response_bytes)
+            .expect_operation(op.call);
         let client = generated::Client::new_with_client(
             &self.inner.base_url,
             self.inner.http.clone(),
@@ -149,6 +156,13 @@ impl Client {
         // The timeout rides on the request itself (the hooks set it), from sending until the
         // end of the body, so an error body read in `map_error` is bounded by it too.
         let result = send(client).await;
+        // Loud in tests: every action pairs its operation with its generated call by hand.
+        debug_assert_eq!(
+            hooks.operation(),
+            Some(op.call),
+            "{} is paired with the generated call of another operation",
+            op.name
+        );
         if let Some(version) = hooks.response_header(crate::client::DESKTOP_VERSION_HEADER) {
             self.note_server_version(&version);
         }
@@ -261,7 +275,7 @@ impl Client {
                 method,
                 path,
                 status: None,
-                location: e.url().map(|u| crate::client::redact_url(u.as_str())),
+                location: e.url().map(|u| crate::base_url::redact_url(u.as_str())),
             };
         }
         transport(op, Arc::new(e))

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use beeper_verification::{Client, ConfigError, DEFAULT_MAX_RESPONSE_BYTES, Error};
+use beeper_verification::{Client, ClientBuilder, ConfigError, Error};
 use common::{Logs, TOKEN, client, client_with_retries, fixture, fixture_about};
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
@@ -172,7 +172,7 @@ async fn a_body_that_declares_500_mb_is_refused_unread() {
                 ..
             } => {
                 assert_eq!(*got, status);
-                assert_eq!(*limit, DEFAULT_MAX_RESPONSE_BYTES);
+                assert_eq!(*limit, ClientBuilder::DEFAULT_MAX_RESPONSE_BYTES);
                 assert_eq!(*declared, Some(500_000_000));
             }
             other => panic!("{status}: expected ResponseTooLarge, got {other:?}"),
@@ -195,7 +195,7 @@ async fn an_endless_chunked_body_stops_at_the_cap() {
             matches!(
                 err,
                 Error::ResponseTooLarge {
-                    limit: DEFAULT_MAX_RESPONSE_BYTES,
+                    limit: ClientBuilder::DEFAULT_MAX_RESPONSE_BYTES,
                     declared: None,
                     ..
                 }

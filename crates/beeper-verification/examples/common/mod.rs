@@ -4,7 +4,7 @@
 use std::error::Error;
 use std::process::{ExitCode, Termination};
 
-use beeper_verification::{Client, ENV_ACCESS_TOKEN, SasAnswer};
+use beeper_verification::{Client, ClientBuilder, SasAnswer};
 use beeper_verification_fake::{FakeServer, FakeServerBuilder};
 
 /// A client for Beeper Desktop when `BEEPER_ACCESS_TOKEN` is set (and `BEEPER_BASE_URL`, if it
@@ -14,6 +14,7 @@ use beeper_verification_fake::{FakeServer, FakeServerBuilder};
 pub async fn connect(
     fake: FakeServerBuilder,
 ) -> Result<(Client, Option<FakeServer>), Box<dyn Error>> {
+    const ENV_ACCESS_TOKEN: &str = ClientBuilder::ENV_ACCESS_TOKEN;
     if std::env::var(ENV_ACCESS_TOKEN).is_ok_and(|token| !token.trim().is_empty()) {
         let client = Client::from_env()?;
         // One request now, so that a Beeper Desktop that is not running, or a wrong token, is

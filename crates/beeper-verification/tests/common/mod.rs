@@ -33,7 +33,10 @@ pub fn refused_base_url() -> String {
 
 /// A client of `server` with the default settings.
 pub fn client(server: &MockServer) -> Client {
-    client_with_retries(server, beeper_verification::DEFAULT_MAX_RETRIES)
+    client_with_retries(
+        server,
+        beeper_verification::ClientBuilder::DEFAULT_MAX_RETRIES,
+    )
 }
 
 /// The documentation's example response of `GET .../verifications/{verificationID}`.
