@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use beeper_verification::{VerificationId, VerificationState};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
 
 /// Verify this device with Beeper Desktop: compare emoji or scan a QR code with another
 /// signed-in device.
@@ -112,51 +113,98 @@ impl Connection {
     }
 }
 
-/// The most a token file may hold, in bytes: far more than any token, and little enough that
-/// a wrong path (a device, a log) is refused without reading it all.
-const TOKEN_FILE_LIMIT: u64 = 64 * 1024;
+/// The most a token or key file may hold, in bytes: far more than any token or key, and little
+/// enough that a wrong path (a device, a log) is refused without reading it all.
+const SECRET_FILE_LIMIT: u64 = 64 * 1024;
+
+/// Which secret a file or standard input holds, for what its messages say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Secret {
+    /// The access token (`--token-file`).
+    Token,
+    /// The account's recovery key (`--key-file`, `--existing-key-file`, standard input).
+    RecoveryKey,
+}
+
+impl Secret {
+    fn what(self) -> &'static str {
+        match self {
+            Self::Token => "the access token",
+            Self::RecoveryKey => "the recovery key",
+        }
+    }
+
+    fn where_to_get_one(self) -> &'static str {
+        match self {
+            Self::Token => " (create one in Beeper Desktop under Settings → Developers)",
+            Self::RecoveryKey => "",
+        }
+    }
+}
 
 /// The token in the file at `path`, or in the first line of standard input for `-` (the rest
 /// stays for the emoji prompt): surrounding whitespace, a final line break included, is
 /// trimmed.
 fn read_token_file(path: &std::path::Path) -> Result<String, String> {
-    use std::io::{BufRead, Read};
-    let from_stdin = path.as_os_str() == "-";
-    let name = if from_stdin {
+    let name = if path.as_os_str() == "-" {
         "standard input (--token-file -)".to_owned()
     } else {
         format!("the token file {}", path.display())
     };
+    let token = read_secret(path, &name, Secret::Token)?;
+    Ok(token.expose_secret().trim().to_owned())
+}
+
+/// The secret in the file at `path`, or in the first line of standard input for `-` (the rest
+/// stays for a later prompt), named `name` in messages. Whatever was read is zeroed when
+/// dropped. One that cannot be read, is empty or holds more than one line is an error that
+/// never shows what the file holds.
+pub(crate) fn read_secret(
+    path: &std::path::Path,
+    name: &str,
+    secret: Secret,
+) -> Result<SecretString, String> {
+    use std::io::{BufRead, Read};
+    let from_stdin = path.as_os_str() == "-";
     let mut bytes = Vec::new();
     let read = if from_stdin {
         std::io::stdin()
             .lock()
-            .take(TOKEN_FILE_LIMIT + 1)
+            .take(SECRET_FILE_LIMIT + 1)
             .read_until(b'\n', &mut bytes)
     } else {
         std::fs::File::open(path)
-            .and_then(|file| file.take(TOKEN_FILE_LIMIT + 1).read_to_end(&mut bytes))
+            .and_then(|file| file.take(SECRET_FILE_LIMIT + 1).read_to_end(&mut bytes))
+    };
+    let what = secret.what();
+    // The bytes read so far are zeroed however this ends.
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => SecretString::from(text),
+        Err(e) => {
+            drop(secrecy::SecretSlice::from(e.into_bytes()));
+            read.map_err(|e| format!("cannot read {name}: {e}"))?;
+            return Err(format!("{name} is not text"));
+        }
     };
     read.map_err(|e| format!("cannot read {name}: {e}"))?;
-    if bytes.len() as u64 > TOKEN_FILE_LIMIT {
+    if text.expose_secret().len() as u64 > SECRET_FILE_LIMIT {
         return Err(format!(
-            "{name} holds more than {TOKEN_FILE_LIMIT} bytes; it must hold only the access token"
+            "{name} holds more than {SECRET_FILE_LIMIT} bytes; it must hold only {what}"
         ));
     }
-    let text = String::from_utf8(bytes).map_err(|_| format!("{name} is not text"))?;
-    let token = text.trim();
-    if token.is_empty() {
+    let trimmed = text.expose_secret().trim();
+    if trimmed.is_empty() {
         return Err(format!(
-            "{name} is empty; it must hold the access token (create one in Beeper Desktop \
-             under Settings → Developers)"
+            "{name} is empty; it must hold {what}{}",
+            secret.where_to_get_one()
         ));
     }
-    if token.contains(['\n', '\r']) {
+    if trimmed.contains(['\n', '\r']) {
         return Err(format!(
-            "{name} holds more than one line; it must hold only the access token"
+            "{name} holds more than one line; it must hold only {what}"
         ));
     }
-    Ok(token.to_owned())
+    Ok(text)
 }
 
 fn non_empty_env(name: &str) -> Option<String> {
@@ -238,9 +286,41 @@ pub(crate) enum Command {
         conn: Connection,
     },
     /// Verify this device, guided: start or resume a verification and see it through.
+    ///
+    /// When the session needs your recovery key (`needs-secrets`), it asks for the key instead,
+    /// as `recovery-key` does.
     Verify {
         #[command(flatten)]
         verify: VerifyArgs,
+        #[command(flatten)]
+        key: KeyArgs,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// Verify this device with the account's recovery key: no other device needed.
+    ///
+    /// At a terminal the key is asked for without echo; otherwise it is the first line of
+    /// standard input, or the file of --key-file. It is never taken from the command line,
+    /// and never printed.
+    RecoveryKey {
+        #[command(flatten)]
+        key: KeyArgs,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// Make a new recovery key, to replace a lost one. It cannot be undone.
+    ///
+    /// It says first what a reset destroys and asks whether to go on; then shows the new key
+    /// once and puts it in force only when you answer that you saved it. With --json it needs
+    /// --yes, and the key is in the JSON result.
+    ResetRecoveryKey {
+        /// A file holding the current recovery key, if you still have it (`-`: the first line
+        /// of standard input).
+        #[arg(long, value_name = "PATH")]
+        existing_key_file: Option<PathBuf>,
+        /// Answer both questions with yes: go on with the reset, and the new key was saved.
+        #[arg(long)]
+        yes: bool,
         #[command(flatten)]
         conn: Connection,
     },
@@ -251,9 +331,13 @@ pub(crate) enum Command {
         /// How to verify.
         #[arg(long, value_enum, default_value_t = MethodArg::Sas)]
         method: MethodArg,
-        /// Answer the comparison with yes (for scripts and CI).
+        /// Answer the comparison with yes, or enter the recovery key (for scripts and CI).
         #[arg(long)]
         yes: bool,
+        /// Show the recovery-key journey instead: the fake starts needing your recovery key,
+        /// and you enter the key it tells you.
+        #[arg(long, conflicts_with = "method")]
+        recovery_key: bool,
     },
     /// Print a completion script for a shell: `beeper-verify completions bash > ...`.
     Completions {
@@ -274,6 +358,8 @@ impl Command {
             | Self::Cancel { conn, .. }
             | Self::Wait { conn, .. }
             | Self::Verify { conn, .. }
+            | Self::RecoveryKey { conn, .. }
+            | Self::ResetRecoveryKey { conn, .. }
             | Self::Sas(SasCommand::Start { conn, .. } | SasCommand::Confirm { conn, .. })
             | Self::Qr(QrCommand::Scan { conn, .. } | QrCommand::Confirm { conn, .. }) => {
                 Some(conn)
@@ -323,6 +409,18 @@ pub(crate) enum QrCommand {
         #[command(flatten)]
         conn: Connection,
     },
+}
+
+/// Where the recovery key comes from (`recovery-key`, and `verify` when the session needs it).
+/// There is no option that takes the key itself: on the command line, `ps` would show it to
+/// every user of this machine, and the shell would keep it in its history.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct KeyArgs {
+    /// A file holding the recovery key (`-`: the first line of standard input). Without it,
+    /// the key is asked for without echo at a terminal, or read from the first line of
+    /// standard input when that is not a terminal
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
 }
 
 /// Options of `verify`.

@@ -2,11 +2,12 @@
 //! `completions`.
 
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use beeper_verification::{
-    CancelCode, CancelVerification, Client, CreateVerification, Purpose, SasAnswer, Verification,
-    VerificationId, VerificationState, WaitOptions,
+    CancelCode, CancelVerification, Client, CreateVerification, Purpose, RecoveryKey, SasAnswer,
+    Session, SessionStep, Verification, VerificationId, VerificationState, WaitOptions,
 };
 use serde::Serialize;
 
@@ -25,6 +26,15 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
     {
         return Err(Failure::Usage(
             "--scan and --qr-png go with --method qr".to_owned(),
+        ));
+    }
+    if let Command::ResetRecoveryKey { yes: false, .. } = &cli.command
+        && out.json
+    {
+        return Err(Failure::Usage(
+            "with --json, reset-recovery-key needs --yes: nobody is asked whether the new key \
+             was saved, so --yes says it will be, from the JSON result"
+                .to_owned(),
         ));
     }
     let conn = match cli.command.connection() {
@@ -106,14 +116,34 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             let verification = wait(&client, &id, until, options, &out).await?;
             out.print(&verification, || render::verification(&verification))?;
         }
-        Command::Verify { verify: args, .. } => {
+        Command::Verify {
+            verify: args, key, ..
+        } => {
             let cleanup = cleanup_client(&conn.base_url(), token.as_deref(), conn.timeout)?;
             let clients = Clients {
                 flow: &client,
                 cleanup: &cleanup,
             };
-            guided(clients, args, false, &out, Invocation::Verify).await?;
+            let invocation = Invocation::Verify {
+                key_file: key.key_file,
+            };
+            guided(clients, args, false, &out, invocation).await?;
         }
+        Command::RecoveryKey { key, .. } => {
+            let mut interrupt = Interrupt::catch();
+            let session = interruptible(client.session(), &mut interrupt).await?;
+            if session.is_ready() {
+                return out.print(&session, || render::already_verified(&session));
+            }
+            let key = prompt::recovery_key(key.key_file.as_deref(), &mut interrupt).await?;
+            let session = enter_key(&client, key, &mut interrupt).await?;
+            out.print(&session, || render::key_accepted(&session))?;
+        }
+        Command::ResetRecoveryKey {
+            existing_key_file,
+            yes,
+            ..
+        } => reset_recovery_key(&client, existing_key_file.as_deref(), yes, &out).await?,
         #[cfg(feature = "demo")]
         Command::Demo { .. } => {}
         Command::Completions { .. } => {}
@@ -127,7 +157,13 @@ async fn run_local(command: Command, out: &Output) -> Result<(), Failure> {
     let _ = out;
     match command {
         #[cfg(feature = "demo")]
-        Command::Demo { method, yes } => demo(method, yes, out).await,
+        Command::Demo {
+            recovery_key: true,
+            yes,
+            ..
+        } => demo_recovery_key(yes, out).await,
+        #[cfg(feature = "demo")]
+        Command::Demo { method, yes, .. } => demo(method, yes, out).await,
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();
@@ -290,9 +326,10 @@ async fn wait(
 }
 
 /// Which command runs the guided flow, for what it says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Invocation {
-    Verify,
+    /// `verify`, with its `--key-file`, if given.
+    Verify { key_file: Option<PathBuf> },
     #[cfg(feature = "demo")]
     Demo,
 }
@@ -328,6 +365,31 @@ async fn guided(
     };
     if session.is_ready() {
         return out.print(&session, || render::already_verified(&session));
+    }
+    let verify_key_file = match &invocation {
+        Invocation::Verify { key_file } => Some(key_file),
+        #[cfg(feature = "demo")]
+        Invocation::Demo => None,
+    };
+    if let Some(key_file) = verify_key_file {
+        // The recovery key, when the session needs it, or when a key file was given for it:
+        // no other device then. Nothing is started, so Ctrl-C has nothing to cancel.
+        let wants_key = match session.next_step() {
+            SessionStep::EnterRecoveryKey => true,
+            SessionStep::VerifyThisDevice { .. } => key_file.is_some(),
+            _ => false,
+        };
+        if wants_key {
+            out.progress("This device needs your recovery key (no other device is needed).");
+            let key = prompt::recovery_key(key_file.as_deref(), &mut interrupt).await?;
+            let session = enter_key(client, key, &mut interrupt).await?;
+            return out.print(&session, || render::key_accepted(&session));
+        }
+        if matches!(session.next_step(), SessionStep::VerifyThisDevice { .. }) {
+            out.progress(
+                "No other device at hand? Enter your recovery key instead: beeper-verify recovery-key",
+            );
+        }
     }
     let flow = verify(client, args, auto_yes, out);
     let result = tokio::select! {
@@ -506,6 +568,153 @@ async fn verify(
     out.print(&session, || render::verified(&session))?;
     Ok(())
 }
+
+/// `fut`, unless Ctrl-C comes first: then the terminal's line is ended and it is
+/// [`Failure::Interrupted`]. For the commands that caught Ctrl-C (for the key prompt) and so
+/// must end on it themselves.
+async fn interruptible<T>(
+    fut: impl std::future::Future<Output = Result<T, beeper_verification::Error>>,
+    interrupt: &mut Interrupt,
+) -> Result<T, Failure> {
+    tokio::select! {
+        result = fut => Ok(result?),
+        () = interrupt.pressed() => {
+            terminal::err("\n");
+            Err(Failure::Interrupted)
+        }
+    }
+}
+
+/// Sends the recovery key, and drops it (zeroing it) once sent.
+async fn enter_key(
+    client: &Client,
+    key: RecoveryKey,
+    interrupt: &mut Interrupt,
+) -> Result<Session, Failure> {
+    let result = interruptible(client.recovery_key().verify(&key), interrupt).await;
+    drop(key);
+    result
+}
+
+/// What a reset destroys, said before one is made.
+const RESET_WARNING: &str = "\
+A new recovery key replaces the account's current one, and cannot be undone:
+  - messages protected only by the old key become unreadable on every device;
+  - chat networks (bridges) may need reconnecting;
+  - Beeper keeps no copy of the key: the new one is shown once, and only you will have it.
+";
+
+/// `reset-recovery-key`: says what a reset destroys and asks whether to go on; makes the new
+/// key; shows it once and asks whether it was saved; puts it in force only on yes. With
+/// `--json` (which needs `--yes`) the key is in the JSON result, once.
+async fn reset_recovery_key(
+    client: &Client,
+    existing_key_file: Option<&Path>,
+    yes: bool,
+    out: &Output,
+) -> Result<(), Failure> {
+    let existing = existing_key_file.map(prompt::existing_key).transpose()?;
+    // Said whatever the options: a reset is not to be made unawares.
+    out.show(RESET_WARNING)?;
+    if prompt::confirm("Make a new recovery key? [y/N] ", yes, out.json).await
+        != prompt::Answer::Yes
+    {
+        return Err(Failure::Declined {
+            message: "no new recovery key was made; the current key stays in force",
+            hint: "run `beeper-verify reset-recovery-key` again to make one",
+        });
+    }
+    let pending = client.recovery_key().reset(existing.as_ref()).await?;
+    drop(existing);
+    if out.json {
+        // --yes said the key will be saved from the result: confirm, then print it once.
+        let key = pending.key().clone();
+        let session = pending.confirm().await?;
+        let result = serde_json::json!({
+            "recoveryKey": key.expose_secret(),
+            "session": session,
+        });
+        return out.print(&result, String::new);
+    }
+    out.show(&format!(
+        "\nYour new recovery key, shown this once (save it now, in a password manager or on \
+         paper):\n\n    {}\n\n",
+        pending.key().expose_secret()
+    ))?;
+    if prompt::confirm("Did you save it? [y/N] ", yes, out.json).await != prompt::Answer::Yes {
+        drop(pending);
+        return Err(Failure::Declined {
+            message: "the new recovery key was not confirmed, so it is not in force; the old key \
+                      stays in force",
+            hint: "run `beeper-verify reset-recovery-key` again when you can save the new key",
+        });
+    }
+    let session = pending.confirm().await?;
+    out.print(&session, || render::key_reset(&session))
+}
+
+/// `demo --recovery-key`: a fake Beeper Desktop in this process whose device needs the
+/// account's recovery key (`needs-secrets`); the person enters the key the demo tells them
+/// (`--yes` enters it itself), and the session goes on through its first sync to `ready`.
+#[cfg(feature = "demo")]
+async fn demo_recovery_key(yes: bool, out: &Output) -> Result<(), Failure> {
+    use beeper_verification::SessionState;
+    use beeper_verification_fake::FakeServer;
+    /// How long the fake's first sync takes after the key, so that the person sees it.
+    const DEMO_FIRST_SYNC: Duration = Duration::from_millis(800);
+
+    let mut interrupt = Interrupt::catch();
+    let fake = FakeServer::builder()
+        .session_state(beeper_verification_fake::SessionState::NeedsSecrets)
+        .first_sync_after_key(DEMO_FIRST_SYNC)
+        .start()
+        .await
+        .map_err(|e| Failure::Local(format!("cannot start the demo's fake Beeper Desktop: {e}")))?;
+    out.progress(&format!(
+        "Demo: a fake Beeper Desktop is running at {}; this device needs the account's recovery key. No Beeper Desktop needed.",
+        fake.base_url()
+    ));
+    let client = client(fake.base_url(), Some(fake.token()), None)?;
+    let failed = |failure: Failure| match failure {
+        Failure::Sdk(e) => Failure::Demo(e),
+        other => other,
+    };
+    let session = interruptible(client.session(), &mut interrupt)
+        .await
+        .map_err(failed)?;
+    out.show(&format!(
+        "{}\nThe demo account's recovery key, the key you saved when you set up encryption, is:\n\n    {}\n\n\
+         Enter it as `beeper-verify recovery-key` would ask for it.\n",
+        render::status(&session, None),
+        fake.recovery_key()
+    ))?;
+    let key = if yes {
+        out.show(&format!("{KEY_PROMPT_DEMO}(entered by --yes)\n"))?;
+        RecoveryKey::from(fake.recovery_key())
+    } else {
+        prompt::recovery_key(None, &mut interrupt).await?
+    };
+    let session = enter_key(&client, key, &mut interrupt)
+        .await
+        .map_err(failed)?;
+    out.progress(&format!(
+        "Recovery key accepted: now {}.",
+        terminal::clean(session.state.as_str())
+    ));
+    let session = if session.is_ready() {
+        session
+    } else {
+        out.progress("Waiting for the first sync…");
+        interruptible(client.wait_for_session(SessionState::Ready), &mut interrupt)
+            .await
+            .map_err(failed)?
+    };
+    out.print(&session, || render::key_accepted(&session))
+}
+
+/// What the demo shows where the key would be typed, with `--yes`.
+#[cfg(feature = "demo")]
+const KEY_PROMPT_DEMO: &str = "Recovery key: ";
 
 /// `demo`: the guided flow against a fake Beeper Desktop in this process, with a simulated
 /// other device that plays its side by itself.

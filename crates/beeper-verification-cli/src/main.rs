@@ -47,6 +47,12 @@ enum Failure {
     NoAnswer(Error),
     /// Ctrl-C; what was done about it (a verification cancelled) was said already.
     Interrupted,
+    /// The person answered no (or nothing) to a question that had to be yes, such as whether
+    /// the new recovery key was saved: nothing was put in force.
+    Declined {
+        message: &'static str,
+        hint: &'static str,
+    },
     /// An error of the demo, whose hints point at the demo rather than at Beeper Desktop.
     #[cfg(feature = "demo")]
     Demo(Error),
@@ -66,6 +72,10 @@ fn report(failure: &Failure) -> (u8, String) {
         Failure::Usage(message) => return (exit::USAGE, format!("error: {}", clean(message))),
         Failure::Closed => return (exit::CLOSED, String::new()),
         Failure::Interrupted => return (exit::INTERRUPTED, String::new()),
+        // As when the emoji are declined: the step ended without going on.
+        Failure::Declined { message, hint } => {
+            return (exit::ENDED, format!("error: {message}\nhint: {hint}"));
+        }
         #[cfg(feature = "demo")]
         Failure::Demo(error) => {
             let (code, message) = report(&Failure::Sdk(error.clone()));
@@ -73,6 +83,9 @@ fn report(failure: &Failure) -> (u8, String) {
             let hint = match error {
                 Error::VerificationEnded { .. } => {
                     "run `beeper-verify demo` again (answer y to verify)"
+                }
+                Error::Api(e) if e.path.contains("/recovery-key") => {
+                    "run `beeper-verify demo --recovery-key` again, and enter the key it shows"
                 }
                 _ => "the demo needs nothing but this program; please report this",
             };
@@ -124,6 +137,9 @@ fn hint(error: &Error) -> Option<String> {
             render::next(last)
         ));
     }
+    if let Some(hint) = recovery_key_hint(error) {
+        return Some(hint.to_owned());
+    }
     let hint = match error {
         Error::Config(ConfigError::MissingToken) => Some(
             "set BEEPER_ACCESS_TOKEN or use --token-file PATH; create one in Beeper Desktop under Settings → Developers",
@@ -143,6 +159,33 @@ fn hint(error: &Error) -> Option<String> {
         _ => error.hint(),
     };
     hint.map(str::to_owned)
+}
+
+/// What to do about a refusal of the recovery-key endpoints. Which statuses and codes the API
+/// uses for them is not documented: a 400 or 422 is taken as a key that is not the account's,
+/// a 409 as a session in a state where the call makes no sense. No hint offers a way to give
+/// the key on the command line.
+fn recovery_key_hint(error: &Error) -> Option<&'static str> {
+    let Error::Api(e) = error else { return None };
+    if !e.path.contains("/recovery-key") {
+        return None;
+    }
+    let reset = e.path.contains("/reset");
+    Some(match e.status {
+        400 | 422 if e.path.ends_with("/confirm") => {
+            "nothing changed: run `beeper-verify reset-recovery-key` again"
+        }
+        400 | 422 if reset => {
+            "the key in --existing-key-file is not the account's: check it, or leave the option out"
+        }
+        400 | 422 => {
+            "that is not the account's recovery key, and nothing changed: run \
+             `beeper-verify recovery-key` again and check it (lost it? `beeper-verify \
+             reset-recovery-key` makes a new one)"
+        }
+        409 => "this device is not at that step: `beeper-verify status` says what it needs",
+        _ => return None,
+    })
 }
 
 /// A failure as one JSON object, for `--json`: `{"error": {"message", "exitCode", "status"?,

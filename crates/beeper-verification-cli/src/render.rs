@@ -10,43 +10,70 @@ use beeper_verification::{NextStep, VerificationState};
 
 use crate::terminal::clean;
 
-use beeper_verification::{Sas, Session, SessionState, Verification};
+use beeper_verification::{Sas, Session, SessionState, SessionStep, Verification};
 
-/// What a session state means, and what to do next.
-fn meaning(state: &SessionState) -> (&'static str, Option<&'static str>) {
+/// What a session state means.
+fn meaning(state: &SessionState) -> &'static str {
     match state {
-        SessionState::NeedsLogin => (
-            "Nobody is signed in to Beeper Desktop.",
-            Some("sign in to Beeper Desktop"),
-        ),
-        SessionState::Initializing => (
-            "Encrypted messaging is starting up.",
-            Some("wait a moment, then run `beeper-verify status` again"),
-        ),
-        SessionState::NeedsCrossSigningSetup => (
-            "The account has no cross-signing keys yet.",
-            Some("finish encryption setup in the Beeper app; it cannot be done from here"),
-        ),
-        SessionState::NeedsVerification => (
-            "This device must be verified from another signed-in device.",
-            Some("run `beeper-verify verify`"),
-        ),
-        SessionState::NeedsSecrets => (
-            "This device needs your recovery key.",
-            Some("enter your recovery key in Beeper Desktop"),
-        ),
-        SessionState::NeedsFirstSync => (
-            "Waiting for the first encrypted message sync.",
-            Some("wait a moment, then run `beeper-verify status` again"),
-        ),
-        SessionState::Ready => (
-            "Setup is complete: this device is trusted for encrypted messages.",
-            None,
-        ),
-        _ => (
-            "This state is newer than this version of beeper-verify.",
-            Some("update beeper-verify"),
-        ),
+        SessionState::NeedsLogin => "Nobody is signed in to Beeper Desktop.",
+        SessionState::Initializing => "Encrypted messaging is starting up.",
+        SessionState::NeedsCrossSigningSetup => {
+            "The account has no cross-signing keys yet, so no usable recovery key."
+        }
+        SessionState::NeedsVerification => {
+            "This device must be verified: from another signed-in device, or with your recovery key."
+        }
+        SessionState::NeedsSecrets => "This device needs your recovery key.",
+        SessionState::NeedsFirstSync => "Waiting for the first encrypted message sync.",
+        SessionState::Ready => "Setup is complete: this device is trusted for encrypted messages.",
+        _ => "This state is newer than this version of beeper-verify.",
+    }
+}
+
+/// What to do next for the session, each way on a line of its own with the command that does
+/// it: from [`Session::next_step`], so that it cannot disagree with the state. `None` when the
+/// device is ready. No command here ever takes a key or a token.
+pub(crate) fn session_next(session: &Session) -> Option<Vec<String>> {
+    const WITH_KEY: &str =
+        "or, without another device, enter your recovery key: beeper-verify recovery-key";
+    Some(match session.next_step() {
+        SessionStep::SignIn => vec!["sign in to Beeper Desktop".to_owned()],
+        SessionStep::Wait(_) => {
+            vec!["wait a moment, then run `beeper-verify status` again".to_owned()]
+        }
+        SessionStep::VerifyThisDevice {
+            verification: Some(v),
+            ..
+        } => vec![
+            format!(
+                "go on with verification {} on your other device: beeper-verify verify",
+                clean(&v.id)
+            ),
+            WITH_KEY.to_owned(),
+        ],
+        SessionStep::VerifyThisDevice { .. } => vec![
+            "verify with another signed-in device: beeper-verify verify".to_owned(),
+            WITH_KEY.to_owned(),
+        ],
+        SessionStep::EnterRecoveryKey => vec![
+            "enter your recovery key: beeper-verify recovery-key".to_owned(),
+            "lost it? make a new one (this cannot be undone): beeper-verify reset-recovery-key"
+                .to_owned(),
+        ],
+        SessionStep::ResetRecoveryKey => vec![
+            "make a recovery key (this cannot be undone): beeper-verify reset-recovery-key"
+                .to_owned(),
+        ],
+        SessionStep::Ready => return None,
+        _ => vec!["update beeper-verify".to_owned()],
+    })
+}
+
+/// The `Next:` lines of a session, for `status` and after a recovery key.
+fn next_lines(out: &mut String, session: &Session) {
+    for (i, line) in session_next(session).into_iter().flatten().enumerate() {
+        let label = if i == 0 { "Next:" } else { "" };
+        let _ = writeln!(out, "{label:<10}{line}");
     }
 }
 
@@ -56,7 +83,7 @@ fn yes_no(value: bool) -> &'static str {
 
 /// `status`, with the version the server named, when it did.
 pub(crate) fn status(session: &Session, server_version: Option<&str>) -> String {
-    let (what, next) = meaning(&session.state);
+    let what = meaning(&session.state);
     let mut out = String::new();
     if let Some(version) = server_version {
         let _ = writeln!(out, "Server:   Beeper Desktop {}", clean(version));
@@ -81,9 +108,7 @@ pub(crate) fn status(session: &Session, server_version: Option<&str>) -> String 
             clean(v.direction.as_str())
         );
     }
-    if let Some(next) = next {
-        let _ = writeln!(out, "Next:     {next}");
-    }
+    next_lines(&mut out, session);
     out
 }
 
@@ -251,7 +276,26 @@ pub(crate) fn next(v: &Verification) -> String {
 
 /// `verify` when there is nothing to verify.
 pub(crate) fn already_verified(session: &Session) -> String {
-    format!("Nothing to do. {}\n", meaning(&session.state).0)
+    format!("Nothing to do. {}\n", meaning(&session.state))
+}
+
+/// After the recovery key was accepted (`recovery-key`, `verify`, the demo): the session's new
+/// state, what it means, and what is next.
+pub(crate) fn key_accepted(session: &Session) -> String {
+    let mut out = String::from("Recovery key accepted.\n");
+    let _ = writeln!(out, "Session:  {}", clean(session.state.as_str()));
+    let _ = writeln!(out, "          {}", meaning(&session.state));
+    next_lines(&mut out, session);
+    out
+}
+
+/// After a new recovery key was put in force.
+pub(crate) fn key_reset(session: &Session) -> String {
+    let mut out = String::from("The new recovery key is in force; the old one no longer works.\n");
+    let _ = writeln!(out, "Session:  {}", clean(session.state.as_str()));
+    let _ = writeln!(out, "          {}", meaning(&session.state));
+    next_lines(&mut out, session);
+    out
 }
 
 /// The emoji in a row with their names under them, and the numbers below, indented:
@@ -317,7 +361,7 @@ pub(crate) fn sas_screen(sas: &Sas) -> String {
 /// The end of `verify`.
 pub(crate) fn verified(session: &Session) -> String {
     let mut out = String::from("\nVerified. ");
-    out.push_str(meaning(&session.state).0);
+    out.push_str(meaning(&session.state));
     out.push('\n');
     out
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use beeper_verification_fake::{FakeServer, Operation, PeerMethod};
-use common::{auto_fake, fake, run, run_with_input};
+use common::{TempFile, auto_fake, fake, run, run_with_input};
 
 /// Starts a verification through the binary; returns its ID.
 async fn start(server: &FakeServer) -> String {
@@ -95,8 +95,14 @@ async fn every_single_call_command_in_text_and_json() {
 
 /// Runs one command against `server` and returns the operations it sent.
 async fn sent_by(server: &FakeServer, args: &[&str]) -> Vec<Operation> {
+    sent_by_with_input(server, args, "").await
+}
+
+/// Runs one command against `server` with `stdin` as its input and returns the operations it
+/// sent.
+async fn sent_by_with_input(server: &FakeServer, args: &[&str], stdin: &str) -> Vec<Operation> {
     server.clear_requests();
-    let ran = run(Some(server), args).await;
+    let ran = run_with_input(Some(server), args, stdin).await;
     assert_eq!(ran.code, 0, "{args:?}: {ran:?}");
     server
         .requests()
@@ -172,6 +178,11 @@ async fn every_operation_of_the_spec_is_reachable_from_a_command() {
     peer.accept(&scanning).expect("accepts");
     let data = peer.qr_code(&scanning).expect("a code");
     ran(sent_by(&server, &["qr", "scan", &data]).await);
+    // The verifications above made the device ready: make it need its key again.
+    server.set_session_state(beeper_verification_fake::SessionState::NeedsSecrets);
+    let key = format!("{}\n", server.recovery_key());
+    ran(sent_by_with_input(&server, &["recovery-key"], &key).await);
+    ran(sent_by_with_input(&server, &["reset-recovery-key"], "y\ny\n").await);
 
     let mut reached: Vec<&str> = reached.iter().map(|o| o.as_str()).collect();
     reached.sort_unstable();
@@ -559,31 +570,6 @@ fn assert_no_token_in_argv_advice(text: &str) {
             text[at..].starts_with("--token-file"),
             "advice to pass the token in argv: {text}"
         );
-    }
-}
-
-/// A file of this test's own, removed when dropped.
-struct TempFile(std::path::PathBuf);
-
-impl TempFile {
-    fn new(name: &str, contents: &str) -> Self {
-        let path = std::env::temp_dir().join(format!(
-            "beeper-verify-{name}-{}-{:?}",
-            std::process::id(),
-            std::time::SystemTime::now()
-        ));
-        std::fs::write(&path, contents).expect("written");
-        Self(path)
-    }
-
-    fn path(&self) -> String {
-        self.0.to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
     }
 }
 
