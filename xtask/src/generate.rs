@@ -440,7 +440,7 @@ mod tests {
         );
         assert_eq!(
             flat.matches(", \"`").count(),
-            10,
+            count,
             "one macro entry per operation: {table}"
         );
     }
