@@ -50,6 +50,35 @@ const SCHEMA_KEYWORDS: [&str; 7] = [
     "$ref",
 ];
 
+/// The schema keywords that decide what kind of schema the generator reads (its parser,
+/// `openapiv3`, makes a schema a pure `oneOf`, `anyOf`... only when it has no other of these).
+const KIND_KEYWORDS: [&str; 24] = [
+    "type",
+    "pattern",
+    "multipleOf",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minimum",
+    "maximum",
+    "properties",
+    "required",
+    "additionalProperties",
+    "minProperties",
+    "maxProperties",
+    "items",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "enum",
+    "format",
+    "minLength",
+    "maxLength",
+    "oneOf",
+    "allOf",
+    "anyOf",
+    "not",
+];
+
 /// How deep into nested schemas, and into references in a row, the comparison goes. A schema
 /// that refers to itself stops earlier, where it does.
 const MAX_DEPTH: usize = 12;
@@ -156,9 +185,15 @@ fn view(root: &Value, schema: &Value) -> (Map<String, Value>, Vec<String>) {
             break;
         };
         // An `anyOf` with a member that allows everything is an untyped value (the generator
-        // makes it one too).
+        // makes it one too), where the alternatives are all the schema says: beside a `type`,
+        // `properties` or any other keyword of [`KIND_KEYWORDS`] the generator's pre-pass
+        // leaves them be (`prepass::untyped_open_alternatives`), so they stay, compared whole.
         let mut collapsed = Map::new();
-        if (map.contains_key("anyOf") || map.contains_key("oneOf")) && {
+        let kind_keywords = map
+            .keys()
+            .filter(|k| KIND_KEYWORDS.contains(&k.as_str()))
+            .count();
+        if (map.contains_key("anyOf") || map.contains_key("oneOf")) && kind_keywords == 1 && {
             collapsed.clone_from(map);
             crate::spec::collapse_unconstrained_alternatives(&mut collapsed)
         } {

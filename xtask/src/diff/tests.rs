@@ -1050,3 +1050,16 @@ fn a_required_field_removed_breaks_every_operation_that_returns_it() {
         "{text}"
     );
 }
+
+#[test]
+fn a_one_of_with_an_unconstrained_member_beside_a_type_is_not_silent() {
+    // Only a schema that is nothing but the alternatives becomes an untyped value in the
+    // generated crate; beside `type: object` and `properties`, a `oneOf: [{}]` is read another
+    // way by the generator. It was "No changes.": the diff dropped the `oneOf` unseen.
+    let head = set(base(), &format!("{RESP}/oneOf"), json!([{}]));
+    let change = only_change(head);
+    assert!(
+        matches!(&change.kind, Kind::Unclassified { what } if what.contains("`oneOf` added")),
+        "{change:#?}"
+    );
+}

@@ -30,37 +30,77 @@ fn locations(changes: &[Change]) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-/// The pointers of every schema under `components/schemas` of the compact spec (each one an
-/// operation reaches), nested ones included, that is not a `$ref`: 3.0 ignores a `$ref`'s
+/// The pointers of every schema under `components/schemas` of the compact spec that one of its
+/// operations reaches, nested ones included, that is not a `$ref`: 3.0 ignores a `$ref`'s
 /// siblings.
 fn schema_nodes() -> &'static [String] {
     static NODES: OnceLock<Vec<String>> = OnceLock::new();
-    NODES.get_or_init(|| {
-        fn walk(schema: &Value, at: String, out: &mut Vec<String>) {
-            let Value::Object(map) = schema else { return };
-            if map.contains_key("$ref") {
-                return;
-            }
-            out.push(at.clone());
-            if let Some(Value::Object(props)) = map.get("properties") {
-                for (name, prop) in props {
-                    let name = crate::spec::pointer_escape(name);
-                    walk(prop, format!("{at}/properties/{name}"), out);
-                }
-            }
-            if let Some(items) = map.get("items") {
-                walk(items, format!("{at}/items"), out);
-            }
+    NODES.get_or_init(|| schema_nodes_of(compact()))
+}
+
+/// [`schema_nodes`] of any document. A schema component no operation reaches (one only the
+/// operations the compact spec leaves out use) is left out: a change there is rightly no change.
+fn schema_nodes_of(doc: &Value) -> Vec<String> {
+    fn walk(schema: &Value, at: String, out: &mut Vec<String>) {
+        let Value::Object(map) = schema else { return };
+        if map.contains_key("$ref") {
+            return;
         }
-        let mut out = Vec::new();
-        if let Some(Value::Object(schemas)) = compact().pointer("/components/schemas") {
-            for (name, schema) in schemas {
+        out.push(at.clone());
+        if let Some(Value::Object(props)) = map.get("properties") {
+            for (name, prop) in props {
                 let name = crate::spec::pointer_escape(name);
-                walk(schema, format!("/components/schemas/{name}"), &mut out);
+                walk(prop, format!("{at}/properties/{name}"), out);
             }
         }
-        out
-    })
+        if let Some(items) = map.get("items") {
+            walk(items, format!("{at}/items"), out);
+        }
+    }
+    let reached = reached_schemas(doc);
+    let mut out = Vec::new();
+    if let Some(Value::Object(schemas)) = doc.pointer("/components/schemas") {
+        for (name, schema) in schemas.iter().filter(|(n, _)| reached.contains(*n)) {
+            let name = crate::spec::pointer_escape(name);
+            walk(schema, format!("/components/schemas/{name}"), &mut out);
+        }
+    }
+    out
+}
+
+/// The names of the schema components the operations of `doc` reach: every `$ref` under
+/// `paths`, followed through what it names, transitively.
+fn reached_schemas(doc: &Value) -> BTreeSet<String> {
+    fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(reference)) = map.get("$ref") {
+                    out.push(reference);
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut pending = Vec::new();
+    if let Some(paths) = doc.get("paths") {
+        refs(paths, &mut pending);
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(reference) = pending.pop() {
+        if !seen.insert(reference) {
+            continue;
+        }
+        if let Some(target) = crate::spec::lookup(doc, reference) {
+            refs(target, &mut pending);
+        }
+    }
+    seen.iter()
+        .filter_map(|r| crate::spec::component_of(r))
+        .filter(|(kind, _)| *kind == "schemas")
+        .map(|(_, name)| name)
+        .collect()
 }
 
 /// The schema keywords the diff reads or must report as unclassified; annotations are left
@@ -92,9 +132,9 @@ const KEYWORDS: [&str; 22] = [
 
 /// Whether setting `key` of `schema` to `new` says what it said: the same value, numbers
 /// equal as numbers, the same set of `required` names or `enum` values, `false` for a flag that
-/// was absent, the type a schema without one is read as, or something the diff reads as absent
+/// was absent, the type a schema without one is read as, something the diff reads as absent
 /// (a `required` or `enum` that is no list, `properties` that are no map, `nullable` not
-/// `true`).
+/// `true`), or an `allOf` whose members say nothing more.
 fn says_the_same(schema: &Value, key: &str, new: &Value) -> bool {
     let old = schema.get(key);
     let as_set = |v: Option<&Value>| -> BTreeSet<String> {
@@ -114,6 +154,22 @@ fn says_the_same(schema: &Value, key: &str, new: &Value) -> bool {
             keys(old).unwrap_or(true) && keys(Some(new)).unwrap_or(true)
         }
         "nullable" => (old == Some(&json!(true))) == (new == &json!(true)),
+        // Members that each say, keyword by keyword, only what the schema says already allow
+        // every value the schema allows: so JSON Schema reads `allOf`, and the diff merges a
+        // lone such member into the schema as it would read those keywords on the schema
+        // itself. `[{"properties": null}]` on a boolean is one: the generator's parser, like
+        // the diff, reads `properties: null` as no properties (and a boolean has none).
+        "allOf" => {
+            old.is_none()
+                && new.as_array().is_some_and(|members| {
+                    !members.is_empty()
+                        && members.iter().all(|member| {
+                            member
+                                .as_object()
+                                .is_some_and(|m| m.iter().all(|(k, v)| says_the_same(schema, k, v)))
+                        })
+                })
+        }
         "uniqueItems" | "exclusiveMinimum" => {
             old.is_none_or(|v| v == &json!(false)) && new == &json!(false)
         }
@@ -193,4 +249,23 @@ proptest! {
             "{}: `{}` set to {} gave no change", pointer, key, value
         );
     }
+}
+
+/// A schema component only operations the compact spec leaves out use is no node: a change
+/// there is no change to the compact spec's operations. It was, once the spec had the
+/// recovery-key operations, and `RecoveryKeyRequest` changed "gave no change".
+#[test]
+fn a_schema_no_operation_reaches_is_no_node() {
+    let mut doc = compact().clone();
+    doc["components"]["schemas"]["Unreached"] =
+        json!({ "type": "object", "properties": { "a": { "type": "string" } } });
+    let nodes = schema_nodes_of(&doc);
+    assert!(
+        !nodes
+            .iter()
+            .any(|n| n.starts_with("/components/schemas/Unreached")),
+        "{nodes:#?}"
+    );
+    assert_eq!(nodes, schema_nodes());
+    assert!(nodes.contains(&"/components/schemas/E2ee/properties/crossSigning".to_owned()));
 }
