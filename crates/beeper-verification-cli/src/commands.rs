@@ -627,9 +627,13 @@ async fn reset_recovery_key(
     let pending = client.recovery_key().reset(existing.as_ref()).await?;
     drop(existing);
     if out.json {
-        // --yes said the key will be saved from the result: confirm, then print it once.
+        // --yes said the key will be saved from the result: confirm, then print it once. A
+        // failed confirm may still have put it in force, so the error carries it.
         let key = pending.key().clone();
-        let session = pending.confirm().await?;
+        let session = match pending.confirm().await {
+            Ok(session) => session,
+            Err(error) => return Err(Failure::UnconfirmedKey { key, error }),
+        };
         let result = serde_json::json!({
             "recoveryKey": key.expose_secret(),
             "session": session,
@@ -649,7 +653,12 @@ async fn reset_recovery_key(
             hint: "run `beeper-verify reset-recovery-key` again when you can save the new key",
         });
     }
-    let session = pending.confirm().await?;
+    let key = pending.key().clone();
+    let session = match pending.confirm().await {
+        Ok(session) => session,
+        // Shown above already; the hint says to keep it.
+        Err(error) => return Err(Failure::UnconfirmedKey { key, error }),
+    };
     out.print(&session, || render::key_reset(&session))
 }
 

@@ -53,6 +53,13 @@ enum Failure {
         message: &'static str,
         hint: &'static str,
     },
+    /// Putting a new recovery key in force failed after the key was made: the server may have
+    /// acted on it, so the key must not be lost. `--json` carries it in the error object, once
+    /// (text mode showed it before confirming).
+    UnconfirmedKey {
+        key: beeper_verification::RecoveryKey,
+        error: Error,
+    },
     /// An error of the demo, whose hints point at the demo rather than at Beeper Desktop.
     #[cfg(feature = "demo")]
     Demo(Error),
@@ -75,6 +82,17 @@ fn report(failure: &Failure) -> (u8, String) {
         // As when the emoji are declined: the step ended without going on.
         Failure::Declined { message, hint } => {
             return (exit::ENDED, format!("error: {message}\nhint: {hint}"));
+        }
+        Failure::UnconfirmedKey { error, .. } => {
+            let (code, message) = report(&Failure::Sdk(error.clone()));
+            let first = message.lines().next().unwrap_or_default();
+            return (
+                code,
+                format!(
+                    "{first}\nhint: the new recovery key may be in force now: keep it, and try \
+                     it with `beeper-verify recovery-key` before making another"
+                ),
+            );
         }
         #[cfg(feature = "demo")]
         Failure::Demo(error) => {
@@ -197,12 +215,14 @@ fn json_error(failure: &Failure, code: u8, message: &str) -> String {
         .find_map(|l| l.strip_prefix("hint: "))
         .map(str::to_owned);
     let error = match failure {
-        Failure::Sdk(e) | Failure::NoAnswer(e) => Some(e),
+        Failure::Sdk(e) | Failure::NoAnswer(e) | Failure::UnconfirmedKey { error: e, .. } => {
+            Some(e)
+        }
         #[cfg(feature = "demo")]
         Failure::Demo(e) => Some(e),
         _ => None,
     };
-    let value = serde_json::json!({
+    let mut value = serde_json::json!({
         "error": {
             "message": first.strip_prefix("error: ").unwrap_or(first),
             "exitCode": code,
@@ -211,6 +231,10 @@ fn json_error(failure: &Failure, code: u8, message: &str) -> String {
             "hint": hint,
         }
     });
+    if let Failure::UnconfirmedKey { key, .. } = failure {
+        // The only copy the person will get: --json --yes promised the key in the output.
+        value["recoveryKey"] = serde_json::Value::from(key.expose_secret());
+    }
     let json = serde_json::to_string_pretty(&value).unwrap_or_default();
     terminal::json_safe(&json).into_owned()
 }

@@ -372,3 +372,29 @@ async fn the_recovery_key_demo_reaches_ready() {
     let conflicting = run(None, &["demo", "--recovery-key", "--method", "qr"]).await;
     assert_eq!(conflicting.code, 2, "{conflicting:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_json_reset_whose_confirm_fails_still_gives_the_new_key() {
+    let server = needs_secrets().await;
+    // The confirm's answer never comes in time; the server may or may not have acted on it.
+    server.add_fault(
+        beeper_verification_fake::Fault::latency(std::time::Duration::from_secs(30))
+            .on(Operation::ConfirmRecoveryKeyReset),
+    );
+    let reset = run(
+        Some(&server),
+        &["--json", "--timeout", "1", "reset-recovery-key", "--yes"],
+    )
+    .await;
+    assert_ne!(reset.code, 0, "{reset:?}");
+    let error = reset.json();
+    let shown = error["recoveryKey"].as_str().expect("the new key, kept");
+    assert_eq!(shown.split(' ').count(), 12, "a whole key: {reset:?}");
+    assert_eq!(reset.stdout.matches(shown).count(), 1, "{reset:?}");
+    assert!(
+        error["error"]["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("keep it")),
+        "{reset:?}"
+    );
+}
