@@ -111,12 +111,21 @@ impl Client {
     ///   shared session loop;
     /// - `needs-login`: [`Error::SetupStopped`] (sign in first).
     ///
+    /// Each step's call is sent once: when the server answers it with the state before it (it
+    /// applies the change later), the flow waits for the session to move on rather than ask
+    /// and send again.
+    ///
     /// Run it again after any stop: it starts from the session's state then. A person's "no"
     /// ends it with [`Error::SetupStopped`] (or [`Error::VerificationEnded`] after a
     /// cancelled verification); each wait ends by the client's `max_wait`.
     pub async fn set_up(&self, ui: &mut impl SetupUi) -> Result<Session, Error> {
         let mut session = self.session().await?;
         loop {
+            let before = session.state.clone();
+            let acted = !matches!(
+                session.next_step(),
+                SessionStep::Wait(_) | SessionStep::Unknown(_)
+            );
             session = match session.next_step() {
                 SessionStep::Ready => return Ok(session),
                 SessionStep::SignIn => {
@@ -160,6 +169,10 @@ impl Client {
                     pending.confirm().await?
                 }
             };
+            if acted && session.state == before {
+                // Answered with the state before the step: wait for it to move on.
+                session = self.next_session(&session).await?;
+            }
         }
     }
 

@@ -597,3 +597,59 @@ fn a_failure_to_build_the_http_client_keeps_its_cause() {
     let source = std::error::Error::source(&error).map(ToString::to_string);
     assert_eq!(source.as_deref(), Some("no TLS roots on this machine"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The guided setup, against a server that applies the recovery key later than it answers.
+
+/// A UI that always has a key, and counts how often it was asked.
+struct AlwaysAKey(usize);
+
+impl beeper_verification::SetupUi for AlwaysAKey {
+    async fn choose(
+        &mut self,
+        _: &beeper_verification::Session,
+    ) -> beeper_verification::VerifyChoice {
+        beeper_verification::VerifyChoice::RecoveryKey
+    }
+
+    async fn recovery_key(
+        &mut self,
+        _: Option<&Error>,
+    ) -> Option<beeper_verification::RecoveryKey> {
+        self.0 += 1;
+        Some(beeper_verification::RecoveryKey::new("EsTc 9bD2"))
+    }
+
+    async fn compare_emoji(
+        &mut self,
+        _: &beeper_verification::Sas,
+    ) -> beeper_verification::SasAnswer {
+        beeper_verification::SasAnswer::Cancel
+    }
+}
+
+#[tokio::test]
+async fn the_setup_sends_the_key_once_when_the_server_applies_it_late() {
+    let server = MockServer::start_async().await;
+    let mut session = fixture()["session"].clone();
+    session["state"] = json!("needs-secrets");
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup");
+            then.status(200).json_body(session.clone());
+        })
+        .await;
+    let verify = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/app/setup/verification/recovery-key");
+            then.status(200).json_body(json!({ "session": session }));
+        })
+        .await;
+    let client = client_of(&server, quick(Duration::from_millis(500)));
+    let mut ui = AlwaysAKey(0);
+    let err = bounded(client.set_up(&mut ui)).await;
+    assert!(matches!(err, Error::WaitTimedOut { .. }), "{err:?}");
+    assert_eq!(ui.0, 1, "asked once");
+    assert_eq!(verify.calls_async().await, 1, "sent once, then waited");
+}
