@@ -45,7 +45,7 @@ impl<'a> RecoveryKeyApi<'a> {
     /// (`POST /v1/app/setup/verification/recovery-key`). Returns the session after it: `ready`,
     /// or on its way there (`needs-first-sync`).
     pub async fn verify(&self, key: &RecoveryKey) -> Result<Session, Error> {
-        let op = Operation::of(&ops::VERIFY_RECOVERY_KEY, None).holding_secrets();
+        let op = Operation::of(&ops::VERIFY_RECOVERY_KEY, None).holding_secrets([key]);
         let body = wire::RecoveryKeyRequest {
             recovery_key: key.expose_secret().to_owned(),
         };
@@ -82,7 +82,7 @@ impl<'a> RecoveryKeyApi<'a> {
     /// # }
     /// ```
     pub async fn reset(&self, existing: Option<&RecoveryKey>) -> Result<PendingRecoveryKey, Error> {
-        let op = Operation::of(&ops::RESET_RECOVERY_KEY, None).holding_secrets();
+        let op = Operation::of(&ops::RESET_RECOVERY_KEY, None).holding_secrets(existing);
         let body = wire::RecoveryKeyResetRequest {
             existing_recovery_key: existing.map(|k| k.expose_secret().to_owned()),
         };
@@ -139,7 +139,7 @@ impl PendingRecoveryKey {
     /// (`POST /v1/app/setup/verification/recovery-key/reset/confirm`); from then on the old key
     /// is refused. Cannot be undone. Returns the session after it.
     pub async fn confirm(self) -> Result<Session, Error> {
-        let op = Operation::of(&ops::CONFIRM_RECOVERY_KEY_RESET, None).holding_secrets();
+        let op = Operation::of(&ops::CONFIRM_RECOVERY_KEY_RESET, None).holding_secrets([&self.key]);
         let body = wire::RecoveryKeyRequest {
             recovery_key: self.key.expose_secret().to_owned(),
         };

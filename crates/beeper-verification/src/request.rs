@@ -36,8 +36,11 @@ pub(crate) struct Operation {
     /// the waiter polls again itself (its backoff must not stack on the client's).
     pub max_retries: Option<u32>,
     /// Whether its bodies may hold a secret (a recovery key, an access token): an error then
-    /// shows none of the body.
+    /// shows none of a body that does not decode.
     pub holds_secrets: bool,
+    /// The secrets the request carries: wherever the server's error quotes one, it is
+    /// replaced by `[redacted]`.
+    pub secrets: Vec<crate::RecoveryKey>,
 }
 
 impl Operation {
@@ -64,13 +67,35 @@ impl Operation {
             },
             max_retries: None,
             holds_secrets: false,
+            secrets: Vec::new(),
         }
     }
 
-    /// The same operation, whose bodies may hold a secret: errors quote nothing of them.
-    pub fn holding_secrets(mut self) -> Self {
+    /// The same operation, whose bodies may hold a secret, and whose request carries
+    /// `secrets`: errors quote nothing of a body that does not decode, and none of `secrets`
+    /// wherever the server's error quotes them.
+    pub fn holding_secrets<'k>(
+        mut self,
+        secrets: impl IntoIterator<Item = &'k crate::RecoveryKey>,
+    ) -> Self {
         self.holds_secrets = true;
+        self.secrets = secrets.into_iter().cloned().collect();
         self
+    }
+
+    /// `text` with every secret of this request replaced, as sent and without its spaces.
+    fn scrub(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in &self.secrets {
+            let sent = secret.expose_secret();
+            let compact: String = sent.split_whitespace().collect();
+            for form in [sent, compact.as_str()] {
+                if !form.is_empty() {
+                    text = text.replace(form, "[redacted]");
+                }
+            }
+        }
+        text
     }
 
     /// The same operation, sent once whatever happens.
@@ -337,7 +362,16 @@ fn invalid_response(op: &Operation, meta: &Meta, source: ErrorSource, bytes: &[u
 
 fn api_error(op: &Operation, meta: &Meta, body: wire::ApiError) -> Error {
     let (message, details, truncated) = ApiError::bounded(body.message, body.details);
-    let mut code = body.code;
+    // A server that quotes the request back must not put its secret into the error.
+    let (message, details, mut code) = if op.secrets.is_empty() {
+        (message, details, body.code)
+    } else {
+        let details = details.map(|d| {
+            let text = op.scrub(&d.to_string());
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        });
+        (op.scrub(&message), details, op.scrub(&body.code))
+    };
     if let Some((cut, _)) = code.char_indices().nth(ApiError::MAX_MESSAGE_CHARS) {
         code.truncate(cut);
     }

@@ -154,3 +154,30 @@ async fn a_malformed_reset_answer_quotes_nothing_of_its_body() {
         assert!(!text.contains("N3wK"), "the new key leaked: {text}");
     }
 }
+
+#[tokio::test]
+async fn a_server_that_quotes_the_key_back_does_not_put_it_into_the_error() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/app/setup/verification/recovery-key");
+            then.status(400).json_body(json!({
+                "code": format!("BAD_KEY_{}", KEY.replace(' ', "")),
+                "message": format!("bad key: {{\"recoveryKey\":\"{KEY}\"}}"),
+                "details": {"sent": KEY, "compact": KEY.replace(' ', "")}
+            }));
+        })
+        .await;
+    let (logs, _guard) = Logs::capture();
+    let err = client(&server)
+        .recovery_key()
+        .verify(&RecoveryKey::new(KEY))
+        .await
+        .expect_err("400");
+    let api = err.api_error().expect("the API's error");
+    assert!(api.message.contains("[redacted]"), "{api:?}");
+    for shown in [format!("{err}"), format!("{err:?}"), logs.text()] {
+        assert!(!shown.contains("EsTc"), "the key leaked: {shown}");
+    }
+}
