@@ -157,8 +157,8 @@ fn read_token_file(path: &std::path::Path) -> Result<String, String> {
 
 /// The secret in the file at `path`, or in the first line of standard input for `-` (the rest
 /// stays for a later prompt), named `name` in messages. Whatever was read is zeroed when
-/// dropped. One that cannot be read, is empty or holds more than one line is an error that
-/// never shows what the file holds.
+/// dropped. One that cannot be read or is empty, or a token file of more than one line, is an
+/// error that never shows what the file holds.
 pub(crate) fn read_secret(
     path: &std::path::Path,
     name: &str,
@@ -199,7 +199,9 @@ pub(crate) fn read_secret(
             secret.where_to_get_one()
         ));
     }
-    if trimmed.contains(['\n', '\r']) {
+    // A recovery key written down may break across lines; the key reads the same (its
+    // whitespace is made regular). A token is one line.
+    if matches!(secret, Secret::Token) && trimmed.contains(['\n', '\r']) {
         return Err(format!(
             "{name} holds more than one line; it must hold only {what}"
         ));

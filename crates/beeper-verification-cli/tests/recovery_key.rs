@@ -122,8 +122,15 @@ async fn the_key_can_come_from_a_file() {
     assert_eq!(piped.code, 0, "{piped:?}");
     assert_not_shown(&piped, KEY);
 
-    // A file that is empty or holds more than the key is a usage error that never shows it.
-    for contents in ["", "\n \n", "EsTc 9bD2 Ab7x\nQw3e Rt5y Ui8o\n"] {
+    // A key written down across lines reads the same.
+    server.set_session_state(SessionState::NeedsSecrets);
+    let file = TempFile::new("split-key", "EsTc 9bD2 Ab7x\nQw3e Rt5y Ui8o\n");
+    let split = run(Some(&server), &["recovery-key", "--key-file", &file.path()]).await;
+    assert_eq!(split.code, 0, "{split:?}");
+    assert_not_shown(&split, KEY);
+
+    // A file that is empty is a usage error that never shows it.
+    for contents in ["", "\n \n"] {
         server.set_session_state(SessionState::NeedsSecrets);
         let file = TempFile::new("bad-recovery-key", contents);
         let bad = run(Some(&server), &["recovery-key", "--key-file", &file.path()]).await;
