@@ -78,7 +78,21 @@ pub(crate) fn checked_base_url(
         url: redact_url(raw),
         reason: reason.to_owned(),
     };
-    let url = Url::parse(raw.trim()).map_err(|e| invalid(&e.to_string()))?;
+    let trimmed = raw.trim();
+    // `localhost:23373` parses as a URL whose scheme is `localhost`: say what is missing, and
+    // show it back as a URL with its host and port only, nothing that could be a secret
+    // (credentials, a query).
+    if !trimmed.contains("://") {
+        let host_port = trimmed
+            .split(['/', '?', '#'])
+            .next()
+            .filter(|h| !h.is_empty() && !h.contains('@'));
+        return Err(invalid(&match host_port {
+            Some(host_port) => format!("the scheme is missing: write http://{host_port}"),
+            None => "the scheme is missing: start it with http:// or https://".to_owned(),
+        }));
+    }
+    let url = Url::parse(trimmed).map_err(|e| invalid(&e.to_string()))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid(
             "it contains credentials; pass the token with access_token instead",
@@ -232,6 +246,33 @@ mod tests {
                 ),
                 "{url}"
             );
+        }
+    }
+
+    #[test]
+    fn a_missing_scheme_is_named_and_the_url_shown_with_it() {
+        for (url, reason) in [
+            (
+                "localhost:23373",
+                "the scheme is missing: write http://localhost:23373",
+            ),
+            (
+                " 127.0.0.1:23373 ",
+                "the scheme is missing: write http://127.0.0.1:23373",
+            ),
+        ] {
+            match checked_base_url(url, false, false) {
+                Err(ConfigError::InvalidBaseUrl { reason: got, .. }) => {
+                    assert_eq!(got, reason, "{url}")
+                }
+                other => panic!("{url}: {other:?}"),
+            }
+        }
+        // What could be a secret is not shown back.
+        for url in ["user:s3cret@localhost", "localhost:23373?token=s3cret"] {
+            let err = checked_base_url(url, false, false).expect_err("no scheme");
+            assert!(err.to_string().contains("the scheme is missing"), "{err}");
+            assert!(!format!("{err} {err:?}").contains("s3cret"), "{err:?}");
         }
     }
 
