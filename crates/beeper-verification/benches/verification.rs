@@ -54,6 +54,25 @@ fn main() {
 /// A server whose every answer is a 404 with a message of about 1 MB.
 fn huge_error_server() -> String {
     use axum::routing::get;
+    serve_on_a_thread(|| {
+        let body =
+            serde_json::json!({"code": "NOT_FOUND", "message": "x".repeat(1_000_000)}).to_string();
+        axum::Router::new().fallback(get(move || {
+            let body = body.clone();
+            async move {
+                (
+                    axum::http::StatusCode::NOT_FOUND,
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    body,
+                )
+            }
+        }))
+    })
+}
+
+/// Serves the router `app` makes on 127.0.0.1, on a thread and runtime of its own so that the
+/// client measured does not share them; its base URL.
+fn serve_on_a_thread(app: impl FnOnce() -> axum::Router + Send + 'static) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -61,23 +80,11 @@ fn huge_error_server() -> String {
             .build()
             .expect("runtime");
         rt.block_on(async move {
-            let body = serde_json::json!({"code": "NOT_FOUND", "message": "x".repeat(1_000_000)})
-                .to_string();
-            let app = axum::Router::new().fallback(get(move || {
-                let body = body.clone();
-                async move {
-                    (
-                        axum::http::StatusCode::NOT_FOUND,
-                        [(axum::http::header::CONTENT_TYPE, "application/json")],
-                        body,
-                    )
-                }
-            }));
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind");
             let _ = tx.send(listener.local_addr().expect("address"));
-            let _ = axum::serve(listener, app).await;
+            let _ = axum::serve(listener, app()).await;
         });
     });
     format!("http://{}", rx.recv().expect("the server started"))
@@ -87,10 +94,7 @@ fn huge_error_server() -> String {
 /// all are held at once. Prints how much the process grew (resident set, not the high-water
 /// mark, so the earlier sections do not count).
 fn huge_error_fanout(waiters: usize) {
-    println!(
-        "## One 1 MB error, {waiters} waiters
-"
-    );
+    println!("## One 1 MB error, {waiters} waiters\n");
     let base = huge_error_server();
     let rt = runtime();
     let before = proc_status_mib("VmRSS:").unwrap_or(0.0);
@@ -138,30 +142,17 @@ fn runtime() -> tokio::runtime::Runtime {
 /// of its own, as Beeper Desktop runs in a process of its own.
 fn fixed_body_server() -> String {
     use axum::routing::get;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let app = axum::Router::new().route(
-                "/v1/app/setup/verifications/{id}",
-                get(|| async {
-                    (
-                        [(axum::http::header::CONTENT_TYPE, "application/json")],
-                        FIXTURE,
-                    )
-                }),
-            );
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            let _ = tx.send(listener.local_addr().expect("address"));
-            let _ = axum::serve(listener, app).await;
-        });
-    });
-    format!("http://{}", rx.recv().expect("the server started"))
+    serve_on_a_thread(|| {
+        axum::Router::new().route(
+            "/v1/app/setup/verifications/{id}",
+            get(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    FIXTURE,
+                )
+            }),
+        )
+    })
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
