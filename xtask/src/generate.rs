@@ -87,6 +87,7 @@ fn operations_table(api: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream
     let mut constants = Vec::new();
     let mut names = Vec::new();
     let mut entries = Vec::new();
+    let mut securities = Vec::new();
     for (path, item) in &api.paths.paths {
         let item = item
             .as_item()
@@ -117,6 +118,12 @@ fn operations_table(api: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream
                     call: #call,
                 };
             });
+            let security = match security_of(api, operation) {
+                Security::None => quote! { Security::None },
+                Security::Optional => quote! { Security::Optional },
+                Security::Bearer => quote! { Security::Bearer },
+            };
+            securities.push(quote! { #id => #security, });
             let variant = quote::format_ident!("{}", pascal(id));
             let variant_doc = format!("`{method} {path}`");
             entries.push(quote! { #variant = #id, #name, #variant_doc; });
@@ -140,6 +147,35 @@ fn operations_table(api: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream
             /// how [`RequestHooks::expect_operation`](crate::RequestHooks::expect_operation)
             /// tells which operation a call really sends.
             pub call: &'static str,
+        }
+
+        /// Whether an operation needs the bearer token, from its `security` in the spec.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Security {
+            /// Public (`security: []`): no token is needed, and none should be sent.
+            None,
+            /// With or without the token (`security: [{}, bearerAuth: []]`), such as the app
+            /// state, which is public while signed out.
+            Optional,
+            /// The bearer token is required.
+            Bearer,
+        }
+
+        impl OperationSpec {
+            /// Whether this operation needs the bearer token, as the spec says.
+            ///
+            /// ```
+            /// use beeper_verification_client::operations::{Security, START_SETUP, GET_SETUP};
+            /// assert_eq!(START_SETUP.security(), Security::None);
+            /// assert_eq!(GET_SETUP.security(), Security::Optional);
+            /// ```
+            pub fn security(&self) -> Security {
+                match self.id {
+                    #(#securities)*
+                    _ => Security::Bearer,
+                }
+            }
         }
 
         #(#constants)*
@@ -170,6 +206,25 @@ fn operations_table(api: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream
             };
         }
     })
+}
+
+/// How an operation is authorised; mirrors the generated `operations::Security`.
+enum Security {
+    None,
+    Optional,
+    Bearer,
+}
+
+/// An operation's `security`, or the document's when it has none: an empty list is public, a
+/// list with an empty requirement (`{}`) makes the token optional.
+fn security_of(api: &openapiv3::OpenAPI, operation: &openapiv3::Operation) -> Security {
+    let requirements = operation.security.as_ref().or(api.security.as_ref());
+    match requirements {
+        None => Security::None,
+        Some(list) if list.is_empty() => Security::None,
+        Some(list) if list.iter().any(|r| r.is_empty()) => Security::Optional,
+        Some(_) => Security::Bearer,
+    }
 }
 
 /// Each operation's `call` is the name the generated client gives its method and reports to the
@@ -432,6 +487,20 @@ mod tests {
             "CONFIRM_VERIFICATION_QR_SCANNED"
         );
         assert!(table.contains("call: \"confirm_verification_qr_scanned\","));
+        // Security comes from each operation's own list, else the document's.
+        let flat_table = table.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat_table.contains("\"startSetup\" => Security::None,"),
+            "{table}"
+        );
+        assert!(
+            flat_table.contains("\"getSetup\" => Security::Optional,"),
+            "{table}"
+        );
+        assert!(
+            flat_table.contains("\"getVerification\" => Security::Bearer,"),
+            "{table}"
+        );
         // The fake's enum is built from the table: one entry per operation.
         let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(

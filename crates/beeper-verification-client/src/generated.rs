@@ -405,6 +405,21 @@ pub mod types {
         #[serde(rename = "userID")]
         pub user_id: ::std::string::String,
     }
+    ///The signed-in account and its access token, returned once.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct MatrixCredentials {
+        ///The account access token (a secret), returned once; send it as the bearer token of the calls that need one.
+        #[serde(rename = "accessToken")]
+        pub access_token: ::std::string::String,
+        ///This device's ID.
+        #[serde(rename = "deviceID")]
+        pub device_id: ::std::string::String,
+        ///Beeper homeserver URL for this account.
+        pub homeserver: ::std::string::String,
+        ///Signed-in Beeper user ID.
+        #[serde(rename = "userID")]
+        pub user_id: ::std::string::String,
+    }
     ///The QR code payload scanned from another signed-in device.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct QrScanRequest {
@@ -435,6 +450,19 @@ pub mod types {
         #[serde(rename = "recoveryKey")]
         pub recovery_key: ::std::string::String,
         pub session: AppStateSnapshot,
+    }
+    ///The words to show on the account-creation step. Their wording may change, so they are plain strings.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct RegistrationCopy {
+        ///The submit button's label, such as "Continue".
+        pub submit: ::std::string::String,
+        ///The terms notice to show before the account is created.
+        pub terms: ::std::string::String,
+        ///The step's title, such as "Choose your username".
+        pub title: ::std::string::String,
+        ///The username field's placeholder, such as "Username".
+        #[serde(rename = "usernamePlaceholder")]
+        pub username_placeholder: ::std::string::String,
     }
     ///The app state after a setup call.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -483,6 +511,149 @@ Known values: `needs-login`, `initializing`, `needs-cross-signing-setup`, `needs
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self(value.to_string()))
         }
+    }
+    ///Signed in.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SetupCompleteResponse {
+        pub matrix: MatrixCredentials,
+        pub session: AppStateSnapshot,
+    }
+    ///Where to mail the one-time sign-in code.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SetupEmailRequest {
+        ///The email address of the account, or of the account to create.
+        pub email: ::std::string::String,
+        ///The attempt `startSetup` began.
+        #[serde(rename = "setupRequestID")]
+        pub setup_request_id: ::std::string::String,
+    }
+    ///The account to create, and the user's acceptance of the terms.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SetupRegisterRequest {
+        ///The user agreed to the Terms of Use (https://www.beeper.com/terms-onboarding) and read the Privacy Policy (https://www.beeper.com/privacy). Only `true` is accepted.
+        #[serde(rename = "acceptTerms")]
+        pub accept_terms: bool,
+        ///The registration token `finishSetupSignIn` returned (a secret).
+        #[serde(rename = "leadToken")]
+        pub lead_token: ::std::string::String,
+        ///The attempt, as `finishSetupSignIn` returned it.
+        #[serde(rename = "setupRequestID")]
+        pub setup_request_id: ::std::string::String,
+        ///The username the user chose.
+        pub username: SetupRegisterRequestUsername,
+    }
+    ///The username the user chose.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SetupRegisterRequestUsername(::std::string::String);
+    impl ::std::ops::Deref for SetupRegisterRequestUsername {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SetupRegisterRequestUsername> for ::std::string::String {
+        fn from(value: SetupRegisterRequestUsername) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SetupRegisterRequestUsername {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SetupRegisterRequestUsername {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for SetupRegisterRequestUsername {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SetupRegisterRequestUsername {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The address has no account yet; `registerSetupAccount` creates one.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SetupRegistrationRequiredResponse {
+        pub copy: RegistrationCopy,
+        ///The registration token to pass to `registerSetupAccount` (a secret).
+        #[serde(rename = "leadToken")]
+        pub lead_token: ::std::string::String,
+        ///Always `true`; marks this answer.
+        #[serde(rename = "registrationRequired")]
+        pub registration_required: bool,
+        ///The attempt to continue with `registerSetupAccount`.
+        #[serde(rename = "setupRequestID")]
+        pub setup_request_id: ::std::string::String,
+        ///Usernames to propose.
+        #[serde(
+            rename = "usernameSuggestions",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub username_suggestions: ::std::vec::Vec<::std::string::String>,
+    }
+    ///The answer to a sign-in code: signed in, or an account must be created first. The two share no field; `registrationRequired: true` marks the second.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum SetupResponseOutput {
+        CompleteResponse(SetupCompleteResponse),
+        RegistrationRequiredResponse(SetupRegistrationRequiredResponse),
+    }
+    impl ::std::convert::From<SetupCompleteResponse> for SetupResponseOutput {
+        fn from(value: SetupCompleteResponse) -> Self {
+            Self::CompleteResponse(value)
+        }
+    }
+    impl ::std::convert::From<SetupRegistrationRequiredResponse>
+    for SetupResponseOutput {
+        fn from(value: SetupRegistrationRequiredResponse) -> Self {
+            Self::RegistrationRequiredResponse(value)
+        }
+    }
+    ///The one-time code from the email (a secret).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SetupResponseRequest {
+        ///The one-time sign-in code from the email (a secret).
+        pub response: ::std::string::String,
+        ///The attempt `startSetup` began.
+        #[serde(rename = "setupRequestID")]
+        pub setup_request_id: ::std::string::String,
+    }
+    ///A new sign-in attempt.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SetupStartResponse {
+        ///The attempt's ID; quote it in the next sign-in calls.
+        #[serde(rename = "setupRequestID")]
+        pub setup_request_id: ::std::string::String,
+        ///The sign-in methods this attempt offers, such as `email`.
+        #[serde(rename = "signInMethods")]
+        pub sign_in_methods: ::std::vec::Vec<::std::string::String>,
     }
     ///`StartVerificationSasVerificationId`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
@@ -1016,6 +1187,245 @@ Sends a `GET` request to `/v1/app/setup`
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            409u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Send setup sign-in code
+
+Mail a one-time sign-in code to an address, for the attempt `startSetup` began. The answer has no body; any 2xx status means the code was sent. Public: no token is needed. The API documents no error codes; the fake answers 404 `SETUP_REQUEST_NOT_FOUND` for an attempt it does not know and 409 `ALREADY_SIGNED_IN` while signed in.
+
+Sends a `POST` request to `/v1/app/setup/email`
+
+*/
+    pub async fn send_setup_email<'a>(
+        &'a self,
+        body: &'a types::SetupEmailRequest,
+    ) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+        let url = format!("{}/v1/app/setup/email", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "send_setup_email",
+        };
+        (crate::hooks::RequestHooks::before_send)(&self.inner, &mut request);
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        (crate::hooks::RequestHooks::after_response)(&self.inner, &result);
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => Ok(ResponseValue::empty(response)),
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            409u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Create account for setup
+
+Create the account that `finishSetupSignIn` said is needed, with the username the user chose and their explicit acceptance of the terms, and sign in with it. Public: no token is needed. The API documents no error codes; the fake answers 409 `USERNAME_TAKEN`, 400 `INVALID_LEAD_TOKEN` for a lead token it did not issue for this attempt, and the codes `sendSetupEmail` lists.
+
+Sends a `POST` request to `/v1/app/setup/register`
+
+*/
+    pub async fn register_setup_account<'a>(
+        &'a self,
+        body: &'a types::SetupRegisterRequest,
+    ) -> Result<ResponseValue<types::SetupCompleteResponse>, Error<types::ApiError>> {
+        let url = format!("{}/v1/app/setup/register", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "register_setup_account",
+        };
+        (crate::hooks::RequestHooks::before_send)(&self.inner, &mut request);
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        (crate::hooks::RequestHooks::after_response)(&self.inner, &result);
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            409u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Complete setup sign-in with code
+
+Finish signing in with the one-time code from the email. The answer is either the signed-in account, with the account access token (returned once), or, for an address that has no account yet, what `registerSetupAccount` needs to create one (`registrationRequired: true` tells them apart). Public: no token is needed. The API documents no error codes; the fake answers 400 `INVALID_SIGN_IN_CODE` for a wrong code (the attempt stays open, so the user can type it again), 409 `SIGN_IN_CODE_USED` for a code already used, 409 `NO_SIGN_IN_CODE_SENT` before a code was mailed, and the codes `sendSetupEmail` lists.
+
+Sends a `POST` request to `/v1/app/setup/response`
+
+*/
+    pub async fn finish_setup_sign_in<'a>(
+        &'a self,
+        body: &'a types::SetupResponseRequest,
+    ) -> Result<ResponseValue<types::SetupResponseOutput>, Error<types::ApiError>> {
+        let url = format!("{}/v1/app/setup/response", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "finish_setup_sign_in",
+        };
+        (crate::hooks::RequestHooks::before_send)(&self.inner, &mut request);
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        (crate::hooks::RequestHooks::after_response)(&self.inner, &result);
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            409u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Start Beeper app setup
+
+Begin signing Beeper Desktop or Beeper Server in, for an existing account or a new one. The answer names the attempt (`setupRequestID`), which the next calls quote, and the sign-in methods it offers. Public: no token is needed, and none is sent. While signed in it is refused (the API documents no code; the fake answers 409 `ALREADY_SIGNED_IN`).
+
+Sends a `POST` request to `/v1/app/setup/start`
+
+*/
+    pub async fn start_setup<'a>(
+        &'a self,
+    ) -> Result<ResponseValue<types::SetupStartResponse>, Error<types::ApiError>> {
+        let url = format!("{}/v1/app/setup/start", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "start_setup",
+        };
+        (crate::hooks::RequestHooks::before_send)(&self.inner, &mut request);
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        (crate::hooks::RequestHooks::after_response)(&self.inner, &result);
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             409u16 => {

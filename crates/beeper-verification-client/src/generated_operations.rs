@@ -18,12 +18,83 @@ pub struct OperationSpec {
     /// tells which operation a call really sends.
     pub call: &'static str,
 }
+/// Whether an operation needs the bearer token, from its `security` in the spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Security {
+    /// Public (`security: []`): no token is needed, and none should be sent.
+    None,
+    /// With or without the token (`security: [{}, bearerAuth: []]`), such as the app
+    /// state, which is public while signed out.
+    Optional,
+    /// The bearer token is required.
+    Bearer,
+}
+impl OperationSpec {
+    /// Whether this operation needs the bearer token, as the spec says.
+    ///
+    /// ```
+    /// use beeper_verification_client::operations::{Security, START_SETUP, GET_SETUP};
+    /// assert_eq!(START_SETUP.security(), Security::None);
+    /// assert_eq!(GET_SETUP.security(), Security::Optional);
+    /// ```
+    pub fn security(&self) -> Security {
+        match self.id {
+            "getSetup" => Security::Optional,
+            "sendSetupEmail" => Security::None,
+            "registerSetupAccount" => Security::None,
+            "finishSetupSignIn" => Security::None,
+            "startSetup" => Security::None,
+            "verifyRecoveryKey" => Security::Bearer,
+            "resetRecoveryKey" => Security::Bearer,
+            "confirmRecoveryKeyReset" => Security::Bearer,
+            "listVerifications" => Security::Bearer,
+            "createVerification" => Security::Bearer,
+            "scanVerificationQr" => Security::Bearer,
+            "getVerification" => Security::Bearer,
+            "acceptVerification" => Security::Bearer,
+            "cancelVerification" => Security::Bearer,
+            "confirmVerificationQrScanned" => Security::Bearer,
+            "confirmVerificationSas" => Security::Bearer,
+            "startVerificationSas" => Security::Bearer,
+            _ => Security::Bearer,
+        }
+    }
+}
 ///`getSetup`: `GET /v1/app/setup`. Get Beeper app setup state.
 pub const GET_SETUP: OperationSpec = OperationSpec {
     id: "getSetup",
     method: "GET",
     path: "/v1/app/setup",
     call: "get_setup",
+};
+///`sendSetupEmail`: `POST /v1/app/setup/email`. Send setup sign-in code.
+pub const SEND_SETUP_EMAIL: OperationSpec = OperationSpec {
+    id: "sendSetupEmail",
+    method: "POST",
+    path: "/v1/app/setup/email",
+    call: "send_setup_email",
+};
+///`registerSetupAccount`: `POST /v1/app/setup/register`. Create account for setup.
+pub const REGISTER_SETUP_ACCOUNT: OperationSpec = OperationSpec {
+    id: "registerSetupAccount",
+    method: "POST",
+    path: "/v1/app/setup/register",
+    call: "register_setup_account",
+};
+///`finishSetupSignIn`: `POST /v1/app/setup/response`. Complete setup sign-in with code.
+pub const FINISH_SETUP_SIGN_IN: OperationSpec = OperationSpec {
+    id: "finishSetupSignIn",
+    method: "POST",
+    path: "/v1/app/setup/response",
+    call: "finish_setup_sign_in",
+};
+///`startSetup`: `POST /v1/app/setup/start`. Start Beeper app setup.
+pub const START_SETUP: OperationSpec = OperationSpec {
+    id: "startSetup",
+    method: "POST",
+    path: "/v1/app/setup/start",
+    call: "start_setup",
 };
 ///`verifyRecoveryKey`: `POST /v1/app/setup/verification/recovery-key`. Verify with the recovery key.
 pub const VERIFY_RECOVERY_KEY: OperationSpec = OperationSpec {
@@ -110,8 +181,12 @@ pub const START_VERIFICATION_SAS: OperationSpec = OperationSpec {
     call: "start_verification_sas",
 };
 /// Every operation of the spec, in the order of their paths.
-pub const ALL: [OperationSpec; 13] = [
+pub const ALL: [OperationSpec; 17] = [
     GET_SETUP,
+    SEND_SETUP_EMAIL,
+    REGISTER_SETUP_ACCOUNT,
+    FINISH_SETUP_SIGN_IN,
+    START_SETUP,
     VERIFY_RECOVERY_KEY,
     RESET_RECOVERY_KEY,
     CONFIRM_RECOVERY_KEY_RESET,
@@ -145,6 +220,11 @@ pub const ALL: [OperationSpec; 13] = [
 macro_rules! for_each_operation {
     ($callback:ident) => {
         $callback ! { GetSetup = "getSetup", GET_SETUP, "`GET /v1/app/setup`";
+        SendSetupEmail = "sendSetupEmail", SEND_SETUP_EMAIL,
+        "`POST /v1/app/setup/email`"; RegisterSetupAccount = "registerSetupAccount",
+        REGISTER_SETUP_ACCOUNT, "`POST /v1/app/setup/register`"; FinishSetupSignIn =
+        "finishSetupSignIn", FINISH_SETUP_SIGN_IN, "`POST /v1/app/setup/response`";
+        StartSetup = "startSetup", START_SETUP, "`POST /v1/app/setup/start`";
         VerifyRecoveryKey = "verifyRecoveryKey", VERIFY_RECOVERY_KEY,
         "`POST /v1/app/setup/verification/recovery-key`"; ResetRecoveryKey =
         "resetRecoveryKey", RESET_RECOVERY_KEY,
