@@ -19,6 +19,7 @@ use crate::record::RecordedRequest;
 use crate::session::SessionState;
 use crate::shared::PeerMethod;
 use crate::shared::Shared;
+use crate::signin::OutboxMessage;
 use crate::state::{Purpose, Refusal};
 
 type AppState = State<Arc<Shared>>;
@@ -49,6 +50,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/requests", get(requests).delete(clear_requests))
         .route("/session", axum::routing::put(set_session))
         .route("/recovery-key", get(recovery_key))
+        .route("/outbox", get(outbox).delete(clear_outbox))
         .method_not_allowed_fallback(crate::http::method_not_allowed)
         .layer(axum::middleware::from_fn(crate::guard::json_controls))
 }
@@ -148,7 +150,7 @@ struct SessionBody {
 
 async fn set_session(State(shared): AppState, body: Bytes) -> Result<StatusCode, ApiError> {
     let body: SessionBody = parse_body(&body)?;
-    shared.world().set_session_state(body.state);
+    shared.set_session_state(body.state);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -156,4 +158,16 @@ async fn set_session(State(shared): AppState, body: Bytes) -> Result<StatusCode,
 /// in a browser cannot read it (the fake grants no CORS, and refuses foreign hosts).
 async fn recovery_key(State(shared): AppState) -> Json<Value> {
     Json(json!({ "recoveryKey": shared.world().recovery_key }))
+}
+
+/// The emailed sign-in codes, oldest first, for a test that drives sign-in from outside (the
+/// same guard as every control: a page in a browser cannot read it).
+async fn outbox(State(shared): AppState) -> Json<Value> {
+    let messages: Vec<OutboxMessage> = shared.world().sign_in.outbox().cloned().collect();
+    Json(json!({ "messages": messages }))
+}
+
+async fn clear_outbox(State(shared): AppState) -> StatusCode {
+    shared.world().sign_in.clear_outbox();
+    StatusCode::NO_CONTENT
 }

@@ -17,8 +17,11 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::faults::{self, FaultKind};
-use crate::record::{RecordedRequest, recorded_header};
+use crate::record::{RecordedRequest, recorded_body, recorded_header};
 use crate::shared::Shared;
+// Compares a presented token with the real one in time that does not depend on where they
+// first differ, so that the token cannot be guessed a character at a time.
+use crate::signin::{self, Finished, same_secret};
 use crate::state::{NewVerification, Purpose, Refusal, World};
 use crate::{Operation, SessionState};
 
@@ -124,6 +127,55 @@ impl From<Refusal> for ApiError {
                 "NO_PENDING_RESET",
                 refusal.to_string(),
             ),
+            // Sign-in: the API documents no error status or code; these are the fake's own
+            // choice (see the README).
+            Refusal::AlreadySignedIn { state } => Self::new(
+                StatusCode::CONFLICT,
+                "ALREADY_SIGNED_IN",
+                refusal.to_string(),
+            )
+            .with_details(json!({ "state": state })),
+            Refusal::SetupRequestNotFound => Self::new(
+                StatusCode::NOT_FOUND,
+                "SETUP_REQUEST_NOT_FOUND",
+                refusal.to_string(),
+            ),
+            Refusal::NoSignInCodeSent => Self::new(
+                StatusCode::CONFLICT,
+                "NO_SIGN_IN_CODE_SENT",
+                refusal.to_string(),
+            ),
+            Refusal::InvalidSignInCode { tries_left } => Self::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_SIGN_IN_CODE",
+                refusal.to_string(),
+            )
+            .with_details(json!({ "triesLeft": tries_left })),
+            Refusal::SignInCodeUsed => Self::new(
+                StatusCode::CONFLICT,
+                "SIGN_IN_CODE_USED",
+                refusal.to_string(),
+            ),
+            Refusal::InvalidLeadToken => Self::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_LEAD_TOKEN",
+                refusal.to_string(),
+            ),
+            Refusal::UsernameTaken { .. } => {
+                Self::new(StatusCode::CONFLICT, "USERNAME_TAKEN", refusal.to_string())
+            }
+            Refusal::TooManySetupRequests { max } => Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "TOO_MANY_SETUP_REQUESTS",
+                refusal.to_string(),
+            )
+            .with_details(json!({ "max": max })),
+            Refusal::TooManyAccounts { max } => Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "TOO_MANY_ACCOUNTS",
+                refusal.to_string(),
+            )
+            .with_details(json!({ "max": max })),
         }
     }
 }
@@ -162,8 +214,21 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             Arc::clone(&shared),
             authenticate,
         ));
+    // Sign-in is public (`security: []`): no token is needed, and one sent anyway is ignored.
+    let public = Router::new()
+        .route(path(Operation::StartSetup), post(start_setup))
+        .route(path(Operation::SendSetupEmail), post(send_setup_email))
+        .route(
+            path(Operation::FinishSetupSignIn),
+            post(finish_setup_sign_in),
+        )
+        .route(
+            path(Operation::RegisterSetupAccount),
+            post(register_setup_account),
+        );
     Router::new()
         .merge(api)
+        .merge(public)
         .nest("/_fake", crate::control::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -229,16 +294,17 @@ async fn record(State(shared): AppState, request: Request, next: Next) -> Respon
             .await;
     }
     let path = parts.uri.path().to_owned();
+    let operation = Operation::of(parts.method.as_str(), &path);
     let recorded = RecordedRequest {
         method: parts.method.to_string(),
-        operation: Operation::of(parts.method.as_str(), &path),
+        operation,
         path,
         headers: parts
             .headers
             .iter()
             .map(|(n, v)| recorded_header(n.as_str(), v.as_bytes()))
             .collect(),
-        body: String::from_utf8_lossy(&bytes).into_owned(),
+        body: recorded_body(operation, &bytes),
         at: shared.started.elapsed(),
     };
     shared.requests().push(recorded);
@@ -246,23 +312,33 @@ async fn record(State(shared): AppState, request: Request, next: Next) -> Respon
         .await
 }
 
+/// Whether the request may come without a token now: `GET /v1/app/setup` while signed out.
+fn public_now(shared: &Shared, request: &Request) -> bool {
+    Operation::of(request.method().as_str(), request.uri().path()) == Some(Operation::GetSetup)
+        && shared.world().session_state == SessionState::NeedsLogin
+}
+
 /// Lets a request through with the right bearer token. `GET /v1/app/setup` is public while
 /// signed out (`needs-login`), so that apps can discover that sign-in is needed: then it may come
-/// without a token. A token that is sent is always checked.
+/// without a token. A token that is sent is always checked. A fake started signed out accepts
+/// its token only once signed in (`token_live`); before that, only where none is needed.
 async fn authenticate(State(shared): AppState, request: Request, next: Next) -> Response {
     let mut given = request.headers().get_all(header::AUTHORIZATION).iter();
     let refused = match (given.next(), given.next()) {
         (None, _) => {
-            let public = Operation::of(request.method().as_str(), request.uri().path())
-                == Some(Operation::GetSetup)
-                && shared.world().session_state == SessionState::NeedsLogin;
-            if public {
+            if public_now(&shared, &request) {
                 return next.run(request).await;
             }
             "Access token is missing: send Authorization: Bearer <token>"
         }
         (Some(value), None) => match value.to_str().ok().and_then(bearer_token) {
-            Some(token) if same_secret(token, &shared.token) => return next.run(request).await,
+            Some(token) if same_secret(token, &shared.token) => {
+                if shared.token_live() || public_now(&shared, &request) {
+                    return next.run(request).await;
+                }
+                "Access token is not accepted yet: the fake started signed out, and accepts its \
+                 token once signed in (startSetup, sendSetupEmail, finishSetupSignIn)"
+            }
             Some(_) => "Access token is invalid",
             None => "The Authorization header is not `Bearer <token>`",
         },
@@ -278,17 +354,6 @@ fn bearer_token(authorization: &str) -> Option<&str> {
     let token = rest.trim_start_matches(' ');
     let one_word = !token.is_empty() && !token.contains([' ', '\t', ',']);
     (scheme.eq_ignore_ascii_case("bearer") && one_word).then_some(token)
-}
-
-/// Compares a presented token with the real one in time that does not depend on where they
-/// first differ, so that the token cannot be guessed a character at a time.
-fn same_secret(given: &str, secret: &str) -> bool {
-    given.len() == secret.len()
-        && given
-            .bytes()
-            .zip(secret.bytes())
-            .fold(0u8, |differ, (a, b)| differ | (a ^ b))
-            == 0
 }
 
 async fn apply_faults(State(shared): AppState, request: Request, next: Next) -> Response {
@@ -421,7 +486,17 @@ pub(crate) fn parse_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiErr
     let text: &[u8] = if bytes.is_empty() { b"{}" } else { bytes };
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let inner = e.inner().to_string();
+        // A value at a secret field (the sign-in code, a lead token) is not repeated: serde
+        // quotes a value of the wrong type, such as `integer `123456``.
+        let at_secret = e.path().iter().any(|segment| {
+            matches!(segment, serde_path_to_error::Segment::Map { key }
+                if crate::record::SECRET_FIELDS.contains(&key.as_str()))
+        });
+        let inner = if at_secret {
+            hide_value(&e.inner().to_string())
+        } else {
+            e.inner().to_string()
+        };
         let mut path: Vec<Value> = vec![json!("body")];
         path.extend(e.path().iter().filter_map(|segment| match segment {
             serde_path_to_error::Segment::Map { key } => Some(json!(key)),
@@ -455,6 +530,24 @@ pub(crate) fn parse_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiErr
         )
         .with_details(json!({ "issues": [issue] }))
     })
+}
+
+/// A serde message about a secret field's value, without the value: what was expected, and
+/// where.
+fn hide_value(message: &str) -> String {
+    let expected = message.find(", expected ").map_or("", |at| &message[at..]);
+    format!("invalid value (not shown, as the field is a secret){expected}")
+}
+
+/// A 422 whose `details.issues` has one issue at `body.field`.
+fn invalid(field: &str, code: &str, message: String) -> ApiError {
+    let issue = json!({ "code": code, "message": message, "path": ["body", field] });
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERROR",
+        format!("Invalid request body: {message}"),
+    )
+    .with_details(json!({ "issues": [issue] }))
 }
 
 fn invalid_field(field: &str, message: String) -> ApiError {
@@ -620,6 +713,129 @@ async fn confirm_recovery_key_reset(
     Ok(Json(wire::SessionResponse {
         session: world.session_wire(),
     }))
+}
+
+// --- Sign-in (public) -------------------------------------------------------------------------
+
+async fn start_setup(State(shared): AppState) -> ApiResult<wire::SetupStartResponse> {
+    let mut world = shared.world();
+    let state = world.session_state;
+    let (setup_request_id, sign_in_methods) = world.sign_in.start(state)?;
+    Ok(Json(wire::SetupStartResponse {
+        setup_request_id,
+        sign_in_methods,
+    }))
+}
+
+async fn send_setup_email(State(shared): AppState, body: Bytes) -> Result<StatusCode, ApiError> {
+    let params: wire::SetupEmailRequest = parse_body(&body)?;
+    if !signin::is_email(&params.email) {
+        return Err(invalid(
+            "email",
+            "invalid_string",
+            format!(
+                "email is not an address such as jane@example.com (at most {} bytes, no spaces)",
+                signin::MAX_EMAIL_BYTES
+            ),
+        ));
+    }
+    let mut world = shared.world();
+    let state = world.session_state;
+    world
+        .sign_in
+        .send_email(state, &params.setup_request_id, &params.email)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in answer: the account with the fake's token, and the session after sign-in.
+/// Called with the world locked, right after the session left `needs-login`.
+fn complete(shared: &Shared, world: &mut World, user_id: String) -> wire::SetupCompleteResponse {
+    world.signed_in(user_id);
+    shared.accept_token();
+    let session = world.session_wire();
+    // Never the default: the state after sign-in is not `needs-login`, so it has an account.
+    let account = session
+        .matrix
+        .clone()
+        .unwrap_or_else(|| wire::MatrixAccount {
+            device_id: String::new(),
+            homeserver: String::new(),
+            user_id: String::new(),
+        });
+    wire::SetupCompleteResponse {
+        matrix: wire::MatrixCredentials {
+            access_token: shared.token.clone(),
+            device_id: account.device_id,
+            homeserver: account.homeserver,
+            user_id: account.user_id,
+        },
+        session,
+    }
+}
+
+async fn finish_setup_sign_in(
+    State(shared): AppState,
+    body: Bytes,
+) -> ApiResult<wire::SetupResponseOutput> {
+    let params: wire::SetupResponseRequest = parse_body(&body)?;
+    let mut world = shared.world();
+    let state = world.session_state;
+    let finished = world
+        .sign_in
+        .finish(state, &params.setup_request_id, &params.response)?;
+    Ok(Json(match finished {
+        Finished::SignedIn { user_id } => complete(&shared, &mut world, user_id).into(),
+        Finished::RegistrationRequired {
+            lead_token,
+            suggestions,
+        } => wire::SetupRegistrationRequiredResponse {
+            copy: wire::RegistrationCopy {
+                submit: signin::COPY_SUBMIT.to_owned(),
+                terms: signin::COPY_TERMS.to_owned(),
+                title: signin::COPY_TITLE.to_owned(),
+                username_placeholder: signin::COPY_USERNAME_PLACEHOLDER.to_owned(),
+            },
+            lead_token,
+            registration_required: true,
+            setup_request_id: params.setup_request_id,
+            username_suggestions: suggestions,
+        }
+        .into(),
+    }))
+}
+
+async fn register_setup_account(
+    State(shared): AppState,
+    body: Bytes,
+) -> ApiResult<wire::SetupCompleteResponse> {
+    let params: wire::SetupRegisterRequest = parse_body(&body)?;
+    if !params.accept_terms {
+        return Err(invalid(
+            "acceptTerms",
+            "invalid_literal",
+            "acceptTerms must be true: the user must accept the terms to create an account"
+                .to_owned(),
+        ));
+    }
+    if !signin::is_username(&params.username) {
+        return Err(invalid(
+            "username",
+            "invalid_string",
+            format!(
+                "username must be 1 to {} letters, digits, '.', '_', '=' or '-'",
+                signin::MAX_USERNAME_BYTES
+            ),
+        ));
+    }
+    let mut world = shared.world();
+    let state = world.session_state;
+    let user_id = world.sign_in.register(
+        state,
+        &params.setup_request_id,
+        &params.lead_token,
+        &params.username,
+    )?;
+    Ok(Json(complete(&shared, &mut world, user_id)))
 }
 
 #[cfg(test)]

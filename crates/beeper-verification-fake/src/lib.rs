@@ -69,6 +69,7 @@ mod sas;
 mod serve;
 mod session;
 mod shared;
+mod signin;
 mod state;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -85,6 +86,9 @@ pub use peer::{Peer, PeerRequest};
 pub use record::{MAX_RECORD_BYTES, RecordedRequest};
 pub use session::SessionState;
 pub use shared::PeerMethod;
+pub use signin::{
+    DEFAULT_MAX_SETUP_REQUESTS, MAX_ACCOUNTS, MAX_WRONG_SIGN_IN_CODES, OUTBOX_SIZE, OutboxMessage,
+};
 pub use state::{Purpose, Refusal, VerificationAction, VerificationState};
 
 /// How long a verification may take before it is cancelled with `m.timeout`, as in Matrix.
@@ -139,7 +143,7 @@ pub struct FakeServer {
 #[derive(Clone, Debug)]
 pub struct FakeServerBuilder {
     port: u16,
-    token: Option<String>,
+    token: Option<Hidden>,
     auto_peer: Option<shared::AutoPeer>,
     verification_timeout: Duration,
     session_state: SessionState,
@@ -151,8 +155,22 @@ pub struct FakeServerBuilder {
     read_timeout: Duration,
     idle_timeout: Duration,
     max_connections: usize,
-    recovery_key: Option<String>,
+    recovery_key: Option<Hidden>,
     first_sync_after_key: Option<Duration>,
+    accounts: Vec<String>,
+    sign_in_code: Option<Hidden>,
+    state_after_sign_in: SessionState,
+    max_setup_requests: usize,
+}
+
+/// A secret the builder holds: its `Debug` does not show it.
+#[derive(Clone)]
+struct Hidden(String);
+
+impl std::fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 impl Default for FakeServerBuilder {
@@ -173,6 +191,10 @@ impl Default for FakeServerBuilder {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             recovery_key: None,
             first_sync_after_key: None,
+            accounts: Vec::new(),
+            sign_in_code: None,
+            state_after_sign_in: SessionState::NeedsVerification,
+            max_setup_requests: DEFAULT_MAX_SETUP_REQUESTS,
         }
     }
 }
@@ -185,8 +207,10 @@ impl FakeServerBuilder {
     }
 
     /// The access token clients must send (default: a random one; see [`FakeServer::token`]).
+    /// A fake that starts signed out ([`SessionState::NeedsLogin`]) accepts it only once signed
+    /// in, and sign-in hands out this token, so a test knows it in advance.
     pub fn token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(token.into());
+        self.token = Some(Hidden(token.into()));
         self
     }
 
@@ -204,8 +228,49 @@ impl FakeServerBuilder {
     }
 
     /// The session state to start in (default [`SessionState::NeedsVerification`]).
+    ///
+    /// Started in [`SessionState::NeedsLogin`], the fake is signed out: it refuses its token
+    /// (401) until a sign-in through the four public operations (`startSetup`,
+    /// `sendSetupEmail`, `finishSetupSignIn`, `registerSetupAccount`) hands it out, or until a
+    /// state other than `needs-login` is set by hand. `GET /v1/app/setup` stays public while
+    /// signed out. Started in any other state, the token is accepted from the start.
     pub fn session_state(mut self, state: SessionState) -> Self {
         self.session_state = state;
+        self
+    }
+
+    /// An account the fake knows, by its email (compared without regard to case): a sign-in
+    /// with it answers the signed-in account, where any other email gets "registration
+    /// required". Its username, which no registration may take, is the email's local part
+    /// (lower case, without a `+tag`, only letters, digits, `.`, `_` and `-`); its user ID is
+    /// `@username:beeper.com`. Call it once per account. An email without a local part and a
+    /// domain around an `@`, or with spaces, makes [`start`](Self::start) fail.
+    pub fn account(mut self, email: impl Into<String>) -> Self {
+        self.accounts.push(email.into());
+        self
+    }
+
+    /// The code every sign-in email carries, for scripted runs (default: 6 random digits per
+    /// email, the same on every run with a [`seed`](Self::seed)). It must be 1 to 64 visible
+    /// ASCII characters without spaces, or [`start`](Self::start) fails.
+    pub fn sign_in_code(mut self, code: impl Into<String>) -> Self {
+        self.sign_in_code = Some(Hidden(code.into()));
+        self
+    }
+
+    /// The session state a sign-in moves to (default [`SessionState::NeedsVerification`]).
+    /// [`SessionState::NeedsLogin`] makes [`start`](Self::start) fail.
+    pub fn state_after_sign_in(mut self, state: SessionState) -> Self {
+        self.state_after_sign_in = state;
+        self
+    }
+
+    /// How many setup requests (sign-in attempts) the fake keeps, open and finished together
+    /// (default [`DEFAULT_MAX_SETUP_REQUESTS`]). When it keeps that many, a new one takes the
+    /// place of the one that finished first; when none has finished, `startSetup` is refused
+    /// with 507 `TOO_MANY_SETUP_REQUESTS`.
+    pub fn max_setup_requests(mut self, max: usize) -> Self {
+        self.max_setup_requests = max;
         self
     }
 
@@ -226,7 +291,7 @@ impl FakeServerBuilder {
     /// compared ignoring all whitespace. It must have some text other than whitespace and no
     /// control characters, or [`start`](Self::start) fails.
     pub fn recovery_key(mut self, key: impl Into<String>) -> Self {
-        self.recovery_key = Some(key.into());
+        self.recovery_key = Some(Hidden(key.into()));
         self
     }
 
@@ -309,10 +374,33 @@ impl FakeServerBuilder {
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     ///
     /// Fails if the port cannot be bound, or with [`std::io::ErrorKind::InvalidInput`] if the
-    /// [`desktop_version`](Self::desktop_version) cannot be a header value or the
-    /// [`recovery_key`](Self::recovery_key) is blank or has control characters.
+    /// [`desktop_version`](Self::desktop_version) cannot be a header value, the
+    /// [`recovery_key`](Self::recovery_key) is blank or has control characters, an
+    /// [`account`](Self::account) is not an email, the [`sign_in_code`](Self::sign_in_code)
+    /// is not one, or the [`state_after_sign_in`](Self::state_after_sign_in) is `needs-login`.
     pub async fn start(self) -> std::io::Result<FakeServer> {
-        if let Some(key) = &self.recovery_key
+        let invalid =
+            |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
+        if let Some(email) = self.accounts.iter().find(|e| !signin::is_email(e)) {
+            return Err(invalid(format!(
+                "the account {email:?} is not an email address such as jane@example.com"
+            )));
+        }
+        if let Some(Hidden(code)) = &self.sign_in_code
+            && !signin::is_code(code)
+        {
+            // The code is a secret: the error does not repeat it.
+            return Err(invalid(
+                "the sign-in code must be 1 to 64 visible ASCII characters without spaces"
+                    .to_owned(),
+            ));
+        }
+        if self.state_after_sign_in == SessionState::NeedsLogin {
+            return Err(invalid(
+                "the state after sign-in cannot be needs-login: that is signed out".to_owned(),
+            ));
+        }
+        if let Some(Hidden(key)) = &self.recovery_key
             && !recovery::is_usable(key)
         {
             // The key is a secret: the error does not repeat it.
@@ -337,7 +425,7 @@ impl FakeServerBuilder {
             tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))
                 .await?;
         let address = listener.local_addr()?;
-        let token = self.token.unwrap_or_else(|| {
+        let token = self.token.map(|Hidden(t)| t).unwrap_or_else(|| {
             let mut rng = fastrand::Rng::new();
             std::iter::repeat_with(|| rng.alphanumeric())
                 .take(32)
@@ -348,8 +436,22 @@ impl FakeServerBuilder {
         if let Some(seed) = self.seed {
             world.seed(seed);
         }
-        if let Some(key) = self.recovery_key {
+        if let Some(Hidden(key)) = self.recovery_key {
             world.recovery_key = key;
+        }
+        world.sign_in = signin::SignIn::new(self.max_setup_requests);
+        if let Some(seed) = self.seed {
+            world.sign_in.seed(seed);
+        }
+        if let Some(Hidden(code)) = self.sign_in_code {
+            world.sign_in.set_fixed_code(code);
+        }
+        world.sign_in.state_after = self.state_after_sign_in;
+        for email in &self.accounts {
+            world
+                .sign_in
+                .add_account(email)
+                .map_err(|refusal| invalid(refusal.to_string()))?;
         }
         world.first_sync_after_key = self.first_sync_after_key;
         let shared = Arc::new(shared::Shared::new(
@@ -387,8 +489,9 @@ impl FakeServer {
         Self::builder().start().await
     }
 
-    /// Options: port, token, automatic peer, verification timeout, session state, recovery key,
-    /// seed, record size, desktop version, limits and connection timeouts.
+    /// Options: port, token, automatic peer, verification timeout, session state, accounts and
+    /// sign-in, recovery key, seed, record size, desktop version, limits and connection
+    /// timeouts.
     pub fn builder() -> FakeServerBuilder {
         FakeServerBuilder::default()
     }
@@ -398,7 +501,9 @@ impl FakeServer {
         &self.base_url
     }
 
-    /// The access token the fake accepts.
+    /// The access token the fake accepts, and the one sign-in hands out
+    /// (`matrix.accessToken`). A fake started signed out accepts it only once signed in (see
+    /// [`FakeServerBuilder::session_state`]).
     pub fn token(&self) -> &str {
         &self.shared.token
     }
@@ -469,8 +574,12 @@ impl FakeServer {
     }
 
     /// Sets the session state (`session.state`), such as [`SessionState::NeedsLogin`].
+    ///
+    /// [`SessionState::NeedsLogin`] signs the fake out: sign-in is possible again (the token it
+    /// accepted stays accepted). Any other state counts as signed in: a fake started signed out
+    /// accepts its token from then on.
     pub fn set_session_state(&self, state: SessionState) {
-        self.shared.world().set_session_state(state);
+        self.shared.set_session_state(state);
     }
 
     /// The account's recovery key in force: the one given to
@@ -478,6 +587,18 @@ impl FakeServer {
     /// then the new one. A reset not yet confirmed does not change it.
     pub fn recovery_key(&self) -> String {
         self.shared.world().recovery_key.clone()
+    }
+
+    /// The sign-in codes mailed so far, oldest first: the latest [`OUTBOX_SIZE`] of them (also
+    /// `GET /_fake/outbox`).
+    pub fn outbox(&self) -> Vec<OutboxMessage> {
+        self.shared.world().sign_in.outbox().cloned().collect()
+    }
+
+    /// Forgets the sign-in codes mailed so far (also `DELETE /_fake/outbox`); the codes stay
+    /// valid.
+    pub fn clear_outbox(&self) {
+        self.shared.world().sign_in.clear_outbox();
     }
 
     /// Stops serving and waits until the server has stopped.

@@ -114,9 +114,59 @@ impl Record {
     }
 }
 
+/// The body fields that hold a secret: the emailed sign-in code (`response`), the lead token
+/// and the access token. The record keeps them as `[redacted]`, and a 422 does not repeat
+/// their value.
+pub(crate) const SECRET_FIELDS: [&str; 3] = ["response", "leadToken", "accessToken"];
+
+const REDACTED: &str = "[redacted]";
+
+/// A body as the record keeps it: as sent, but with the value of every [`SECRET_FIELDS`] field
+/// of a JSON body (at any depth) read `[redacted]`, and the whole of a body that is not JSON
+/// read `[redacted: not JSON]` when it was sent to an operation that takes a secret (the code
+/// or the lead token might be in it).
+pub(crate) fn recorded_body(operation: Option<Operation>, bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(mut json) => {
+            if redact(&mut json) {
+                json.to_string()
+            } else {
+                text.into_owned()
+            }
+        }
+        Err(_) if bytes.is_empty() => String::new(),
+        Err(_) => match operation {
+            Some(Operation::FinishSetupSignIn | Operation::RegisterSetupAccount) => {
+                "[redacted: not JSON]".to_owned()
+            }
+            _ => text.into_owned(),
+        },
+    }
+}
+
+/// Replaces the value of every secret field in `json`; whether there was one.
+fn redact(json: &mut serde_json::Value) -> bool {
+    match json {
+        serde_json::Value::Object(map) => {
+            let mut any = false;
+            for (key, value) in map.iter_mut() {
+                if SECRET_FIELDS.contains(&key.as_str()) {
+                    *value = serde_json::Value::String(REDACTED.to_owned());
+                    any = true;
+                } else {
+                    any |= redact(value);
+                }
+            }
+            any
+        }
+        serde_json::Value::Array(items) => items.iter_mut().fold(false, |any, v| redact(v) | any),
+        _ => false,
+    }
+}
+
 /// A header as the record keeps it: secrets replaced by `[redacted]`.
 pub(crate) fn recorded_header(name: &str, value: &[u8]) -> (String, String) {
-    const REDACTED: &str = "[redacted]";
     let value = String::from_utf8_lossy(value);
     let kept = match name {
         "authorization" | "proxy-authorization" => match value.split_once(' ') {
@@ -142,6 +192,31 @@ mod tests {
             body: "b".repeat(body_bytes),
             at: Duration::ZERO,
         }
+    }
+
+    #[test]
+    fn secrets_in_bodies_are_redacted_and_other_bodies_kept_as_sent() {
+        let body = br#"{"response": "123456", "setupRequestID": "s", "x": [{"leadToken": 7}]}"#;
+        let kept = recorded_body(Some(Operation::FinishSetupSignIn), body);
+        assert!(!kept.contains("123456") && !kept.contains('7'), "{kept}");
+        assert_eq!(kept.matches("[redacted]").count(), 2, "{kept}");
+        assert!(kept.contains(r#""setupRequestID":"s""#), "{kept}");
+        let plain = br#"{ "email": "a@b.c",  "setupRequestID": "s" }"#;
+        assert_eq!(
+            recorded_body(Some(Operation::SendSetupEmail), plain),
+            String::from_utf8_lossy(plain),
+            "nothing secret: as sent"
+        );
+        let broken = br#"{"response": "123456", "setupRe"#;
+        assert_eq!(
+            recorded_body(Some(Operation::FinishSetupSignIn), broken),
+            "[redacted: not JSON]"
+        );
+        assert_eq!(
+            recorded_body(Some(Operation::VerifyRecoveryKey), b"not json"),
+            "not json"
+        );
+        assert_eq!(recorded_body(Some(Operation::FinishSetupSignIn), b""), "");
     }
 
     #[test]

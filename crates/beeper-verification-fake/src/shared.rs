@@ -1,5 +1,6 @@
 //! What the HTTP handlers, the peer handle and the automatic peer share.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use tokio::time::Instant;
 use crate::faults::Fault;
 use crate::names::named_enum;
 use crate::record::Record;
+use crate::session::SessionState;
 use crate::state::{Refusal, VerificationState, World};
 
 named_enum! {
@@ -56,7 +58,6 @@ pub(crate) struct Bounds {
     pub read_timeout: Duration,
 }
 
-#[derive(Debug)]
 pub(crate) struct Shared {
     world: Mutex<World>,
     faults: Mutex<Vec<Fault>>,
@@ -64,6 +65,9 @@ pub(crate) struct Shared {
     max_faults: usize,
     requests: Mutex<Record>,
     pub token: String,
+    /// Whether the token is accepted: from the start, unless the fake started signed out;
+    /// then from the first sign-in (or the first state other than `needs-login` set by hand).
+    token_live: AtomicBool,
     pub auto_peer: Option<AutoPeer>,
     runtime: tokio::runtime::Handle,
     /// When the server started, on tokio's clock.
@@ -74,6 +78,20 @@ pub(crate) struct Shared {
     pub received: std::sync::atomic::AtomicU64,
     /// How long a request body may take to arrive.
     pub read_timeout: Duration,
+}
+
+/// Shows no secret: neither the token, nor the world's recovery key or sign-in codes.
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("token", &"[redacted]")
+            .field("token_live", &self.token_live())
+            .field("auto_peer", &self.auto_peer)
+            .field("started", &self.started)
+            .field("desktop_version", &self.desktop_version)
+            .field("received", &self.received)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A lock that survives a panic elsewhere: the fake's state stays usable.
@@ -91,12 +109,14 @@ impl Shared {
         desktop_version: axum::http::HeaderValue,
         bounds: Bounds,
     ) -> Self {
+        let token_live = AtomicBool::new(world.session_state != SessionState::NeedsLogin);
         Self {
             world: Mutex::new(world),
             faults: Mutex::default(),
             max_faults: bounds.max_faults,
             requests: Mutex::new(Record::new(record_size)),
             token,
+            token_live,
             auto_peer,
             runtime,
             started: Instant::now(),
@@ -111,6 +131,27 @@ impl Shared {
         let mut world = lock(&self.world);
         world.expire(Instant::now());
         world
+    }
+
+    /// Whether the token is accepted yet (see [`Shared::token_live`]'s field).
+    pub fn token_live(&self) -> bool {
+        self.token_live.load(Ordering::Acquire)
+    }
+
+    /// From now on the token is accepted. Called with the world locked, when the session
+    /// leaves `needs-login`.
+    pub fn accept_token(&self) {
+        self.token_live.store(true, Ordering::Release);
+    }
+
+    /// Sets the session state by hand: a state other than `needs-login` counts as signed in,
+    /// so the token is accepted from then on.
+    pub fn set_session_state(&self, state: SessionState) {
+        let mut world = self.world();
+        world.set_session_state(state);
+        if state != SessionState::NeedsLogin {
+            self.accept_token();
+        }
     }
 
     pub fn faults(&self) -> MutexGuard<'_, Vec<Fault>> {

@@ -22,6 +22,7 @@ use crate::names::named_enum;
 use crate::recovery;
 use crate::sas;
 use crate::session::SessionState;
+use crate::signin::SignIn;
 
 named_enum! {
     /// A verification's `state`: live (`requested`, `ready`, `sas_ready`, `qr_scanned`) or
@@ -152,6 +153,65 @@ pub enum Refusal {
     /// A reset was to be confirmed, but none is pending.
     #[error("no recovery key reset is pending: make one first (resetRecoveryKey)")]
     NoPendingReset,
+    /// A sign-in call while signed in: sign-in starts from `needs-login`.
+    #[error("cannot sign in while the session is {state}: sign-in starts from needs-login")]
+    AlreadySignedIn {
+        /// The session's state.
+        state: SessionState,
+    },
+    /// The `setupRequestID` names no setup request the fake keeps: never started, or closed
+    /// after too many wrong codes. The message does not repeat it.
+    #[error("no setup request has this setupRequestID: start one (startSetup)")]
+    SetupRequestNotFound,
+    /// A code was given before any was mailed for the setup request.
+    #[error("no sign-in code was sent for this setup request: send one first (sendSetupEmail)")]
+    NoSignInCodeSent,
+    /// The code is not the one mailed last. The message never contains a code.
+    #[error(
+        "the sign-in code is not correct; {}",
+        if *tries_left == 0 {
+            "that was the last try, so the setup request is closed: start a new one (startSetup)"
+                .to_owned()
+        } else {
+            format!("{tries_left} more tries before the setup request is closed")
+        }
+    )]
+    InvalidSignInCode {
+        /// How many more wrong codes the setup request takes; at `0` it is closed.
+        tries_left: u32,
+    },
+    /// The setup request's code was used already (it signed in, or its registration is
+    /// pending): it takes no code, and mails none, again.
+    #[error("this setup request's sign-in code was used already: start a new one (startSetup)")]
+    SignInCodeUsed,
+    /// The lead token is not the one issued for the setup request, or none is open for it (a
+    /// lead token is issued by finishSetupSignIn for an email without an account, and used
+    /// once). The message never contains a token.
+    #[error("the lead token is not valid for this setup request")]
+    InvalidLeadToken,
+    /// The username belongs to an account already.
+    #[error("the username {username:?} is taken: choose another")]
+    UsernameTaken {
+        /// The username asked for.
+        username: String,
+    },
+    /// The fake already keeps as many setup requests as it may
+    /// ([`FakeServerBuilder::max_setup_requests`](crate::FakeServerBuilder::max_setup_requests)),
+    /// and none of them finished: a finished one would have made room.
+    #[error(
+        "the fake keeps at most {max} setup requests, and none of them finished: sign in with \
+         one, or raise the limit (max_setup_requests, --max-setup-requests)"
+    )]
+    TooManySetupRequests {
+        /// The limit.
+        max: usize,
+    },
+    /// The fake already knows as many accounts as it may ([`MAX_ACCOUNTS`](crate::MAX_ACCOUNTS)).
+    #[error("the fake knows at most {max} accounts")]
+    TooManyAccounts {
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// `accept, cancel`: actions as a message lists them.
@@ -311,6 +371,11 @@ pub(crate) struct World {
     pub first_sync_after_key: Option<Duration>,
     /// When the first sync that a key started finishes.
     first_sync_until: Option<Instant>,
+    /// Sign-in: the accounts, the setup requests and the outbox.
+    pub sign_in: SignIn,
+    /// The user signed in through sign-in, shown as `session.matrix.userID` (`None`: the
+    /// fake's own user).
+    pub user_id: Option<String>,
 }
 
 /// Options of a new verification.
@@ -334,6 +399,8 @@ impl World {
             key_rng,
             first_sync_after_key: None,
             first_sync_until: None,
+            sign_in: SignIn::new(crate::signin::DEFAULT_MAX_SETUP_REQUESTS),
+            user_id: None,
             session_state: SessionState::NeedsVerification,
             verifications: BTreeMap::new(),
             latest: None,
@@ -346,12 +413,21 @@ impl World {
         }
     }
 
-    /// Makes IDs, and so the emoji and QR codes derived from them, and the recovery keys (the
-    /// account's first one and those resets make) the same on every run.
+    /// Makes IDs, and so the emoji and QR codes derived from them, the recovery keys (the
+    /// account's first one and those resets make), and sign-in's setup request IDs, codes and
+    /// lead tokens the same on every run.
     pub fn seed(&mut self, seed: u64) {
         self.rng = fastrand::Rng::with_seed(seed);
         self.key_rng = fastrand::Rng::with_seed(seed ^ KEY_SEED);
         self.recovery_key = recovery::generate(&mut self.key_rng);
+        self.sign_in.seed(seed);
+    }
+
+    /// Signed in as `user_id`: the session moves to the state set for after sign-in.
+    pub fn signed_in(&mut self, user_id: String) {
+        self.user_id = Some(user_id);
+        let next = self.sign_in.state_after;
+        self.set_session_state(next);
     }
 
     /// Sets the session state by hand; a first sync the fake was timing ends with it.
@@ -699,7 +775,12 @@ impl World {
     pub fn session_wire(&self) -> wire::AppStateSnapshot {
         wire::AppStateSnapshot {
             e2ee: self.session_state.e2ee(),
-            matrix: self.session_state.account(),
+            matrix: self.session_state.account().map(|mut account| {
+                if let Some(user_id) = &self.user_id {
+                    account.user_id.clone_from(user_id);
+                }
+                account
+            }),
             state: wire::SessionState(self.session_state.as_str().to_owned()),
             verification: self
                 .latest

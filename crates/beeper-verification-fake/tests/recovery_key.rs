@@ -17,13 +17,25 @@ const VERIFY: &str = "/v1/app/setup/verification/recovery-key";
 const RESET: &str = "/v1/app/setup/verification/recovery-key/reset";
 const CONFIRM: &str = "/v1/app/setup/verification/recovery-key/reset/confirm";
 
+/// A fake whose session is in `state`, its token accepted. `needs-login` is reached by signing
+/// out at run time: a fake that starts signed out refuses its token (401) until sign-in, before
+/// any rule of the recovery key applies (see tests/sign_in.rs).
 async fn server_in(state: SessionState) -> FakeServer {
-    FakeServer::builder()
+    let signed_out = state == SessionState::NeedsLogin;
+    let server = FakeServer::builder()
         .recovery_key(KEY)
-        .session_state(state)
+        .session_state(if signed_out {
+            SessionState::NeedsVerification
+        } else {
+            state
+        })
         .start()
         .await
-        .expect("starts")
+        .expect("starts");
+    if signed_out {
+        server.set_session_state(state);
+    }
+    server
 }
 
 async fn post(server: &FakeServer, path: &str, body: Option<Value>) -> (u16, Value) {
