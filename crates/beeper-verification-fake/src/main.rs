@@ -94,6 +94,41 @@ struct Options {
     )]
     session_state: SessionState,
 
+    /// An account the fake knows, by its email (repeat for more; compared without regard to
+    /// case). Signing in with it answers the account; any other email must register first.
+    #[arg(long = "account", value_name = "EMAIL")]
+    accounts: Vec<String>,
+
+    /// The code every sign-in email carries, for scripted runs (default: 6 random digits per
+    /// email, from --seed if given). From the environment, it stays out of the process list.
+    #[arg(
+        long,
+        value_name = "CODE",
+        env = "BEEPER_FAKE_SIGN_IN_CODE",
+        hide_env_values = true
+    )]
+    sign_in_code: Option<String>,
+
+    /// The session state a sign-in moves to.
+    #[arg(
+        long,
+        value_name = "STATE",
+        default_value = "needs-verification",
+        value_parser = one_of::<SessionState>(
+            SessionState::ALL
+                .iter()
+                .filter(|s| **s != SessionState::NeedsLogin)
+                .map(|s| s.as_str()),
+        ),
+    )]
+    state_after_sign_in: SessionState,
+
+    /// The most setup requests (sign-in attempts) to keep, open and finished. When that many
+    /// are kept, a new one replaces the one that finished first; when none has, it is refused
+    /// with 507.
+    #[arg(long, value_name = "N", default_value_t = beeper_verification_fake::DEFAULT_MAX_SETUP_REQUESTS)]
+    max_setup_requests: usize,
+
     /// The account's recovery key (default: a fresh one, from --seed if given). It is printed
     /// at the start. From the environment, it stays out of the process list.
     #[arg(
@@ -135,6 +170,15 @@ fn parse_options(
 ) -> Result<Options, clap::Error> {
     use clap::CommandFactory;
     let options = Options::try_parse_from(args)?;
+    if let Some(code) = &options.sign_in_code
+        && (code.is_empty() || code.len() > 64 || !code.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        return Err(Options::command().error(
+            clap::error::ErrorKind::ValueValidation,
+            "invalid value for '--sign-in-code <CODE>': give 1 to 64 visible ASCII characters \
+             without spaces, such as 123456 (the value is not shown, as it is a secret)",
+        ));
+    }
     if let Some(key) = &options.recovery_key {
         let blank = key.chars().all(char::is_whitespace);
         if blank || key.chars().any(char::is_control) {
@@ -200,7 +244,15 @@ async fn main() -> ExitCode {
         .idle_timeout(options.idle_timeout)
         .max_connections(options.max_connections)
         .session_state(options.session_state)
+        .state_after_sign_in(options.state_after_sign_in)
+        .max_setup_requests(options.max_setup_requests)
         .desktop_version(options.desktop_version);
+    for email in &options.accounts {
+        builder = builder.account(email);
+    }
+    if let Some(code) = options.sign_in_code {
+        builder = builder.sign_in_code(code);
+    }
     if let Some(token) = options.token {
         builder = builder.token(token);
     }
@@ -218,6 +270,12 @@ async fn main() -> ExitCode {
     }
     let server = match builder.start().await {
         Ok(server) => server,
+        // An option the library refuses, such as an --account that is not an email: a usage
+        // error. Its message repeats no secret.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
         Err(e) => {
             eprintln!("error: cannot listen on 127.0.0.1:{}: {e}", options.port);
             return ExitCode::FAILURE;
@@ -231,6 +289,15 @@ async fn main() -> ExitCode {
     println!("BEEPER_ACCESS_TOKEN={}", server.token());
     // The value runs to the end of the line, spaces included.
     println!("BEEPER_RECOVERY_KEY={}", server.recovery_key());
+    if options.session_state == SessionState::NeedsLogin {
+        println!(
+            "signed out: sign in with POST /v1/app/setup/start, /email and /response (codes in \
+             GET /_fake/outbox); the token above is accepted once signed in"
+        );
+    }
+    if !options.accounts.is_empty() {
+        println!("accounts: {}", options.accounts.join(", "));
+    }
     match options.auto_peer {
         Some(method) => println!(
             "automatic peer: plays the {} flow, {} s per move",
@@ -329,8 +396,24 @@ mod tests {
             "EsTc 9bD2",
             "--first-sync-after-key",
             "2",
+            "--account",
+            "a@example.com",
+            "--account",
+            "B@example.com",
+            "--sign-in-code",
+            "246810",
+            "--state-after-sign-in",
+            "ready",
+            "--max-setup-requests",
+            "9",
         ])
         .expect("valid");
+        assert_eq!(parsed.accounts, ["a@example.com", "B@example.com"]);
+        assert_eq!(parsed.sign_in_code.as_deref(), Some("246810"));
+        assert_eq!(
+            (parsed.state_after_sign_in, parsed.max_setup_requests),
+            (SessionState::Ready, 9)
+        );
         assert_eq!(parsed.recovery_key.as_deref(), Some("EsTc 9bD2"));
         assert_eq!(parsed.first_sync_after_key, Some(Duration::from_secs(2)));
         assert_eq!(
@@ -390,6 +473,14 @@ mod tests {
             (parsed.recovery_key, parsed.first_sync_after_key),
             (None, None)
         );
+        assert!(parsed.accounts.is_empty() && parsed.sign_in_code.is_none());
+        assert_eq!(
+            (parsed.state_after_sign_in, parsed.max_setup_requests),
+            (
+                SessionState::NeedsVerification,
+                beeper_verification_fake::DEFAULT_MAX_SETUP_REQUESTS
+            )
+        );
         assert_eq!(parse(&["--record", "off"]).map(|o| o.record).ok(), Some(0));
     }
 
@@ -427,6 +518,16 @@ mod tests {
             assert!(
                 !message.contains("hunter2"),
                 "never repeats the key: {message}"
+            );
+        }
+        let (_, message) = error(&["--state-after-sign-in", "needs-login"]).expect("an error");
+        assert!(message.contains("ready"), "lists the others: {message}");
+        for code in ["", "12 34", "hunter2\n"] {
+            let (kind, message) = error(&["--sign-in-code", code]).expect("an error");
+            assert_eq!(kind, ErrorKind::ValueValidation, "{message}");
+            assert!(
+                !message.contains("hunter2") && !message.contains("12 34"),
+                "never repeats the code: {message}"
             );
         }
         let (_, message) = error(&["--record", "lots"]).expect("an error");

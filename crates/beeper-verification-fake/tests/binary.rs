@@ -19,6 +19,7 @@ fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
         .args(args)
         .env_remove("BEEPER_FAKE_TOKEN")
         .env_remove("BEEPER_FAKE_RECOVERY_KEY")
+        .env_remove("BEEPER_FAKE_SIGN_IN_CODE")
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
@@ -264,4 +265,148 @@ fn a_duration_out_of_range_is_refused_at_startup() {
         "{stderr}"
     );
     assert!(output.stdout.is_empty(), "it never served");
+}
+
+/// A sign-in call to the running program, without a token.
+async fn sign_in_call(
+    running: &Running,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}{path}", running.base_url))
+        .json(&body)
+        .send()
+        .await
+        .expect("it serves");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+/// Signs `email` in through the program with the mailed code, read from its outbox.
+async fn sign_in(running: &Running, email: &str) -> serde_json::Value {
+    let (status, started) =
+        sign_in_call(running, "/v1/app/setup/start", serde_json::json!({})).await;
+    assert_eq!(status, 200, "{started}");
+    let id = started["setupRequestID"].clone();
+    let (status, _) = sign_in_call(
+        running,
+        "/v1/app/setup/email",
+        serde_json::json!({ "email": email, "setupRequestID": id }),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let outbox: serde_json::Value = running
+        .request(reqwest::Method::GET, "/_fake/outbox")
+        .send()
+        .await
+        .expect("it serves")
+        .json()
+        .await
+        .expect("JSON");
+    let messages = outbox["messages"].as_array().cloned().unwrap_or_default();
+    let last = messages.last().cloned().unwrap_or_default();
+    assert_eq!(last["email"], email, "{outbox}");
+    assert_eq!(last["code"], "246810", "--sign-in-code: {outbox}");
+    let (status, signed_in) = sign_in_call(
+        running,
+        "/v1/app/setup/response",
+        serde_json::json!({ "response": "246810", "setupRequestID": id }),
+    )
+    .await;
+    assert_eq!(status, 200, "{signed_in}");
+    signed_in
+}
+
+#[tokio::test]
+async fn it_starts_signed_out_and_signs_in_known_accounts_with_a_scripted_code() {
+    let running = start(
+        &[
+            "--session-state",
+            "needs-login",
+            "--token",
+            "binary-sign-in-token",
+            "--account",
+            "first@example.com",
+            "--account",
+            "Second@Example.com",
+            "--sign-in-code",
+            "246810",
+            "--state-after-sign-in",
+            "ready",
+        ],
+        &[],
+    );
+    assert!(
+        running.printed.iter().any(|l| l.starts_with("signed out:")),
+        "{:?}",
+        running.printed
+    );
+    assert!(
+        running.printed.iter().all(|l| !l.contains("246810")),
+        "never prints the code: {:?}",
+        running.printed
+    );
+    let listed = |running: &Running| {
+        running
+            .request(reqwest::Method::GET, "/v1/app/setup/verifications")
+            .send()
+    };
+    let refused = listed(&running).await.expect("it serves");
+    assert_eq!(refused.status().as_u16(), 401, "the token before sign-in");
+
+    let signed_in = sign_in(&running, "first@example.com").await;
+    assert_eq!(signed_in["matrix"]["accessToken"], "binary-sign-in-token");
+    assert_eq!(signed_in["matrix"]["userID"], "@first:beeper.com");
+    assert_eq!(
+        signed_in["session"]["state"], "ready",
+        "--state-after-sign-in"
+    );
+    assert_eq!(
+        listed(&running).await.expect("it serves").status().as_u16(),
+        200
+    );
+
+    // Signed out by hand, the second account signs in too: --account repeats.
+    let signed_out = running
+        .request(reqwest::Method::PUT, "/_fake/session")
+        .body(r#"{"state":"needs-login"}"#)
+        .send()
+        .await
+        .expect("it serves");
+    assert_eq!(signed_out.status().as_u16(), 204);
+    let signed_in = sign_in(&running, "second@example.COM").await;
+    assert_eq!(signed_in["matrix"]["userID"], "@second:beeper.com");
+    assert!(
+        signed_in.get("registrationRequired").is_none(),
+        "{signed_in}"
+    );
+    running.interrupt();
+}
+
+#[test]
+fn sign_in_options_it_cannot_use_are_refused_at_startup() {
+    for (args, says) in [
+        (["--account", "not-an-email"], "not-an-email"),
+        (["--sign-in-code", "hunter2 x"], "--sign-in-code"),
+        (
+            ["--state-after-sign-in", "needs-login"],
+            "--state-after-sign-in",
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_beeper-verification-fake"))
+            .args(args)
+            .env_remove("BEEPER_FAKE_SIGN_IN_CODE")
+            .stdin(Stdio::null())
+            .output()
+            .expect("the program runs");
+        assert_eq!(output.status.code(), Some(2), "a usage error: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("hunter2"),
+            "never repeats the code: {stderr}"
+        );
+        assert!(output.stdout.is_empty(), "it never served");
+    }
 }
