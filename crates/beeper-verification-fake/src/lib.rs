@@ -1,11 +1,11 @@
-//! A stateful fake of the Beeper Desktop API's device-verification endpoints.
+//! A stateful fake of the Beeper Desktop API's device-setup and verification endpoints.
 //!
-//! Nobody can run Beeper Desktop in CI. This crate serves the same 13 operations as
+//! Nobody can run Beeper Desktop in CI. This crate serves the same 17 operations as
 //! `openapi/beeper-verification.yaml`, on 127.0.0.1, with the verification state machine behind
-//! them, a simulated other device, the account's recovery key, faults on demand, and a record of
-//! the latest requests. Use it
-//! to test code that drives a verification, in Rust or, through the `beeper-verification-fake`
-//! binary, in any language.
+//! them, sign-in with known accounts and an outbox of emailed codes, a simulated other device,
+//! the account's recovery key, faults on demand, and a record of the latest requests. Use it to
+//! test code that signs a device in or drives a verification, in Rust or, through the
+//! `beeper-verification-fake` binary, in any language.
 //!
 //! ```
 //! use beeper_verification_fake::FakeServer;
@@ -50,9 +50,42 @@
 //! # }
 //! ```
 //!
-//! The state machine, the session states, the recovery key (and which of its statuses and codes
-//! are the fake's own choice), the automatic peer, the faults, the record, what the fake refuses
-//! and the HTTP controls under `/_fake/` are described in the crate's README.
+//! Signing in, from a fake started signed out: the code the person would find in their mail is
+//! in the outbox, and sign-in hands out the fake's own token.
+//!
+//! ```
+//! use beeper_verification_fake::{FakeServer, SessionState};
+//! use serde_json::{Value, json};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = FakeServer::builder()
+//!     .session_state(SessionState::NeedsLogin)
+//!     .account("jane@example.com")
+//!     .start()
+//!     .await?;
+//!
+//! // The code under test (no token needed):
+//! let http = reqwest::Client::new();
+//! let url = |path: &str| format!("{}/v1/app/setup/{path}", server.base_url());
+//! let started: Value = http.post(url("start")).send().await?.json().await?;
+//! let id = &started["setupRequestID"];
+//! let body = json!({ "email": "jane@example.com", "setupRequestID": id });
+//! http.post(url("email")).json(&body).send().await?.error_for_status()?;
+//! let code = server.outbox().pop().map(|mail| mail.code).unwrap_or_default();
+//! let body = json!({ "response": code, "setupRequestID": id });
+//! let signed_in: Value = http.post(url("response")).json(&body).send().await?.json().await?;
+//!
+//! assert_eq!(signed_in["matrix"]["accessToken"], server.token());
+//! assert_eq!(signed_in["session"]["state"], "needs-verification");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The state machine, the session states, sign-in and the recovery key (and which of their
+//! statuses and codes are the fake's own choice), the automatic peer, the faults, the record,
+//! what the fake refuses and the HTTP controls under `/_fake/` are described in the crate's
+//! README.
 
 #![warn(missing_docs)]
 
