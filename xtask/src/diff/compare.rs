@@ -290,9 +290,12 @@ fn compare_fields(
                 .map(String::as_str),
         )
         .collect();
+    // A parent's location is shorter than its field's, so the walk ends; it is bounded all the
+    // same: a field that was its own parent (a property named "" at the top) made it hang.
     let under_whole = |fields: &BTreeMap<String, Field>, path: &str| {
         let mut parent = fields.get(path).and_then(|f| f.parent.as_deref());
-        while let Some(p) = parent {
+        for _ in 0..fields.len() {
+            let Some(p) = parent else { break };
             if whole.contains(p) {
                 return true;
             }

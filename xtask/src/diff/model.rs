@@ -421,10 +421,12 @@ fn flatten(root: &Value, schema: &Value, at: At<'_>, out: &mut BTreeMap<String, 
                 .map(|name| (name, &undeclared)),
         );
         for (name, prop) in fields {
-            let path = if at.at.is_empty() {
-                name.clone()
-            } else {
-                format!("{}.{name}", at.at)
+            // A property named "" at the top would be at the top's own location: it would
+            // replace the top, and be its own parent.
+            let path = match (at.at, name.as_str()) {
+                ("", "") => "\"\"".to_owned(),
+                ("", name) => name.to_owned(),
+                (at, name) => format!("{at}.{name}"),
             };
             let child = At {
                 at: &path,

@@ -810,6 +810,37 @@ fn a_keyword_that_refers_to_its_own_schema_is_inlined_once() {
 }
 
 #[test]
+fn a_property_named_empty_at_the_top_is_a_field_of_its_own() {
+    // At the top's own location, it replaced the top and was its own parent: the next change
+    // beside it made the comparison go round for ever.
+    let with = |note: &str| {
+        let doc = set(
+            base(),
+            &format!("{RESP}/properties/"),
+            json!({ "type": "integer" }),
+        );
+        set(
+            doc,
+            &format!("{RESP}/properties/note"),
+            json!({ "type": note }),
+        )
+    };
+    let changes = diff(&base(), &with("string"));
+    let found: Vec<(&str, &Kind)> = changes
+        .iter()
+        .map(|c| (c.location.as_str(), &c.kind))
+        .collect();
+    let added = Kind::FieldAdded {
+        side: Side::Response,
+        required: false,
+    };
+    assert_eq!(found, [("\"\"", &added)]);
+    let changes = diff(&with("string"), &with("number"));
+    let found: Vec<&str> = changes.iter().map(|c| c.location.as_str()).collect();
+    assert_eq!(found, ["note"]);
+}
+
+#[test]
 fn a_reference_broken_on_one_side_only_is_unclassified() {
     let broken = set(
         base(),
