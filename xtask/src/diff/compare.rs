@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::model::{
-    Alternative, Body, CONSTRAINTS, Field, Model, Operation, Response, is_annotation,
+    Alternative, Body, CONSTRAINTS, Field, Member, Model, Operation, Response, is_annotation,
 };
 use super::rules::{Change, Effect, Impact, Kind, Of, Side};
 
@@ -270,11 +270,188 @@ fn compare_other(
     }
 }
 
-/// The changes between two sets of fields (or parameters, or headers). A field that is added,
-/// removed or retyped stands for everything under it: its own fields are not listed again.
+/// `path` inside what is at `prefix`: `a.b`, `a[]`; either alone when the other is empty.
+fn join(prefix: &str, path: &str) -> String {
+    match (prefix, path) {
+        ("", path) => path.to_owned(),
+        (prefix, "") => prefix.to_owned(),
+        (prefix, path) if path.starts_with('[') => format!("{prefix}{path}"),
+        (prefix, path) => format!("{prefix}.{path}"),
+    }
+}
+
+/// How the members of a `oneOf` or `anyOf` on the two sides pair up, as (label, old index,
+/// new index), one index missing for a member added or removed; `unpaired` when members are
+/// left on both sides that cannot be paired (and are in no pair).
+struct Pairing {
+    pairs: Vec<(String, Option<usize>, Option<usize>)>,
+    unpaired: bool,
+}
+
+/// The component a member refers to, when no other member of its union refers to it too.
+fn unique_component(members: &[Member], i: usize) -> Option<&str> {
+    let name = members[i].component.as_deref()?;
+    let count = members
+        .iter()
+        .filter(|m| m.component.as_deref() == Some(name))
+        .count();
+    (count == 1).then_some(name)
+}
+
+/// What a member goes by on its side: its [`unique_component`], else its position.
+fn own_label(members: &[Member], i: usize) -> String {
+    unique_component(members, i).map_or_else(|| i.to_string(), str::to_owned)
+}
+
+/// Moves into `pairs` each member left in `old_left` (in order) with the first one left in
+/// `new_left` that `matches` it.
+fn pair_where(
+    left: (&mut Vec<usize>, &mut Vec<usize>),
+    pairs: &mut Vec<(usize, usize)>,
+    matches: impl Fn(usize, usize) -> bool,
+) {
+    let (old_left, new_left) = left;
+    old_left.retain(|&o| match new_left.iter().position(|&n| matches(o, n)) {
+        Some(at) => {
+            pairs.push((o, new_left.remove(at)));
+            false
+        }
+        None => true,
+    });
+}
+
+/// Pairs the members of a union on both sides, in this order:
+/// 1. by component: a member that is the one `$ref` of its union to a component pairs with the
+///    member of the other side that is the one `$ref` to that component;
+/// 2. by content: a member left that reads the same as one left on the other side pairs with
+///    it (a member moved, or its component renamed or inlined, is no change);
+/// 3. by position: when as many members are left on both sides, they pair in order (a member
+///    edited in place, or renamed or inlined and edited).
+///
+/// Members then left on one side only are added or removed. Members left on both sides in
+/// different numbers cannot be paired: which were added, removed or changed is a guess.
+///
+/// A pair goes by the label both members go by on their sides ([`own_label`]), else by both
+/// labels sorted (`A|B`), so that the pairing and its labels are the same whichever side is
+/// the base.
+fn pair_members(old: &[Member], new: &[Member]) -> Pairing {
+    let mut old_left: Vec<usize> = (0..old.len()).collect();
+    let mut new_left: Vec<usize> = (0..new.len()).collect();
+    let mut paired = Vec::new();
+    pair_where((&mut old_left, &mut new_left), &mut paired, |o, n| {
+        unique_component(old, o).is_some() && unique_component(old, o) == unique_component(new, n)
+    });
+    pair_where((&mut old_left, &mut new_left), &mut paired, |o, n| {
+        old[o].fields == new[n].fields
+    });
+    let (old_only, new_only, unpaired) = if old_left.len() == new_left.len() {
+        paired.extend(old_left.into_iter().zip(new_left));
+        (Vec::new(), Vec::new(), false)
+    } else if old_left.is_empty() || new_left.is_empty() {
+        (old_left, new_left, false)
+    } else {
+        (Vec::new(), Vec::new(), true)
+    };
+    let mut pairs: Vec<(String, Option<usize>, Option<usize>)> = paired
+        .into_iter()
+        .map(|(o, n)| {
+            let (a, b) = (own_label(old, o), own_label(new, n));
+            let label = if a == b {
+                a
+            } else {
+                format!("{}|{}", a.clone().min(b.clone()), a.max(b))
+            };
+            (label, Some(o), Some(n))
+        })
+        .collect();
+    pairs.extend(
+        old_only
+            .into_iter()
+            .map(|o| (own_label(old, o), Some(o), None)),
+    );
+    pairs.extend(
+        new_only
+            .into_iter()
+            .map(|n| (own_label(new, n), None, Some(n))),
+    );
+    Pairing { pairs, unpaired }
+}
+
+/// The changes between the `oneOf` and `anyOf` members of the field at `location`: each pair
+/// of members compared as fields at `location.oneOf[label]`, by the same rules as the rest of
+/// the side they are on; a member added or removed; a union that only one side has, or whose
+/// members cannot be paired, unclassified.
+fn compare_unions(
+    side: Side,
+    of: Of,
+    location: &str,
+    (old, new): (&Field, &Field),
+    status: Option<&str>,
+    out: &mut Vec<Found>,
+) {
+    let keywords: BTreeSet<&'static str> = old
+        .unions
+        .keys()
+        .chain(new.unions.keys())
+        .copied()
+        .collect();
+    for keyword in keywords {
+        let unclassified = |what: String| {
+            let kind = Kind::Unclassified {
+                what: format!("{what}; no rule covers it"),
+            };
+            Found::new(of, kind, location, status)
+        };
+        let (before, after) = match (old.unions.get(keyword), new.unions.get(keyword)) {
+            (Some(before), Some(after)) => (before, after),
+            // What kind of schema it is changed: the generator reads it another way.
+            (None, _) => {
+                out.push(unclassified(format!("`{keyword}` added")));
+                continue;
+            }
+            (_, None) => {
+                out.push(unclassified(format!("`{keyword}` removed")));
+                continue;
+            }
+        };
+        let pairing = pair_members(before, after);
+        if pairing.unpaired {
+            out.push(unclassified(format!(
+                "`{keyword}` members added or removed while others changed: they cannot be paired"
+            )));
+        }
+        for (label, o, n) in pairing.pairs {
+            let at = join(location, &format!("{keyword}[{label}]"));
+            let keyword = keyword.to_owned();
+            match (o.map(|o| &before[o]), n.map(|n| &after[n])) {
+                (Some(a), Some(b)) => {
+                    compare_fields(side, of, &at, &a.fields, &b.fields, status, out)
+                }
+                (Some(_), None) => out.push(Found::new(
+                    of,
+                    Kind::MemberRemoved { side, keyword },
+                    at,
+                    status,
+                )),
+                (None, Some(_)) => out.push(Found::new(
+                    of,
+                    Kind::MemberAdded { side, keyword },
+                    at,
+                    status,
+                )),
+                (None, None) => {}
+            }
+        }
+    }
+}
+
+/// The changes between two sets of fields (or parameters, or headers), located inside
+/// `prefix` ("" at a body's top). A field that is added, removed or retyped stands for
+/// everything under it: its own fields, and its members, are not listed again.
 fn compare_fields(
     side: Side,
     of: Of,
+    prefix: &str,
     old: &BTreeMap<String, Field>,
     new: &BTreeMap<String, Field>,
     status: Option<&str>,
@@ -290,9 +467,12 @@ fn compare_fields(
                 .map(String::as_str),
         )
         .collect();
+    // A parent's location is shorter than its field's, so the walk ends; it is bounded all the
+    // same: a field that was its own parent (a property named "" at the top) made it hang.
     let under_whole = |fields: &BTreeMap<String, Field>, path: &str| {
         let mut parent = fields.get(path).and_then(|f| f.parent.as_deref());
-        while let Some(p) = parent {
+        for _ in 0..fields.len() {
+            let Some(p) = parent else { break };
             if whole.contains(p) {
                 return true;
             }
@@ -300,14 +480,17 @@ fn compare_fields(
         }
         false
     };
-    let found = |kind: Kind, path: &str| Found::new(of, kind, path, status);
+    let found = |kind: Kind, path: &str| Found::new(of, kind, join(prefix, path), status);
     // Whether the generated crate gives what is at `path` a Rust type of its own: every field
     // and path or query parameter does; it hands response headers over untyped, and the
     // pre-pass refuses header and cookie parameters.
-    let typed = |path: &str| match of {
-        Of::ResponseHeader => false,
-        Of::Parameter => path.starts_with("path ") || path.starts_with("query "),
-        _ => true,
+    let typed = |path: &str| {
+        let path = join(prefix, path);
+        match of {
+            Of::ResponseHeader => false,
+            Of::Parameter => path.starts_with("path ") || path.starts_with("query "),
+            _ => true,
+        }
     };
     // Held in an `Option` by the generated crate: optional or nullable.
     let wrapped = |field: &Field| !field.required || field.nullable;
@@ -391,7 +574,9 @@ fn compare_fields(
             let value = value.clone();
             out.push(found(Kind::EnumValueRemoved { side, value }, path));
         }
-        compare_other(of, path, &before.other, &after.other, status, out);
+        let at = join(prefix, path);
+        compare_other(of, &at, &before.other, &after.other, status, out);
+        compare_unions(side, of, &at, (before, after), status, out);
     }
     for (path, after) in new {
         if !old.contains_key(path) && !under_whole(new, path) {
@@ -450,6 +635,7 @@ fn compare_bodies(
     compare_fields(
         side,
         of_fields,
+        "",
         &old.fields,
         &new.fields,
         status,
@@ -500,7 +686,7 @@ fn compare_responses(
     let bodies = (old.body.as_ref(), new.body.as_ref());
     compare_bodies(models, Side::Response, &location, bodies, Some(status), out);
     let (side, of) = (Side::Response, Of::ResponseHeader);
-    compare_fields(side, of, &old.headers, &new.headers, Some(status), out);
+    compare_fields(side, of, "", &old.headers, &new.headers, Some(status), out);
     compare_other(
         Of::ResponseBody,
         &location,
@@ -574,7 +760,7 @@ fn compare_operation(
         }
     }
     let (side, of) = (Side::Request, Of::Parameter);
-    compare_fields(side, of, &old.parameters, &new.parameters, None, out);
+    compare_fields(side, of, "", &old.parameters, &new.parameters, None, out);
     let bodies = (old.body.as_ref(), new.body.as_ref());
     compare_bodies(models, Side::Request, "request body", bodies, None, out);
 

@@ -12,9 +12,12 @@
 //! schemes it names; parameters in path, query, header and cookie; request bodies and whether
 //! they are required; every response, success and error alike: its status, body and headers; in
 //! every schema: fields, types, `required`, `nullable`, enum values and the constraints in
-//! `model::CONSTRAINTS`. Annotations (descriptions, summaries, examples, tags, `x-`
-//! extensions) are not compared. Any other keyword is compared whole, with its `$ref`s inlined;
-//! a difference there is unclassified.
+//! `model::CONSTRAINTS`; the members of a `oneOf` or `anyOf` one by one, each like a schema of
+//! its own, paired across the sides by `compare::pair_members` (a member added or removed has a
+//! rule; members that cannot be paired, or a union one side lacks, are unclassified).
+//! Annotations (descriptions, summaries, examples, tags, `x-` extensions) are not compared. Any
+//! other keyword is compared whole, with its `$ref`s inlined; a difference there is
+//! unclassified.
 
 use std::path::Path;
 

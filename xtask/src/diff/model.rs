@@ -79,6 +79,10 @@ const KIND_KEYWORDS: [&str; 24] = [
     "not",
 ];
 
+/// The keywords whose members are read one by one ([`Member`]), where their value is a list of
+/// schemas; compared whole otherwise.
+pub(super) const UNIONS: [&str; 2] = ["oneOf", "anyOf"];
+
 /// How deep into nested schemas, and into references in a row, the comparison goes. A schema
 /// that refers to itself stops earlier, where it does.
 const MAX_DEPTH: usize = 12;
@@ -107,9 +111,21 @@ pub(super) struct Field {
     pub(super) enum_values: BTreeSet<String>,
     /// The [`CONSTRAINTS`] it has, by keyword.
     pub(super) constraints: BTreeMap<&'static str, Value>,
-    /// What no rule reads (`additionalProperties`, `oneOf`, a parameter's `style`...), with
+    /// What no rule reads (`additionalProperties`, `not`, a parameter's `style`...), with
     /// `$ref`s inlined and annotations left out; compared whole.
     pub(super) other: BTreeMap<String, Value>,
+    /// The members of its `oneOf` and `anyOf` ([`UNIONS`]), by keyword, in the document's
+    /// order; compared member by member.
+    pub(super) unions: BTreeMap<&'static str, Vec<Member>>,
+}
+
+/// One member of a `oneOf` or `anyOf`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Member {
+    /// The component it refers to, if it is a `$ref` to one.
+    pub(super) component: Option<String>,
+    /// Its fields by location, as a body's are: its top is at "".
+    pub(super) fields: BTreeMap<String, Field>,
 }
 
 /// A request or response body.
@@ -345,9 +361,10 @@ struct At<'a> {
 }
 
 /// Adds the schema at `at` and every field under it (`a.b` for properties, `a[]` for array
-/// elements) to `out`. A field whose schema is a `$ref` already followed on the way to it (a
-/// recursive schema) is listed with that `$ref` and not expanded again: the fields under it are
-/// those listed where the reference was first followed.
+/// elements) to `out`; the members of its `oneOf` and `anyOf` go to the field's
+/// [`Field::unions`], each with fields of its own. A field whose schema is a `$ref` already
+/// followed on the way to it (a recursive schema) is listed with that `$ref` and not expanded
+/// again: the fields under it are those listed where the reference was first followed.
 fn flatten(root: &Value, schema: &Value, at: At<'_>, out: &mut BTreeMap<String, Field>) {
     let (schema, refs) = view(root, schema);
     let recursive = refs.iter().find(|r| at.within.contains(r)).cloned();
@@ -360,6 +377,15 @@ fn flatten(root: &Value, schema: &Value, at: At<'_>, out: &mut BTreeMap<String, 
         None if schema.contains_key("properties") => "object".to_owned(),
         None if schema.contains_key("items") => "array".to_owned(),
         None => "any".to_owned(),
+    };
+    let expand = recursive.is_none() && at.depth < MAX_DEPTH;
+    // A `oneOf` or `anyOf` that lists schemas is read member by member, each like a body, where
+    // the schema is read further; a recursive one stays a `$ref`, compared whole with the rest.
+    let read_members = |key: &str| {
+        expand
+            && UNIONS.contains(&key)
+            && matches!(schema.get(key), Some(Value::Array(members))
+                if members.iter().all(Value::is_object))
     };
     let mut field = Field {
         parent: at.parent.map(str::to_owned),
@@ -382,11 +408,32 @@ fn flatten(root: &Value, schema: &Value, at: At<'_>, out: &mut BTreeMap<String, 
                 !SCHEMA_KEYWORDS.contains(&key.as_str())
                     && !CONSTRAINTS.contains(&key.as_str())
                     && !is_annotation(key)
+                    && !read_members(key)
             })
             .map(|(key, value)| (key.clone(), inline_within(root, value, at.within)))
             .collect(),
+        unions: BTreeMap::new(),
     };
-    let expand = recursive.is_none() && at.depth < MAX_DEPTH;
+    for keyword in UNIONS.into_iter().filter(|k| read_members(k)) {
+        let Some(Value::Array(members)) = schema.get(keyword) else {
+            continue;
+        };
+        let mut read = Vec::with_capacity(members.len());
+        for member in members {
+            let mut fields = BTreeMap::new();
+            let top = At {
+                at: "",
+                parent: None,
+                required: true,
+                depth: at.depth + 1,
+                within: &mut *at.within,
+            };
+            flatten(root, member, top, &mut fields);
+            let component = component_name(&view(root, member).1);
+            read.push(Member { component, fields });
+        }
+        field.unions.insert(keyword, read);
+    }
     if let Some(reference) = recursive {
         field
             .other
@@ -421,10 +468,12 @@ fn flatten(root: &Value, schema: &Value, at: At<'_>, out: &mut BTreeMap<String, 
                 .map(|name| (name, &undeclared)),
         );
         for (name, prop) in fields {
-            let path = if at.at.is_empty() {
-                name.clone()
-            } else {
-                format!("{}.{name}", at.at)
+            // A property named "" at the top would be at the top's own location: it would
+            // replace the top, and be its own parent.
+            let path = match (at.at, name.as_str()) {
+                ("", "") => "\"\"".to_owned(),
+                ("", name) => name.to_owned(),
+                (at, name) => format!("{at}.{name}"),
             };
             let child = At {
                 at: &path,

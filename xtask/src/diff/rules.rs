@@ -178,6 +178,17 @@ pub enum Kind {
         side: Side,
         value: String,
     },
+    /// A member of a `oneOf` or `anyOf` (`keyword`) that both sides have is added: one the
+    /// other side has no member to pair with (see `compare::pair_members`).
+    MemberAdded {
+        side: Side,
+        keyword: String,
+    },
+    /// A member of a `oneOf` or `anyOf` that both sides have is removed.
+    MemberRemoved {
+        side: Side,
+        keyword: String,
+    },
     StatusAdded {
         status: String,
     },
@@ -391,6 +402,26 @@ impl Kind {
                 AllClients,
                 "clients that wait for or match on it never see it again",
             ),
+            Self::MemberAdded { side: Response, .. } => (
+                AllClients,
+                "clients decode the members the base lists: a value of the new one fails to \
+                 decode, or is taken for another",
+            ),
+            Self::MemberAdded { side: Request, .. } => (
+                Compatible,
+                "the server accepts one more alternative; what clients send still matches one \
+                 it had",
+            ),
+            Self::MemberRemoved { side: Request, .. } => (
+                AllClients,
+                "clients that send that alternative are rejected",
+            ),
+            Self::MemberRemoved { side: Response, .. } => (
+                GeneratedCrate,
+                "breaks direct users of the generated crate only: the server sends a subset of \
+                 what it sent, but the generated enum loses the variant their code names; the \
+                 wrapper absorbs it",
+            ),
             Self::StatusAdded { .. } => (
                 Compatible,
                 "a new status that is no success: clients already handle errors they do not know",
@@ -526,6 +557,12 @@ impl Kind {
             Self::EnumValueRemoved { side, value } => {
                 format!("{} enum value `{value}` removed", side.name())
             }
+            Self::MemberAdded { side, keyword } => {
+                format!("member added to a {} `{keyword}`", side.name())
+            }
+            Self::MemberRemoved { side, keyword } => {
+                format!("member removed from a {} `{keyword}`", side.name())
+            }
             Self::StatusAdded { status } => format!("{status} added"),
             Self::SuccessStatusAdded {
                 status,
@@ -553,7 +590,9 @@ pub struct Change {
     pub kind: Kind,
     /// What it is about.
     pub of: Of,
-    /// The field (`session.e2ee.verified`), parameter (`path parameter verificationID`), body
+    /// The field (`session.e2ee.verified`; in a member of a `oneOf` or `anyOf`,
+    /// `oneOf[SetupCompleteResponse].session`, or `details.anyOf[1]` for one with no component
+    /// of its own), parameter (`path parameter verificationID`), body
     /// (`200 response`), header, scheme or operation (`METHOD path`) it concerns.
     pub location: String,
     /// The operations (operationIds) it touches.

@@ -31,8 +31,8 @@ fn locations(changes: &[Change]) -> BTreeSet<(String, String)> {
 }
 
 /// The pointers of every schema under `components/schemas` of the compact spec that one of its
-/// operations reaches, nested ones included, that is not a `$ref`: 3.0 ignores a `$ref`'s
-/// siblings.
+/// operations reaches, nested ones (properties, items, union members) included, that is not a
+/// `$ref`: 3.0 ignores a `$ref`'s siblings.
 fn schema_nodes() -> &'static [String] {
     static NODES: OnceLock<Vec<String>> = OnceLock::new();
     NODES.get_or_init(|| schema_nodes_of(compact()))
@@ -55,6 +55,14 @@ fn schema_nodes_of(doc: &Value) -> Vec<String> {
         }
         if let Some(items) = map.get("items") {
             walk(items, format!("{at}/items"), out);
+        }
+        // The members of a union are compared one by one, each like a schema of its own.
+        for keyword in ["oneOf", "anyOf"] {
+            if let Some(Value::Array(members)) = map.get(keyword) {
+                for (i, member) in members.iter().enumerate() {
+                    walk(member, format!("{at}/{keyword}/{i}"), out);
+                }
+            }
         }
     }
     let reached = reached_schemas(doc);
@@ -251,6 +259,48 @@ proptest! {
     }
 }
 
+/// A small document whose bodies are mostly `oneOf` and `anyOf`: members by `$ref` and
+/// inline, a union inside a member, one in a request and one in a response, so that random
+/// edits land in members, move them, add and remove them.
+fn unions_spec() -> Value {
+    let refer = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
+    let body = |name: &str| json!({ "content": { "application/json": { "schema": refer(name) } } });
+    let mut ok = body("Answer");
+    ok["description"] = json!("ok");
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": "t", "version": "1" },
+        "paths": { "/a": { "post": {
+            "operationId": "postA", "requestBody": body("Ask"), "responses": { "200": ok } } } },
+        "components": { "schemas": {
+            "Answer": { "oneOf": [refer("Done"), refer("Pending"), { "type": "string" }] },
+            "Ask": { "type": "object", "required": ["by"], "properties": {
+                "by": { "anyOf": [{ "type": "string" }, { "type": "integer" }, refer("Done")] } } },
+            "Done": { "type": "object", "required": ["id"], "properties": {
+                "id": { "type": "string" },
+                "at": { "oneOf": [{ "type": "string", "maxLength": 9 }, { "type": "number" }] } } },
+            "Pending": { "type": "object", "properties": {
+                "since": { "type": "string" }, "done": refer("Done") } },
+        } }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Members of a union are paired and named the same whichever side is the base.
+    #[test]
+    fn both_directions_agree_on_what_changed_in_unions(edits in edits()) {
+        let base = unions_spec();
+        let head = edited(&base, &edits);
+        prop_assert!(diff(&base, &base).is_empty());
+        let forward = diff(&base, &head);
+        let backward = diff(&head, &base);
+        prop_assert_eq!(locations(&forward), locations(&backward));
+        prop_assert_eq!(forward.is_empty(), backward.is_empty());
+    }
+}
+
 /// A schema component only operations the compact spec leaves out use is no node: a change
 /// there is no change to the compact spec's operations. It was, once the spec had the
 /// recovery-key operations, and `RecoveryKeyRequest` changed "gave no change".
@@ -268,4 +318,5 @@ fn a_schema_no_operation_reaches_is_no_node() {
     );
     assert_eq!(nodes, schema_nodes());
     assert!(nodes.contains(&"/components/schemas/E2ee/properties/crossSigning".to_owned()));
+    assert!(nodes.contains(&"/components/schemas/ValidationPathSegment/oneOf/1".to_owned()));
 }
