@@ -128,6 +128,7 @@ mod secret;
 mod session_step;
 mod setup;
 mod shown;
+mod sign_in;
 mod verifications;
 mod wait;
 
@@ -135,18 +136,22 @@ pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, ConfigError, Error, ErrorSource};
 pub use flow::SasAnswer;
 pub use handle::VerificationHandle;
-pub use id::{DeviceId, UserId, VerificationId};
+pub use id::{DeviceId, SetupRequestId, UserId, VerificationId};
 pub use model::{
     Action, CancelCode, CancelInfo, CancelVerification, CreateVerification, Direction, E2ee,
     MatrixAccount, Method, OtherDevice, Purpose, Qr, Sas, Secrets, Session, SessionState,
-    UnknownValue, Verification, VerificationState,
+    SignInMethod, UnknownValue, Verification, VerificationState,
 };
 pub use next_step::NextStep;
 pub use recovery_key::{PendingRecoveryKey, RecoveryKeyApi};
 pub use sas::{Emoji, SAS_EMOJI};
-pub use secret::{AccessToken, RecoveryKey};
+pub use secret::{AccessToken, LeadToken, RecoveryKey, SignInCode};
 pub use session_step::SessionStep;
 pub use setup::{SetupUi, VerifyChoice};
+pub use sign_in::{
+    Registration, RegistrationCopy, SignInApi, SignInAttempt, SignInOutcome, SignedIn,
+    TermsAccepted,
+};
 pub use verifications::VerificationsApi;
 pub use wait::{LastSeen, Until, WaitOptions};
 
