@@ -479,9 +479,7 @@ impl ClientBuilder {
             self.allow_insecure_http,
             self.http_client.is_some(),
         )?;
-        let token = self
-            .access_token
-            .filter(|t| !t.expose_secret().is_empty());
+        let token = self.access_token.filter(|t| !t.expose_secret().is_empty());
         let user_agent = match &self.user_agent_suffix {
             None => DEFAULT_USER_AGENT.to_owned(),
             Some(suffix) => format!("{DEFAULT_USER_AGENT} {suffix}"),
@@ -508,9 +506,7 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 max_retries: self.max_retries,
                 wait: self.wait,
-                in_flight: Arc::new(tokio::sync::Semaphore::new(
-                    self.max_concurrent_requests,
-                )),
+                in_flight: Arc::new(tokio::sync::Semaphore::new(self.max_concurrent_requests)),
                 max_response_bytes: self.max_response_bytes,
                 feeds: crate::feed::Feeds::default(),
                 server_version: std::sync::Mutex::new(None),
@@ -601,9 +597,16 @@ mod tests {
         assert_eq!(signed_in.base_url(), "http://127.0.0.1:9999");
         assert_eq!(signed_in.inner.timeout, Duration::from_secs(3));
         assert_eq!(signed_in.inner.max_retries, 7);
-        assert!(Arc::ptr_eq(&signed_in.inner.in_flight, &signed_out.inner.in_flight));
+        assert!(Arc::ptr_eq(
+            &signed_in.inner.in_flight,
+            &signed_out.inner.in_flight
+        ));
         assert_eq!(
-            signed_in.inner.headers.get(AUTHORIZATION).map(|v| v.as_bytes()),
+            signed_in
+                .inner
+                .headers
+                .get(AUTHORIZATION)
+                .map(|v| v.as_bytes()),
             Some(&b"Bearer n3w-t0ken"[..])
         );
         assert_eq!(

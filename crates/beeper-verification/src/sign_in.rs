@@ -315,8 +315,8 @@ impl Registration {
                 input: "username",
                 reason: format!("the API's rules refuse it: {e}"),
             })?;
-        let op = Operation::of(&ops::REGISTER_SETUP_ACCOUNT, None)
-            .holding_secrets([&self.lead_token]);
+        let op =
+            Operation::of(&ops::REGISTER_SETUP_ACCOUNT, None).holding_secrets([&self.lead_token]);
         let body = wire::SetupRegisterRequest {
             accept_terms: true,
             lead_token: self.lead_token.expose_secret().to_owned(),

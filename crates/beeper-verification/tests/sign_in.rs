@@ -66,8 +66,9 @@ async fn start_and_email(server: &MockServer) {
             when.method(POST)
                 .path("/v1/app/setup/start")
                 .header_missing("authorization");
-            then.status(200)
-                .json_body(json!({"setupRequestID": ATTEMPT, "signInMethods": ["email", "passkey"]}));
+            then.status(200).json_body(
+                json!({"setupRequestID": ATTEMPT, "signInMethods": ["email", "passkey"]}),
+            );
         })
         .await;
     server
@@ -114,7 +115,11 @@ async fn a_call_that_needs_a_token_is_refused_before_sending() {
 
     let refusals = [
         client.verifications().list().await.map(drop),
-        client.verifications().create(Default::default()).await.map(drop),
+        client
+            .verifications()
+            .create(Default::default())
+            .await
+            .map(drop),
         client.verifications().scan_qr("data").await.map(drop),
         client.verification("v1").get().await.map(drop),
         client.verification("v1").accept().await.map(drop),
@@ -147,7 +152,11 @@ async fn a_call_that_needs_a_token_is_refused_before_sending() {
             "listVerifications",
         ]
     );
-    assert_eq!(anything.calls_async().await, 0, "nothing reached the server");
+    assert_eq!(
+        anything.calls_async().await,
+        0,
+        "nothing reached the server"
+    );
 
     let err = refusals[0].as_ref().expect_err("refused");
     assert_eq!(
@@ -178,7 +187,8 @@ async fn public_calls_never_carry_the_token_and_the_session_carries_it_when_ther
             when.method(POST)
                 .path("/v1/app/setup/register")
                 .header_missing("authorization");
-            then.status(200).json_body(signed_in_body("needs-verification"));
+            then.status(200)
+                .json_body(signed_in_body("needs-verification"));
         })
         .await;
     let with_token = server
@@ -221,10 +231,16 @@ async fn public_calls_never_carry_the_token_and_the_session_carries_it_when_ther
         .register("you", TermsAccepted::by_the_user())
         .await
         .expect("register");
-    assert_eq!((finish.calls_async().await, register.calls_async().await), (1, 1));
+    assert_eq!(
+        (finish.calls_async().await, register.calls_async().await),
+        (1, 1)
+    );
 
     // The session (security optional) carries it when the client has one, and not otherwise.
-    assert_eq!(client.session().await.expect("session").state, SessionState::Ready);
+    assert_eq!(
+        client.session().await.expect("session").state,
+        SessionState::Ready
+    );
     assert_eq!(
         tokenless(&server).session().await.expect("session").state,
         SessionState::NeedsLogin
@@ -245,7 +261,8 @@ async fn signing_in_to_an_account_gives_its_token_and_a_client_that_uses_it() {
             when.method(POST)
                 .path("/v1/app/setup/response")
                 .json_body(json!({"response": CODE, "setupRequestID": ATTEMPT}));
-            then.status(200).json_body(signed_in_body("needs-verification"));
+            then.status(200)
+                .json_body(signed_in_body("needs-verification"));
         })
         .await;
     let with_new_token = server
@@ -282,10 +299,17 @@ async fn signing_in_to_an_account_gives_its_token_and_a_client_that_uses_it() {
     assert_eq!(signed_in.session().state, SessionState::NeedsVerification);
     assert!(signed_in.client().has_access_token());
     assert_eq!(signed_in.client().base_url(), client.base_url());
-    assert!(!client.has_access_token(), "the signed-out client is unchanged");
+    assert!(
+        !client.has_access_token(),
+        "the signed-out client is unchanged"
+    );
 
     let client = signed_in.into_client();
-    client.verifications().list().await.expect("with the new token");
+    client
+        .verifications()
+        .list()
+        .await
+        .expect("with the new token");
     with_new_token.assert_async().await;
 }
 
@@ -309,7 +333,8 @@ async fn a_new_address_creates_its_account_with_the_terms_accepted() {
                     "setupRequestID": "req-after-code",
                     "username": "newbie"
                 }));
-            then.status(200).json_body(signed_in_body("needs-cross-signing-setup"));
+            then.status(200)
+                .json_body(signed_in_body("needs-cross-signing-setup"));
         })
         .await;
 
@@ -337,7 +362,13 @@ async fn a_new_address_creates_its_account_with_the_terms_accepted() {
             .await
             .expect_err("empty");
         assert!(
-            matches!(&err, Error::InvalidInput { input: "username", .. }),
+            matches!(
+                &err,
+                Error::InvalidInput {
+                    input: "username",
+                    ..
+                }
+            ),
             "{err:?}"
         );
     }
@@ -371,13 +402,22 @@ async fn empty_answers_are_refused_before_sending() {
         matches!(&err, Error::InvalidInput { input: "email", .. }),
         "{err:?}"
     );
-    assert_eq!(err.to_string(), "invalid email: it is empty; nothing was sent");
+    assert_eq!(
+        err.to_string(),
+        "invalid email: it is empty; nothing was sent"
+    );
     let err = attempt
         .finish(&SignInCode::new("  "))
         .await
         .expect_err("empty");
     assert!(
-        matches!(&err, Error::InvalidInput { input: "sign-in code", .. }),
+        matches!(
+            &err,
+            Error::InvalidInput {
+                input: "sign-in code",
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(finish.calls_async().await, 0);
@@ -462,7 +502,8 @@ async fn no_secret_shows_in_any_value_error_or_log_of_the_sign_in() {
             when.method(POST)
                 .path("/v1/app/setup/register")
                 .json_body_includes(r#"{"username": "free"}"#);
-            then.status(200).json_body(signed_in_body("needs-verification"));
+            then.status(200)
+                .json_body(signed_in_body("needs-verification"));
         })
         .await;
 
@@ -501,7 +542,11 @@ async fn no_secret_shows_in_any_value_error_or_log_of_the_sign_in() {
         format!("{registration:?} {:?}", registration.lead_token()),
         format!("{} {:?}", registration.lead_token(), registration.copy()),
         format!("{signed_in:?} {signed_in:#?}"),
-        format!("{} {:?}", signed_in.access_token(), signed_in.access_token()),
+        format!(
+            "{} {:?}",
+            signed_in.access_token(),
+            signed_in.access_token()
+        ),
         format!("{new_client:?}"),
         format!("{:?}", TermsAccepted::by_the_user()),
     ];
