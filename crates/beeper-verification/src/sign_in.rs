@@ -341,7 +341,8 @@ impl Registration {
 pub struct SignedIn {
     access_token: AccessToken,
     account: MatrixAccount,
-    session: Session,
+    // Boxed: it is most of the size, and an outcome holds this or a registration.
+    session: Box<Session>,
     client: Client,
 }
 
@@ -388,7 +389,7 @@ impl SignedIn {
                 homeserver,
                 user_id: user_id.into(),
             },
-            session: done.session.into(),
+            session: Box::new(done.session.into()),
             client,
         })
     }
