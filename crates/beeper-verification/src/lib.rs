@@ -76,10 +76,20 @@
 //! # }
 //! ```
 //!
+//! # From signed out to trusted
+//!
+//! A device that nobody signed in to yet (`needs-login`) is signed in with a client without a
+//! token: [`Client::sign_in`] mails a one-time code and finishes with it, creating the account
+//! when the address has none (only with the person's [`TermsAccepted`]), and returns the
+//! account's access token (once) with a client that uses it. [`Client::set_up`] walks every
+//! step, sign-in included, with a [`SetupUi`] of yours, from whatever state the device is in to
+//! `ready`.
+//!
 //! # What the crate gives
 //!
 //! - a [`Client`] ([`Client::session`], [`Client::verifications`] → `list`, `create`,
-//!   `scan_qr`, and [`Client::verification`] for one verification);
+//!   `scan_qr`, and [`Client::verification`] for one verification), with or without a token
+//!   ([`Client::sign_in`], [`Client::with_access_token`]);
 //! - typed models ([`Session`], [`Verification`], [`Sas`] with the emoji parsed once, ...),
 //!   typed IDs ([`VerificationId`], [`DeviceId`], [`UserId`]) and forward-compatible enums
 //!   ([`VerificationState`], [`Action`], [`CancelCode`], ...) whose `Unknown` variant keeps
@@ -94,9 +104,12 @@
 //!   client shares one polling loop, and each ends by its `max_wait` (10 minutes by default)
 //!   whatever the server does ([`WaitOptions`], set per client with
 //!   [`ClientBuilder::wait_options`]);
-//! - the guided flows [`Client::verify_with_sas`], [`Client::verify_with_qr`] and
-//!   [`Client::verify_with_scanned_qr`], and their steps ([`Client::start_or_resume`],
-//!   [`Client::wait_for_incoming`], [`Client::wait_for_session`], [`Client::session_changes`]).
+//! - the guided flows [`Client::set_up`] (from any state to `ready`), [`Client::verify_with_sas`],
+//!   [`Client::verify_with_qr`] and [`Client::verify_with_scanned_qr`], and their steps
+//!   ([`Client::start_or_resume`], [`Client::wait_for_incoming`], [`Client::wait_for_session`],
+//!   [`Client::session_changes`]);
+//! - secrets as types ([`AccessToken`], [`RecoveryKey`], [`SignInCode`], [`LeadToken`]) that
+//!   never show in `Debug`, errors or logs.
 //!
 //! # Errors, with their causes and hints
 //!
