@@ -21,6 +21,16 @@ pub(crate) const DESKTOP_VERSION_HEADER: &str = "x-beeper-desktop-version";
 /// Cheap to clone: clones share one connection pool and one configuration. Build one with
 /// [`Client::builder`] or [`Client::from_env`].
 ///
+/// # Without a token
+///
+/// A client may have no access token ([`Client::has_access_token`]): it reads the session
+/// (public while signed out) and signs in ([`Client::sign_in`], [`Client::set_up`]), the calls
+/// the API makes public. Any other call fails with [`Error::TokenRequired`] before anything
+/// is sent. [`Client::with_access_token`] gives a client with the token a sign-in returned.
+///
+/// Public calls (the four of sign-in) never carry the token, even when the client has one, as
+/// in the official SDKs; reading the session carries it when the client has one.
+///
 /// # Retries
 ///
 /// A failed request is retried up to [`ClientBuilder::max_retries`] times (default 2), waiting
@@ -41,8 +51,9 @@ pub(crate) const DESKTOP_VERSION_HEADER: &str = "x-beeper-desktop-version";
 ///
 /// # Security
 ///
-/// The access token is sent only in the `Authorization` header. It never appears in `Debug`
-/// output, error messages or logs. The whole path it travels is checked:
+/// The access token is sent only in the `Authorization` header, and only with the calls that
+/// may need it. It never appears in `Debug` output, error messages or logs; nor do the
+/// sign-in code, the registration lead token and the token a sign-in returns. The whole path it travels is checked:
 ///
 /// - Plain `http` is refused for any host that is not this machine unless
 ///   [`ClientBuilder::allow_insecure_http`] says otherwise. This machine is a loopback address
@@ -102,14 +113,18 @@ pub(crate) struct Inner {
     /// Without a trailing slash.
     pub base_url: String,
     pub http: reqwest::Client,
-    /// Added to every request: `Authorization` (marked sensitive) and `User-Agent`.
+    /// Added to every request that may carry the token: `Authorization` (marked sensitive,
+    /// when the client has a token) and `User-Agent`.
     pub headers: Arc<HeaderMap>,
+    /// Added to every public request: `User-Agent` only.
+    pub public_headers: Arc<HeaderMap>,
     pub timeout: Duration,
     pub max_retries: u32,
     /// How waiters poll unless told otherwise.
     pub wait: WaitOptions,
-    /// Bounds the requests in flight, and so the open connections.
-    pub in_flight: tokio::sync::Semaphore,
+    /// Bounds the requests in flight, and so the open connections; shared with the clients
+    /// [`Client::with_access_token`] makes, as the connection pool is.
+    pub in_flight: Arc<tokio::sync::Semaphore>,
     /// The most a response body may hold.
     pub max_response_bytes: u64,
     /// The shared polling loops of waiters, one per thing watched.
@@ -120,9 +135,14 @@ pub(crate) struct Inner {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let token = if self.has_access_token() {
+            "[redacted]"
+        } else {
+            "none"
+        };
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url)
-            .field("access_token", &"[redacted]")
+            .field("access_token", &token)
             .field("timeout", &self.inner.timeout)
             .field("max_retries", &self.inner.max_retries)
             .finish()
@@ -136,10 +156,60 @@ impl Client {
     }
 
     /// A client configured from the environment, as the official SDKs are: the token from
-    /// `BEEPER_ACCESS_TOKEN` (required) and the base URL from `BEEPER_BASE_URL` (default
-    /// `http://localhost:23373`).
+    /// `BEEPER_ACCESS_TOKEN` and the base URL from `BEEPER_BASE_URL` (default
+    /// `http://localhost:23373`). Without `BEEPER_ACCESS_TOKEN` (or with it empty), the client
+    /// has no token: enough to read the session while signed out and to sign in.
     pub fn from_env() -> Result<Self, Error> {
         ClientBuilder::from_env().build()
+    }
+
+    /// Whether the client has an access token. Without one, only the public calls work
+    /// (reading the session while signed out, and signing in); any other fails with
+    /// [`Error::TokenRequired`] before anything is sent.
+    pub fn has_access_token(&self) -> bool {
+        self.inner.headers.contains_key(AUTHORIZATION)
+    }
+
+    /// A client with the same settings (base URL, timeouts, retries, waiting, limits) that
+    /// sends `token`, such as the one a sign-in returned. It shares this client's connection
+    /// pool and its bound on requests in flight, and has its own waiting loops (they poll with
+    /// its token).
+    ///
+    /// Fails with [`ConfigError::MissingToken`] when the token is empty, and
+    /// [`ConfigError::InvalidToken`] when it cannot be sent in a header (never showing it).
+    ///
+    /// ```
+    /// use beeper_verification::Client;
+    ///
+    /// let signed_out = Client::builder().build()?;
+    /// assert!(!signed_out.has_access_token());
+    /// let signed_in = signed_out.with_access_token("token from the sign-in")?;
+    /// assert!(signed_in.has_access_token());
+    /// assert_eq!(signed_in.base_url(), signed_out.base_url());
+    /// # Ok::<(), beeper_verification::Error>(())
+    /// ```
+    pub fn with_access_token(&self, token: impl Into<AccessToken>) -> Result<Client, Error> {
+        let token = token.into();
+        if token.expose_secret().is_empty() {
+            return Err(ConfigError::MissingToken.into());
+        }
+        let headers = authorized(&self.inner.public_headers, &token)?;
+        let inner = &self.inner;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                base_url: inner.base_url.clone(),
+                http: inner.http.clone(),
+                headers: Arc::new(headers),
+                public_headers: Arc::clone(&inner.public_headers),
+                timeout: inner.timeout,
+                max_retries: inner.max_retries,
+                wait: inner.wait,
+                in_flight: Arc::clone(&inner.in_flight),
+                max_response_bytes: inner.max_response_bytes,
+                feeds: crate::feed::Feeds::default(),
+                server_version: std::sync::Mutex::new(self.server_version()),
+            }),
+        })
     }
 
     /// The base URL requests go to, without a trailing slash.
@@ -180,7 +250,8 @@ impl Client {
 
     /// The app's sign-in and encrypted messaging setup state (`GET /v1/app/setup`).
     ///
-    /// `state` is `needs-verification` when this device must be verified from another one, and
+    /// `state` is `needs-login` while nobody is signed in (then a client without a token may
+    /// ask), `needs-verification` when this device must be verified from another one, and
     /// `ready` once it is trusted.
     pub async fn session(&self) -> Result<Session, Error> {
         self.get_session(Operation::of(&ops::GET_SETUP, None)).await
@@ -206,7 +277,8 @@ impl Client {
     }
 }
 
-/// Configuration of a [`Client`]. Every setting has a default except the access token.
+/// Configuration of a [`Client`]. Every setting has a default; without an access token the
+/// client makes only the public calls (see [`Client`]).
 #[derive(Clone)]
 pub struct ClientBuilder {
     base_url: Option<String>,
@@ -290,7 +362,8 @@ impl ClientBuilder {
     pub const ENV_BASE_URL: &'static str = "BEEPER_BASE_URL";
 
     /// A builder with the token from `BEEPER_ACCESS_TOKEN` and the base URL from
-    /// `BEEPER_BASE_URL`, where set and not empty; other settings can still be changed.
+    /// `BEEPER_BASE_URL`, where set and not empty; other settings can still be changed. Without
+    /// the token, the client it builds has none (see [`Client`]).
     pub fn from_env() -> Self {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -312,8 +385,9 @@ impl ClientBuilder {
         self
     }
 
-    /// The access token, from Beeper Desktop's Settings → Developers, or from OAuth: a
-    /// `String`, a `&str` or an [`AccessToken`].
+    /// The access token, from Beeper Desktop's Settings → Developers, from OAuth, or from a
+    /// sign-in ([`SignedIn::access_token`](crate::SignedIn::access_token)): a `String`, a
+    /// `&str` or an [`AccessToken`]. An empty one is the same as none.
     pub fn access_token(mut self, token: impl Into<AccessToken>) -> Self {
         self.access_token = Some(token.into());
         self
@@ -395,31 +469,29 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     ///
-    /// Fails with [`Error::Config`] when there is no token, the base URL is not a usable `http`
-    /// or `https` URL, or plain `http` would carry the token to another machine.
+    /// Fails with [`Error::Config`] when the token cannot be sent in a header, the base URL is
+    /// not a usable `http` or `https` URL, or plain `http` would carry the token (or a sign-in's
+    /// secrets) to another machine. A builder without a token builds a client without one
+    /// (see [`Client`]).
     pub fn build(self) -> Result<Client, Error> {
         let base = checked_base_url(
             self.base_url.as_deref().unwrap_or(Self::DEFAULT_BASE_URL),
             self.allow_insecure_http,
             self.http_client.is_some(),
         )?;
-        let token = self
-            .access_token
-            .filter(|t| !t.expose_secret().is_empty())
-            .ok_or(ConfigError::MissingToken)?;
-        let bearer = AccessToken::from(format!("Bearer {}", token.expose_secret()));
-        let mut auth =
-            HeaderValue::from_str(bearer.expose_secret()).map_err(|_| ConfigError::InvalidToken)?;
-        auth.set_sensitive(true);
+        let token = self.access_token.filter(|t| !t.expose_secret().is_empty());
         let user_agent = match &self.user_agent_suffix {
             None => DEFAULT_USER_AGENT.to_owned(),
             Some(suffix) => format!("{DEFAULT_USER_AGENT} {suffix}"),
         };
         let user_agent =
             HeaderValue::from_str(&user_agent).map_err(|_| ConfigError::InvalidUserAgent)?;
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, auth);
-        headers.insert(USER_AGENT, user_agent);
+        let mut public_headers = HeaderMap::new();
+        public_headers.insert(USER_AGENT, user_agent);
+        let headers = match &token {
+            Some(token) => authorized(&public_headers, token)?,
+            None => public_headers.clone(),
+        };
 
         let http = match self.http_client {
             Some(http) => http,
@@ -430,16 +502,29 @@ impl ClientBuilder {
                 base_url: base.url,
                 http,
                 headers: Arc::new(headers),
+                public_headers: Arc::new(public_headers),
                 timeout: self.timeout,
                 max_retries: self.max_retries,
                 wait: self.wait,
-                in_flight: tokio::sync::Semaphore::new(self.max_concurrent_requests),
+                in_flight: Arc::new(tokio::sync::Semaphore::new(self.max_concurrent_requests)),
                 max_response_bytes: self.max_response_bytes,
                 feeds: crate::feed::Feeds::default(),
                 server_version: std::sync::Mutex::new(None),
             }),
         })
     }
+}
+
+/// `public` with `Authorization: Bearer <token>` added, marked sensitive so that no `Debug`
+/// shows it.
+fn authorized(public: &HeaderMap, token: &AccessToken) -> Result<HeaderMap, ConfigError> {
+    let bearer = AccessToken::from(format!("Bearer {}", token.expose_secret()));
+    let mut auth =
+        HeaderValue::from_str(bearer.expose_secret()).map_err(|_| ConfigError::InvalidToken)?;
+    auth.set_sensitive(true);
+    let mut headers = public.clone();
+    headers.insert(AUTHORIZATION, auth);
+    Ok(headers)
 }
 
 const DEFAULT_USER_AGENT: &str = concat!("beeper-verification-rust/", env!("CARGO_PKG_VERSION"));
@@ -481,16 +566,60 @@ mod tests {
     }
 
     #[test]
-    fn without_a_token_the_error_names_the_variable() {
-        for vars in [&[][..], &[(ClientBuilder::ENV_ACCESS_TOKEN, "")][..]] {
-            let err = ClientBuilder::from_lookup(lookup(vars))
+    fn without_a_token_the_client_is_built_without_one() {
+        for vars in [
+            &[][..],
+            &[(ClientBuilder::ENV_ACCESS_TOKEN, "")][..],
+            &[(ClientBuilder::ENV_ACCESS_TOKEN, " \n")][..],
+        ] {
+            let client = ClientBuilder::from_lookup(lookup(vars))
                 .build()
-                .expect_err("no token");
-            assert!(
-                matches!(err, Error::Config(ConfigError::MissingToken)),
-                "{err:?}"
-            );
-            assert!(err.to_string().contains("BEEPER_ACCESS_TOKEN"), "{err}");
+                .expect("a client for the public calls");
+            assert!(!client.has_access_token());
+            assert!(!client.inner.headers.contains_key(AUTHORIZATION));
+            assert!(format!("{client:?}").contains("access_token: \"none\""));
+        }
+        let given_empty = Client::builder().access_token(" ").build().expect("built");
+        assert!(!given_empty.has_access_token());
+    }
+
+    #[test]
+    fn another_token_keeps_the_settings_and_shares_the_pool() {
+        let signed_out = Client::builder()
+            .base_url("http://127.0.0.1:9999")
+            .timeout(Duration::from_secs(3))
+            .max_retries(7)
+            .user_agent("app/1")
+            .build()
+            .expect("valid");
+        let signed_in = signed_out.with_access_token(" n3w-t0ken ").expect("valid");
+        assert!(signed_in.has_access_token() && !signed_out.has_access_token());
+        assert_eq!(signed_in.base_url(), "http://127.0.0.1:9999");
+        assert_eq!(signed_in.inner.timeout, Duration::from_secs(3));
+        assert_eq!(signed_in.inner.max_retries, 7);
+        assert!(Arc::ptr_eq(
+            &signed_in.inner.in_flight,
+            &signed_out.inner.in_flight
+        ));
+        assert_eq!(
+            signed_in
+                .inner
+                .headers
+                .get(AUTHORIZATION)
+                .map(|v| v.as_bytes()),
+            Some(&b"Bearer n3w-t0ken"[..])
+        );
+        assert_eq!(
+            signed_in.inner.headers.get(USER_AGENT),
+            signed_out.inner.headers.get(USER_AGENT)
+        );
+        assert!(!signed_in.inner.public_headers.contains_key(AUTHORIZATION));
+        assert!(!format!("{signed_in:?}").contains("n3w"));
+
+        for (token, expected) in [("", "MissingToken"), ("a\nb", "InvalidToken")] {
+            let err = signed_out.with_access_token(token).expect_err("refused");
+            assert!(format!("{err:?}").contains(expected), "{err:?}");
+            assert!(!err.to_string().contains("a\nb"));
         }
     }
 

@@ -209,6 +209,36 @@ pub enum Error {
         reason: String,
     },
 
+    /// The call needs an access token, and this client has none
+    /// ([`Client::has_access_token`](crate::Client::has_access_token)); nothing was sent. A
+    /// client without a token can read the session while signed out and sign in
+    /// ([`Client::sign_in`](crate::Client::sign_in)); every other call needs the token the
+    /// sign-in returns, or one from Beeper Desktop.
+    #[error(
+        "{method} {path} ({operation}) needs an access token, and this client has none; \
+         nothing was sent"
+    )]
+    #[non_exhaustive]
+    TokenRequired {
+        /// The operation, as the API names it (its operationId), such as `listVerifications`.
+        operation: &'static str,
+        /// The request's HTTP method.
+        method: &'static str,
+        /// The request's path.
+        path: String,
+    },
+
+    /// An argument was refused before anything was sent, such as an empty email address or
+    /// username. The message names the argument, never its value.
+    #[error("invalid {input}: {reason}; nothing was sent")]
+    #[non_exhaustive]
+    InvalidInput {
+        /// What was refused, such as `email`, `sign-in code` or `username`.
+        input: &'static str,
+        /// Why.
+        reason: String,
+    },
+
     /// The client could not be built from its configuration.
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -395,8 +425,14 @@ impl ApiError {
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// No access token was given.
-    #[error("no access token: none was given, and BEEPER_ACCESS_TOKEN is not set")]
+    /// An empty access token was given to
+    /// [`Client::with_access_token`](crate::Client::with_access_token).
+    ///
+    /// Before 0.2.0, [`ClientBuilder::build`](crate::ClientBuilder::build) returned it when no
+    /// token was set; since 0.2.0 it builds a client without one, and a call that needs the
+    /// token fails with [`Error::TokenRequired`] instead. The variant is kept so that code
+    /// matching on it still compiles.
+    #[error("no access token: the token given is empty")]
     MissingToken,
     /// The access token cannot be sent in an HTTP header (it contains a line break or another
     /// control character). The token itself is not shown.
@@ -458,6 +494,20 @@ impl Error {
             retry_after: None,
             should_retry: None,
             source: message_source("the response has no `verification`"),
+        }
+    }
+
+    /// A 200 whose body decoded but is not what the API documents, for `reason`; the body is
+    /// not quoted (those of sign-in hold secrets).
+    pub(crate) fn unexpected_answer(method: &'static str, path: String, reason: &str) -> Self {
+        Self::InvalidResponse {
+            method,
+            path,
+            status: 200,
+            body_start: "[not shown: the body may hold a secret]".to_owned(),
+            retry_after: None,
+            should_retry: None,
+            source: message_source(reason.to_owned()),
         }
     }
 
@@ -528,6 +578,8 @@ impl Error {
             | Self::ResponseTooLarge { .. }
             | Self::Redirect { .. }
             | Self::InvalidId { .. }
+            | Self::TokenRequired { .. }
+            | Self::InvalidInput { .. }
             | Self::Config(_)
             | Self::VerificationEnded { .. }
             | Self::WaitTimedOut { .. }
@@ -550,12 +602,18 @@ impl Error {
     /// What to do about it, in a sentence, when there is something to do.
     ///
     /// ```
-    /// # use beeper_verification::{Client, ConfigError, Error};
-    /// let error = Client::builder().build().unwrap_err();
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use beeper_verification::{Client, Error};
+    ///
+    /// let signed_out = Client::builder().build().unwrap(); // no token: public calls only
+    /// let error = signed_out.verifications().list().await.unwrap_err(); // nothing is sent
+    /// assert!(matches!(error, Error::TokenRequired { operation: "listVerifications", .. }));
     /// assert_eq!(
     ///     error.hint(),
-    ///     Some("set BEEPER_ACCESS_TOKEN or call ClientBuilder::access_token; create a token in Beeper Desktop under Settings → Developers")
+    ///     Some("sign in first (Client::sign_in, or Client::set_up), or give the client a token: set BEEPER_ACCESS_TOKEN or call ClientBuilder::access_token")
     /// );
+    /// # }
     /// ```
     pub fn hint(&self) -> Option<&'static str> {
         Some(match self {
@@ -588,8 +646,12 @@ impl Error {
                 "check the base URL: something other than the Beeper Desktop API may have answered"
             }
             Self::InvalidId { .. } => "pass the `id` of a verification the API returned",
+            Self::TokenRequired { .. } => {
+                "sign in first (Client::sign_in, or Client::set_up), or give the client a token: set BEEPER_ACCESS_TOKEN or call ClientBuilder::access_token"
+            }
+            Self::InvalidInput { .. } => "ask the person again",
             Self::Config(ConfigError::MissingToken) => {
-                "set BEEPER_ACCESS_TOKEN or call ClientBuilder::access_token; create a token in Beeper Desktop under Settings → Developers"
+                "pass the token the sign-in returned (SignedIn::access_token), or one created in Beeper Desktop under Settings → Developers"
             }
             Self::Config(ConfigError::InsecureHttp { .. }) => {
                 "use https, or call ClientBuilder::allow_insecure_http(true) if the network is trusted"

@@ -1,7 +1,7 @@
 //! The IDs the API hands out, one type each, and the checks a verification ID passes before
 //! any request carries it.
 //!
-//! [`VerificationId`], [`DeviceId`] and [`UserId`] are strings underneath, cheap to clone (a
+//! [`VerificationId`], [`DeviceId`], [`UserId`] and [`SetupRequestId`] are strings underneath, cheap to clone (a
 //! shared `Arc<str>`), and they print, compare and serialize as the string they hold. Being
 //! distinct types, a device ID cannot be passed where a verification ID belongs.
 //!
@@ -237,6 +237,14 @@ id_type! {
     /// A Beeper user ID (`session.matrix.userID`, `verification.otherUserID`), such as
     /// `@you:beeper.com`.
     UserId
+}
+
+id_type! {
+    /// The ID of one sign-in attempt (`setupRequestID`), from
+    /// [`SignInApi::start`](crate::SignInApi::start): every later call of the attempt quotes
+    /// it, in its body (never in a path). Treat it as short-lived: start a new attempt rather
+    /// than keep one.
+    SetupRequestId
 }
 
 /// The longest verification ID sent, in bytes. Real IDs are tens of bytes; a longer one would

@@ -76,10 +76,20 @@
 //! # }
 //! ```
 //!
+//! # From signed out to trusted
+//!
+//! A device that nobody signed in to yet (`needs-login`) is signed in with a client without a
+//! token: [`Client::sign_in`] mails a one-time code and finishes with it, creating the account
+//! when the address has none (only with the person's [`TermsAccepted`]), and returns the
+//! account's access token (once) with a client that uses it. [`Client::set_up`] walks every
+//! step, sign-in included, with a [`SetupUi`] of yours, from whatever state the device is in to
+//! `ready`.
+//!
 //! # What the crate gives
 //!
 //! - a [`Client`] ([`Client::session`], [`Client::verifications`] → `list`, `create`,
-//!   `scan_qr`, and [`Client::verification`] for one verification);
+//!   `scan_qr`, and [`Client::verification`] for one verification), with or without a token
+//!   ([`Client::sign_in`], [`Client::with_access_token`]);
 //! - typed models ([`Session`], [`Verification`], [`Sas`] with the emoji parsed once, ...),
 //!   typed IDs ([`VerificationId`], [`DeviceId`], [`UserId`]) and forward-compatible enums
 //!   ([`VerificationState`], [`Action`], [`CancelCode`], ...) whose `Unknown` variant keeps
@@ -94,9 +104,12 @@
 //!   client shares one polling loop, and each ends by its `max_wait` (10 minutes by default)
 //!   whatever the server does ([`WaitOptions`], set per client with
 //!   [`ClientBuilder::wait_options`]);
-//! - the guided flows [`Client::verify_with_sas`], [`Client::verify_with_qr`] and
-//!   [`Client::verify_with_scanned_qr`], and their steps ([`Client::start_or_resume`],
-//!   [`Client::wait_for_incoming`], [`Client::wait_for_session`], [`Client::session_changes`]).
+//! - the guided flows [`Client::set_up`] (from any state to `ready`), [`Client::verify_with_sas`],
+//!   [`Client::verify_with_qr`] and [`Client::verify_with_scanned_qr`], and their steps
+//!   ([`Client::start_or_resume`], [`Client::wait_for_incoming`], [`Client::wait_for_session`],
+//!   [`Client::session_changes`]);
+//! - secrets as types ([`AccessToken`], [`RecoveryKey`], [`SignInCode`], [`LeadToken`]) that
+//!   never show in `Debug`, errors or logs.
 //!
 //! # Errors, with their causes and hints
 //!
@@ -128,6 +141,7 @@ mod secret;
 mod session_step;
 mod setup;
 mod shown;
+mod sign_in;
 mod verifications;
 mod wait;
 
@@ -135,18 +149,22 @@ pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, ConfigError, Error, ErrorSource};
 pub use flow::SasAnswer;
 pub use handle::VerificationHandle;
-pub use id::{DeviceId, UserId, VerificationId};
+pub use id::{DeviceId, SetupRequestId, UserId, VerificationId};
 pub use model::{
     Action, CancelCode, CancelInfo, CancelVerification, CreateVerification, Direction, E2ee,
     MatrixAccount, Method, OtherDevice, Purpose, Qr, Sas, Secrets, Session, SessionState,
-    UnknownValue, Verification, VerificationState,
+    SignInMethod, UnknownValue, Verification, VerificationState,
 };
 pub use next_step::NextStep;
 pub use recovery_key::{PendingRecoveryKey, RecoveryKeyApi};
 pub use sas::{Emoji, SAS_EMOJI};
-pub use secret::{AccessToken, RecoveryKey};
+pub use secret::{AccessToken, LeadToken, RecoveryKey, SignInCode};
 pub use session_step::SessionStep;
 pub use setup::{SetupUi, VerifyChoice};
+pub use sign_in::{
+    Registration, RegistrationCopy, SignInApi, SignInAttempt, SignInOutcome, SignedIn,
+    TermsAccepted,
+};
 pub use verifications::VerificationsApi;
 pub use wait::{LastSeen, Until, WaitOptions};
 

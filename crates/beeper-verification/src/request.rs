@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Instant, SystemTime};
 
 use backon::Retryable;
-use beeper_verification_client::operations::OperationSpec;
+use beeper_verification_client::operations::{OperationSpec, Security};
 use beeper_verification_client::types as wire;
 use beeper_verification_client::{self as generated, RequestHooks, ResponseValue};
+use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
@@ -32,15 +33,17 @@ pub(crate) struct Operation {
     /// The request path, with the ID percent-encoded as sent.
     pub path: String,
     pub safety: Safety,
+    /// Whether it needs the bearer token, may carry it, or must not (a public call).
+    pub security: Security,
     /// Retries for this operation, when not the client's: a waiter's poll has none, because
     /// the waiter polls again itself (its backoff must not stack on the client's).
     pub max_retries: Option<u32>,
-    /// Whether its bodies may hold a secret (a recovery key, an access token): an error then
-    /// shows none of a body that does not decode.
+    /// Whether its bodies may hold a secret (a recovery key, an access token, a sign-in code,
+    /// a lead token): an error then shows none of a body that does not decode.
     pub holds_secrets: bool,
     /// The secrets the request carries: wherever the server's error quotes one, it is
     /// replaced by `[redacted]`.
-    pub secrets: Vec<crate::RecoveryKey>,
+    pub secrets: Vec<SecretString>,
 }
 
 impl Operation {
@@ -65,6 +68,7 @@ impl Operation {
             } else {
                 Safety::Action
             },
+            security: spec.security(),
             max_retries: None,
             holds_secrets: false,
             secrets: Vec::new(),
@@ -74,13 +78,22 @@ impl Operation {
     /// The same operation, whose bodies may hold a secret, and whose request carries
     /// `secrets`: errors quote nothing of a body that does not decode, and none of `secrets`
     /// wherever the server's error quotes them.
-    pub fn holding_secrets<'k>(
+    pub fn holding_secrets<'k, S: crate::secret::Secret + 'k>(
         mut self,
-        secrets: impl IntoIterator<Item = &'k crate::RecoveryKey>,
+        secrets: impl IntoIterator<Item = &'k S>,
     ) -> Self {
         self.holds_secrets = true;
-        self.secrets = secrets.into_iter().cloned().collect();
+        self.secrets = secrets
+            .into_iter()
+            .map(|s| SecretString::from(s.exposed().to_owned()))
+            .collect();
         self
+    }
+
+    /// Whether the request is sent only with the bearer token. An unknown class (a newer
+    /// generated client) counts as needing it.
+    fn needs_token(&self) -> bool {
+        !matches!(self.security, Security::None | Security::Optional)
     }
 
     /// `text` with every secret of this request replaced, as sent and without its spaces.
@@ -114,6 +127,14 @@ impl Client {
         F: Fn(generated::Client) -> Fut,
         Fut: Future<Output = WireResult<W>>,
     {
+        // Refused before anything is sent: without a token the server could only say 401.
+        if !self.has_access_token() && op.needs_token() {
+            return Err(Error::TokenRequired {
+                operation: op.name,
+                method: op.method,
+                path: op.path.clone(),
+            });
+        }
         let span = tracing::debug_span!(
             "beeper_verification.request",
             operation = op.name,
@@ -169,7 +190,13 @@ impl Client {
         // A fresh generated client per attempt: its hooks hold this attempt's response head.
         // They refuse a call of another operation than `op`: `op` decided whether to retry
         // (a read is retried where an action is not), so a mispaired call must never be sent.
-        let hooks = RequestHooks::new(Arc::clone(&self.inner.headers))
+        // A public call never carries the token, as in the official SDKs, even when the client
+        // has one: the token stays with the calls that need it.
+        let headers = match op.security {
+            Security::None => &self.inner.public_headers,
+            _ => &self.inner.headers,
+        };
+        let hooks = RequestHooks::new(Arc::clone(headers))
             .with_timeout(self.inner.timeout)
             .with_max_body_bytes(self.inner.max_response_bytes)
             .expect_operation(op.call);

@@ -1,4 +1,5 @@
-//! Secrets as types: the access token and the account's recovery key. Each prints as
+//! Secrets as types: the access token, the account's recovery key, the emailed sign-in code
+//! and the registration lead token. Each prints as
 //! `[redacted]` in `Debug` and `Display`, is zeroed in memory when dropped (the `secrecy`
 //! crate), and is read only through an explicit `expose_secret()`. None of them ever appears in
 //! an [`Error`](crate::Error), a log line or a `Debug` of a type that holds one.
@@ -32,7 +33,20 @@ macro_rules! secret_type {
                 f.write_str("[redacted]")
             }
         }
+
+        impl Secret for $name {
+            fn exposed(&self) -> &str {
+                self.0.expose_secret()
+            }
+        }
     };
+}
+
+/// A secret a request may carry, for the request layer: it keeps a copy to scrub from the
+/// server's errors (see `Operation::holding_secrets`).
+pub(crate) trait Secret {
+    /// The secret itself.
+    fn exposed(&self) -> &str;
 }
 
 secret_type! {
@@ -124,6 +138,62 @@ impl From<&str> for RecoveryKey {
     }
 }
 
+secret_type! {
+    /// The one-time code of a sign-in, as the email showed it: it proves the person reads that
+    /// mailbox, so it is a secret until used. `Debug` and `Display` never show it.
+    ///
+    /// Whitespace around what the person typed or pasted is dropped.
+    ///
+    /// ```
+    /// use beeper_verification::SignInCode;
+    ///
+    /// let code = SignInCode::new(" 482913\n");
+    /// assert_eq!(code.expose_secret(), "482913");
+    /// assert_eq!(format!("{code:?} {code}"), "SignInCode([redacted]) [redacted]");
+    /// assert!(SignInCode::new(" \t").is_empty());
+    /// ```
+    SignInCode
+}
+
+impl SignInCode {
+    /// The code a person typed or pasted, without the whitespace around it.
+    pub fn new(typed: impl Into<String>) -> Self {
+        let typed = SecretString::from(typed.into());
+        Self(SecretString::from(typed.expose_secret().trim().to_owned()))
+    }
+
+    /// Whether nothing but whitespace was typed.
+    pub fn is_empty(&self) -> bool {
+        self.expose_secret().is_empty()
+    }
+}
+
+impl From<String> for SignInCode {
+    fn from(typed: String) -> Self {
+        Self::new(typed)
+    }
+}
+
+impl From<&str> for SignInCode {
+    fn from(typed: &str) -> Self {
+        Self::new(typed)
+    }
+}
+
+secret_type! {
+    /// The registration token Beeper hands out when an address has no account yet
+    /// ([`Registration`](crate::Registration)); creating the account sends it back. Only this
+    /// crate makes one, from the server's answer. `Debug` and `Display` never show it.
+    LeadToken
+}
+
+impl LeadToken {
+    /// The token the server sent (zeroed when dropped, like the copy it came in).
+    pub(crate) fn new(token: String) -> Self {
+        Self(SecretString::from(token))
+    }
+}
+
 /// Zeroes a copy of a secret that had to be a plain `String` (a generated request body).
 pub(crate) fn wipe(copy: String) {
     drop(SecretString::from(copy));
@@ -137,6 +207,8 @@ mod tests {
     fn secrets_never_print() {
         let token = AccessToken::from("s3cr3t");
         let key = RecoveryKey::new("EsTc 9bD2");
+        let code = SignInCode::new("C0d3-482913");
+        let lead = LeadToken::new("L3ad-t0ken".to_owned());
         for shown in [
             format!("{token:?}"),
             format!("{token}"),
@@ -144,12 +216,19 @@ mod tests {
             format!("{key}"),
             format!("{:?}", Some(&key)),
             format!("{:#?}", vec![key.clone()]),
+            format!("{code:?} {code} {:#?}", Some(&code)),
+            format!("{lead:?} {lead} {:#?}", Some(&lead)),
         ] {
-            assert!(
-                !shown.contains("s3cr3t") && !shown.contains("EsTc"),
-                "{shown}"
-            );
+            for secret in ["s3cr3t", "EsTc", "C0d3", "L3ad"] {
+                assert!(!shown.contains(secret), "{shown}");
+            }
         }
+    }
+
+    #[test]
+    fn a_code_keeps_what_was_typed_between_its_ends() {
+        assert_eq!(SignInCode::new("\t 482 913 \n").expose_secret(), "482 913");
+        assert_eq!(SignInCode::from("abc").exposed(), "abc");
     }
 
     #[test]

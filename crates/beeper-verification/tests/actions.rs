@@ -3,7 +3,8 @@
 //! actions the server sent, so deciding what to do next costs nothing.
 
 use beeper_verification::{
-    Action, CancelCode, Client, Error, NextStep, VerificationId, VerificationState,
+    Action, CancelCode, Client, Error, NextStep, SignInCode, SignInOutcome, TermsAccepted,
+    VerificationId, VerificationState,
 };
 use beeper_verification_fake::{FakeServer, Operation};
 
@@ -221,9 +222,42 @@ async fn every_operation_of_the_spec_is_reachable_through_the_wrapper() {
     let pending = client.recovery_key().reset(None).await.expect("reset");
     pending.confirm().await.expect("confirm the reset");
 
+    // Sign-in, on a fake of its own that starts signed out, with a client without a token. A
+    // new address, so that all four operations are reached (start, email, response,
+    // register); the code comes from the fake's outbox, read as any test reads it.
+    let signed_out = FakeServer::builder()
+        .session_state(beeper_verification_fake::SessionState::NeedsLogin)
+        .start()
+        .await
+        .expect("the fake starts");
+    let tokenless = Client::builder()
+        .base_url(signed_out.base_url())
+        .build()
+        .expect("a client without a token");
+    let attempt = tokenless
+        .sign_in()
+        .start()
+        .await
+        .expect("start (the fake serves sign-in: issue 23, point 5)");
+    let email = "new-user@example.com";
+    attempt.send_code(email).await.expect("email");
+    let code = mailed_code(&signed_out, email).await;
+    match attempt
+        .finish(&SignInCode::new(code))
+        .await
+        .expect("response")
+    {
+        SignInOutcome::RegistrationRequired(registration) => registration
+            .register("new-user", TermsAccepted::by_the_user())
+            .await
+            .expect("register"),
+        other => panic!("a new address must create its account first: {other:?}"),
+    };
+
     let mut reached: Vec<&str> = server
         .requests()
         .iter()
+        .chain(signed_out.requests().iter())
         .filter_map(|r| r.operation.map(Operation::as_str))
         .collect();
     reached.sort_unstable();
@@ -237,6 +271,31 @@ async fn every_operation_of_the_spec_is_reachable_through_the_wrapper() {
         reached, spec,
         "operations of the spec the wrapper does not reach"
     );
+}
+
+/// The last code the fake mailed to `email`, from its outbox (`GET /_fake/outbox`).
+async fn mailed_code(server: &FakeServer, email: &str) -> String {
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("an HTTP client");
+    let outbox: serde_json::Value = http
+        .get(format!("{}/_fake/outbox", server.base_url()))
+        .send()
+        .await
+        .expect("the outbox answers")
+        .json()
+        .await
+        .expect("the outbox is JSON");
+    outbox["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["email"] == email)
+        .filter_map(|m| m["code"].as_str())
+        .next_back()
+        .expect("a code was mailed")
+        .to_owned()
 }
 
 #[tokio::test]

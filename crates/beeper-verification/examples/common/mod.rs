@@ -11,6 +11,7 @@ use beeper_verification_fake::{FakeServer, FakeServerBuilder};
 /// is not at `http://localhost:23373`), or else for the fake that `fake` describes, started on
 /// this machine and returned too, to play the other device's part. The fake stops when it is
 /// dropped: keep it in a variable (`_fake` will do; `_` alone drops it at once).
+#[allow(dead_code)] // the sign_in example starts its own fake, signed out
 pub async fn connect(
     fake: FakeServerBuilder,
 ) -> Result<(Client, Option<FakeServer>), Box<dyn Error>> {

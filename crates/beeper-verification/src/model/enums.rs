@@ -262,6 +262,17 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// A way to sign in that an attempt offers
+    /// ([`SignInAttempt::methods`](crate::SignInAttempt::methods)). The API publishes no list;
+    /// the official clients only ever use email.
+    SignInMethod {
+        /// A one-time code mailed to an address
+        /// ([`SignInAttempt::send_code`](crate::SignInAttempt::send_code)).
+        Email => "email",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,8 @@ mod enums;
 use serde::{Deserialize, Serialize};
 
 pub use enums::{
-    Action, CancelCode, Direction, Method, Purpose, SessionState, UnknownValue, VerificationState,
+    Action, CancelCode, Direction, Method, Purpose, SessionState, SignInMethod, UnknownValue,
+    VerificationState,
 };
 
 use crate::{DeviceId, Emoji, UserId, VerificationId};
