@@ -48,8 +48,11 @@ pub(crate) fn check(contract: &Contract, exchanges: &[Exchange], requests_too: b
             check_request(contract, &operation, exchange, &what, &mut report);
         }
         let responses = &operation.object["responses"];
+        // The exact status, else its range (`2XX`: a call whose success has no body may
+        // answer 200 or 204), else `default`, as OpenAPI orders them.
         let Some(response) = responses
             .get(exchange.status.to_string())
+            .or_else(|| responses.get(format!("{}XX", exchange.status / 100)))
             .or_else(|| responses.get("default"))
         else {
             report

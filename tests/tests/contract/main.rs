@@ -132,6 +132,24 @@ const RECOVERY_FLOW: &[(&str, u16)] = &[
     ("confirmRecoveryKeyReset", 409),
 ];
 
+/// Sign-in: a known account, a new one through registration, and each refusal the fake
+/// answers (codes it chose: the API documents none).
+const SIGN_IN_FLOW: &[(&str, u16)] = &[
+    ("getSetup", 200),
+    ("startSetup", 200),
+    ("startSetup", 409),
+    ("sendSetupEmail", 204),
+    ("sendSetupEmail", 404),
+    ("finishSetupSignIn", 200),
+    ("finishSetupSignIn", 400),
+    ("finishSetupSignIn", 404),
+    ("finishSetupSignIn", 409),
+    ("registerSetupAccount", 200),
+    ("registerSetupAccount", 400),
+    ("registerSetupAccount", 409),
+    ("registerSetupAccount", 422),
+];
+
 /// Checks what the proxy recorded: no violation, and every `(operation, status)` expected
 /// was seen, so a flow that stopped early cannot pass.
 fn assert_clean_and_covering(
@@ -482,10 +500,164 @@ async fn every_response_of_the_recovery_key_flows_matches_the_spec() {
     assert_clean_and_covering(&contract, &proxy, true, RECOVERY_FLOW);
 }
 
+#[tokio::test]
+async fn every_response_of_the_sign_in_flows_matches_the_spec() {
+    // Raw requests, without a token: the four calls are public, and the wrapper's sign-in is
+    // not the subject here.
+    const START: &str = "/v1/app/setup/start";
+    const EMAIL: &str = "/v1/app/setup/email";
+    const RESPONSE: &str = "/v1/app/setup/response";
+    const REGISTER: &str = "/v1/app/setup/register";
+    const CODE: &str = "424242";
+    let contract = Contract::load();
+    let server = FakeServer::builder()
+        .session_state(SessionState::NeedsLogin)
+        .account("known@example.com")
+        .sign_in_code(CODE)
+        .start()
+        .await
+        .expect("the fake starts");
+    let (server, proxy, base, _) = setup(server).await;
+    // A client without a token: a fake started signed out knows none until sign-in.
+    let signed_out = Client::builder()
+        .base_url(&base)
+        .max_retries(0)
+        .build()
+        .expect("a client without a token");
+    signed_out
+        .session()
+        .await
+        .expect("the state, public while signed out");
+
+    // A known account: start, a wrong code, a code before any was sent, the right one.
+    let (status, started) = post_raw(&base, None, START, None).await;
+    assert_eq!(status, 200, "{started}");
+    let attempt = started["setupRequestID"]
+        .as_str()
+        .expect("an ID")
+        .to_owned();
+    let with = |extra: Value| {
+        let mut body = json!({ "setupRequestID": attempt });
+        if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+            body.extend(extra);
+        }
+        Some(body)
+    };
+    assert_eq!(
+        post_raw(&base, None, RESPONSE, with(json!({ "response": CODE })))
+            .await
+            .0,
+        409,
+        "no code was sent yet"
+    );
+    let email = |e: &str| with(json!({ "email": e }));
+    let unknown = Some(json!({ "setupRequestID": "nope", "email": "known@example.com" }));
+    assert_eq!(post_raw(&base, None, EMAIL, unknown).await.0, 404);
+    assert_eq!(
+        post_raw(&base, None, EMAIL, email("known@example.com"))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        post_raw(&base, None, RESPONSE, with(json!({ "response": "000000" })))
+            .await
+            .0,
+        400
+    );
+    let unknown = Some(json!({ "setupRequestID": "nope", "response": CODE }));
+    assert_eq!(post_raw(&base, None, RESPONSE, unknown).await.0, 404);
+    let (status, signed_in) =
+        post_raw(&base, None, RESPONSE, with(json!({ "response": CODE }))).await;
+    assert_eq!(status, 200, "{signed_in}");
+    assert_eq!(signed_in["matrix"]["accessToken"], json!(server.token()));
+    assert_eq!(post_raw(&base, None, START, None).await.0, 409, "signed in");
+
+    // A new address: registration, a refused lead token, a taken name, no terms.
+    server.set_session_state(SessionState::NeedsLogin);
+    let (_, started) = post_raw(&base, None, START, None).await;
+    let attempt = started["setupRequestID"]
+        .as_str()
+        .expect("an ID")
+        .to_owned();
+    let with = |extra: Value| {
+        let mut body = json!({ "setupRequestID": attempt });
+        if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+            body.extend(extra);
+        }
+        Some(body)
+    };
+    assert_eq!(
+        post_raw(
+            &base,
+            None,
+            EMAIL,
+            with(json!({ "email": "new@example.com" }))
+        )
+        .await
+        .0,
+        204
+    );
+    let (status, required) =
+        post_raw(&base, None, RESPONSE, with(json!({ "response": CODE }))).await;
+    assert_eq!(
+        (status, &required["registrationRequired"]),
+        (200, &json!(true)),
+        "{required}"
+    );
+    let lead = required["leadToken"]
+        .as_str()
+        .expect("a lead token")
+        .to_owned();
+    let register = |lead: &str, username: &str, terms: Value| {
+        with(json!({ "leadToken": lead, "username": username, "acceptTerms": terms }))
+    };
+    assert_eq!(
+        post_raw(
+            &base,
+            None,
+            REGISTER,
+            register("not-it", "newcomer", json!(true))
+        )
+        .await
+        .0,
+        400
+    );
+    assert_eq!(
+        post_raw(&base, None, REGISTER, register(&lead, "known", json!(true)))
+            .await
+            .0,
+        409,
+        "the name of a known account"
+    );
+    assert_eq!(
+        post_raw(
+            &base,
+            None,
+            REGISTER,
+            register(&lead, "newcomer", json!(false))
+        )
+        .await
+        .0,
+        422
+    );
+    let (status, registered) = post_raw(
+        &base,
+        None,
+        REGISTER,
+        register(&lead, "newcomer", json!(true)),
+    )
+    .await;
+    assert_eq!(status, 200, "{registered}");
+    assert!(registered["matrix"]["accessToken"].is_string());
+
+    assert_clean_and_covering(&contract, &proxy, true, SIGN_IN_FLOW);
+}
+
 #[test]
 fn the_flows_reach_every_operation_of_the_spec() {
     let contract = Contract::load();
-    let reached: BTreeSet<&str> = [SAS_FLOW, QR_FLOW, ERROR_FLOW, RECOVERY_FLOW]
+    let reached: BTreeSet<&str> = [SAS_FLOW, QR_FLOW, ERROR_FLOW, RECOVERY_FLOW, SIGN_IN_FLOW]
         .iter()
         .flat_map(|flow| flow.iter())
         .filter(|(_, status)| (200..300).contains(status))
