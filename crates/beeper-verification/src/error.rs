@@ -691,6 +691,75 @@ impl Error {
             _ => None,
         }
     }
+
+    /// The API's machine-readable error `code` (such as `NOT_FOUND`), when the server sent an
+    /// error body. The API publishes no list of codes; the crate's README lists the ones
+    /// known, by status. Match on the status predicates below first: a code the server adds
+    /// later still comes with one of the documented statuses.
+    ///
+    /// ```
+    /// # async fn example(client: &beeper_verification::Client) {
+    /// match client.verification("$abc").get().await {
+    ///     Ok(verification) => println!("{:?}", verification.state),
+    ///     Err(e) if e.is_not_found() => println!("no such verification"),
+    ///     Err(e) if e.code() == Some("UNAUTHORIZED") => println!("check the token"),
+    ///     Err(e) => println!("{e}"),
+    /// }
+    /// # }
+    /// ```
+    pub fn code(&self) -> Option<&str> {
+        self.api_error().map(|e| e.code.as_str())
+    }
+
+    /// The server answered 401: the access token is missing, wrong or revoked (code
+    /// `UNAUTHORIZED`). A call refused before sending because the client has no token is
+    /// [`Error::TokenRequired`] instead, for which this is `false`.
+    pub fn is_unauthorized(&self) -> bool {
+        self.api_status() == Some(401)
+    }
+
+    /// The server answered 403: the token lacks the scope the call needs.
+    pub fn is_forbidden(&self) -> bool {
+        self.api_status() == Some(403)
+    }
+
+    /// The server answered 404: no such verification (code `NOT_FOUND`), no such sign-in
+    /// attempt, or no such route (a wrong base URL).
+    pub fn is_not_found(&self) -> bool {
+        self.api_status() == Some(404)
+    }
+
+    /// The server answered 409: not possible in the current state. A verification's refused
+    /// action is [`Error::ActionNotAvailable`] (code `ACTION_NOT_AVAILABLE`), with the state
+    /// and what is allowed now; the session's refusals (code `SESSION_STATE_CONFLICT` and
+    /// others) are [`Error::Api`].
+    pub fn is_conflict(&self) -> bool {
+        self.api_status() == Some(409)
+    }
+
+    /// The server answered 422: the request's body or parameters did not validate (code
+    /// `VALIDATION_ERROR`, with the issues in [`ApiError::details`]).
+    pub fn is_validation_error(&self) -> bool {
+        self.api_status() == Some(422)
+    }
+
+    /// The server answered 429: it is rate limiting; [`Error::retry_after`] says how long
+    /// it asked to wait.
+    pub fn is_rate_limited(&self) -> bool {
+        self.api_status() == Some(429)
+    }
+
+    /// The server answered with a 5xx status.
+    pub fn is_server_error(&self) -> bool {
+        self.api_status().is_some_and(|s| (500..600).contains(&s))
+    }
+
+    /// The status of the server's answer, with an error body ([`Error::Api`],
+    /// [`Error::ActionNotAvailable`]) or one that could not be read (a 404 page of another
+    /// server is [`Error::InvalidResponse`]).
+    fn api_status(&self) -> Option<u16> {
+        self.status()
+    }
 }
 
 /// The code of the API's refusal of an action in the verification's current state (409).

@@ -118,6 +118,26 @@ impl VerificationHandle {
 
     /// Cancels (`POST .../{id}/cancel`), with a [`CancelCode`](crate::CancelCode) or a whole
     /// [`CancelVerification`] with a reason.
+    ///
+    /// A verification that has already ended (done, cancelled by the other side, expired)
+    /// cannot be cancelled: the server answers 409 `ACTION_NOT_AVAILABLE`, which is
+    /// [`Error::ActionNotAvailable`] with the state it ended in. A "stop" button can take that
+    /// as done:
+    ///
+    /// ```
+    /// use beeper_verification::{CancelCode, Client, Error, VerificationId};
+    ///
+    /// /// Whether there was something to stop.
+    /// async fn stop(client: &Client, id: &VerificationId) -> Result<bool, Error> {
+    ///     match client.verification(id).cancel(CancelCode::User).await {
+    ///         Ok(_) => Ok(true),
+    ///         Err(Error::ActionNotAvailable { state: Some(state), .. }) if state.is_terminal() => {
+    ///             Ok(false)
+    ///         }
+    ///         Err(error) => Err(error),
+    ///     }
+    /// }
+    /// ```
     pub async fn cancel(
         &self,
         cancel: impl Into<CancelVerification>,

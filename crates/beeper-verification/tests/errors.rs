@@ -262,3 +262,66 @@ async fn no_error_message_or_log_line_shows_the_token() {
     );
     assert!(!text.contains(TOKEN), "{text}");
 }
+
+/// Each status has its predicate, and only that one: what a caller reaches for instead of
+/// matching numbers. A 404 page that is not the API's JSON is still "not found".
+#[tokio::test]
+async fn each_status_has_its_predicate_and_the_code_is_kept() {
+    type Predicate = fn(&Error) -> bool;
+    let predicates: [(&str, Predicate); 7] = [
+        ("unauthorized", Error::is_unauthorized),
+        ("forbidden", Error::is_forbidden),
+        ("not_found", Error::is_not_found),
+        ("conflict", Error::is_conflict),
+        ("validation_error", Error::is_validation_error),
+        ("rate_limited", Error::is_rate_limited),
+        ("server_error", Error::is_server_error),
+    ];
+    let cases = [
+        (401, "UNAUTHORIZED", "unauthorized"),
+        (403, "FORBIDDEN", "forbidden"),
+        (404, "NOT_FOUND", "not_found"),
+        (409, "SESSION_STATE_CONFLICT", "conflict"),
+        (422, "VALIDATION_ERROR", "validation_error"),
+        (429, "RATE_LIMITED", "rate_limited"),
+        (503, "UNAVAILABLE", "server_error"),
+    ];
+    for (status, code, expected) in cases {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(GET).path("/v1/app/setup");
+                then.status(status)
+                    .json_body(json!({"message": "refused", "code": code}));
+            })
+            .await;
+        let err = client(&server).session().await.expect_err("an error");
+        assert_eq!(err.code(), Some(code), "{err:?}");
+        for (name, predicate) in predicates {
+            assert_eq!(predicate(&err), name == expected, "{status}: is_{name}");
+        }
+    }
+
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup");
+            then.status(404).body("<html>Not Found</html>");
+        })
+        .await;
+    let err = client(&server).session().await.expect_err("an error");
+    assert!(err.is_not_found() && err.code().is_none(), "{err:?}");
+
+    // Refused before sending: no status, so no predicate.
+    let signed_out = beeper_verification::Client::builder()
+        .base_url(server.base_url())
+        .build()
+        .expect("a client without a token");
+    let err = signed_out
+        .verifications()
+        .list()
+        .await
+        .expect_err("no token");
+    assert!(matches!(err, Error::TokenRequired { .. }), "{err:?}");
+    assert!(predicates.iter().all(|(_, p)| !p(&err)), "{err:?}");
+}
