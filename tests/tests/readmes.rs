@@ -9,6 +9,8 @@ fn readmes() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut found = vec![
         root.join("README.md"),
+        root.join("MAINTAINING.md"),
+        root.join("CHANGELOG.md"),
         root.join("crates/beeper-verification/tests/fixtures/README.md"),
     ];
     if let Ok(crates) = std::fs::read_dir(root.join("crates")) {

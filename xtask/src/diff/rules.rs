@@ -226,7 +226,7 @@ const GENERATED_TYPE: &str = "breaks direct users of the generated crate only: w
 
 impl Kind {
     /// Whom this change breaks, and the rule that says so, from the side of a client built
-    /// against the base. These are the rules the README lists under `cargo xtask diff`.
+    /// against the base. These are the rules MAINTAINING.md lists under `cargo xtask diff`.
     pub fn classify(&self) -> (Impact, &'static str) {
         use Impact::{AllClients, Compatible, GeneratedCrate, Unclassified};
         use Side::{Request, Response};
