@@ -7,6 +7,7 @@
 mod args;
 mod commands;
 mod interrupt;
+mod private_file;
 mod prompt;
 mod qr;
 mod render;
