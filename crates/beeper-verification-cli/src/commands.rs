@@ -48,7 +48,13 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         }
         None => return run_local(cli.command, &out).await,
     };
-    let token = conn.token().map_err(Failure::Usage)?;
+    let token = conn
+        .token()
+        .map_err(Failure::Usage)?
+        .map(|(token, source)| {
+            crate::stored_token::note_source(source);
+            token
+        });
     let client = client(&conn.base_url(), token.as_deref(), conn.timeout)?;
     let api = client.verifications();
     // What one action prints: the verification as the server answered it.
@@ -146,7 +152,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         } => reset_recovery_key(&client, existing_key_file.as_deref(), yes, &out).await?,
         #[cfg(feature = "demo")]
         Command::Demo { .. } => {}
-        Command::Completions { .. } => {}
+        Command::ForgetToken | Command::Completions { .. } => {}
     }
     Ok(())
 }
@@ -164,6 +170,7 @@ async fn run_local(command: Command, out: &Output) -> Result<(), Failure> {
         } => demo_recovery_key(yes, out).await,
         #[cfg(feature = "demo")]
         Command::Demo { method, yes, .. } => demo(method, yes, out).await,
+        Command::ForgetToken => forget_token(out),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();
@@ -172,6 +179,29 @@ async fn run_local(command: Command, out: &Output) -> Result<(), Failure> {
         }
         _ => Ok(()),
     }
+}
+
+/// `forget-token`: deletes the stored token, and says where it was; with none stored, says so.
+fn forget_token(out: &Output) -> Result<(), Failure> {
+    use crate::stored_token::Forgotten;
+    let forgotten = crate::stored_token::forget().map_err(Failure::Local)?;
+    let (removed, path) = match &forgotten {
+        Forgotten::Removed(path) => (true, Some(path)),
+        Forgotten::NoneStored(path) => (false, path.as_ref()),
+    };
+    let shown = path.map(|p| p.display().to_string());
+    let json = serde_json::json!({ "removed": removed, "path": shown });
+    out.print(&json, || match (removed, &shown) {
+        (true, Some(path)) => format!("Forgot the stored access token: deleted {path}.\n"),
+        (false, Some(path)) => format!("No access token is stored (it would be in {path}).\n"),
+        _ => "No access token is stored (neither XDG_CONFIG_HOME nor HOME is set).\n".to_owned(),
+    })?;
+    if removed {
+        out.progress(
+            "The token itself stays valid until you revoke it in Beeper Desktop under Settings → Developers.",
+        );
+    }
+    Ok(())
 }
 
 fn client(

@@ -2,21 +2,26 @@
 //!
 //! This file holds the exit codes and how failures are reported; `args.rs` is the command line
 //! (clap), `commands.rs` runs each command, `render.rs` lays out what is printed, `terminal.rs`
-//! writes it safely, `prompt.rs` asks, `qr.rs` draws QR codes.
+//! writes it safely, `prompt.rs` asks, `qr.rs` draws QR codes, `stored_token.rs` keeps the
+//! access token for the next command (in a file `private_file.rs` writes), and `invoked.rs`
+//! says how this program was run, for the commands a hint names.
 
 mod args;
 mod commands;
 mod interrupt;
+mod invoked;
 mod private_file;
 mod prompt;
 mod qr;
 mod render;
+mod stored_token;
 mod terminal;
 
 use std::process::ExitCode;
 
 use beeper_verification::{ConfigError, Error, LastSeen};
 use clap::Parser;
+use stored_token::TokenSource;
 use terminal::clean;
 
 use args::Cli;
@@ -123,7 +128,10 @@ fn report(failure: &Failure) -> (u8, String) {
         }
     };
     // The error and its causes, as one line: what the server said is in it, made safe.
-    let mut text = error.to_string();
+    let mut text = match error {
+        Error::Config(ConfigError::MissingToken) => missing_token(),
+        _ => error.to_string(),
+    };
     let mut cause = std::error::Error::source(error);
     while let Some(inner) = cause {
         text.push_str(": ");
@@ -167,6 +175,14 @@ fn hint(error: &Error) -> Option<String> {
             Some("use an https base URL, or Beeper Desktop on this machine")
         }
         Error::Api(e) if e.status == 401 => {
+            if let Some(TokenSource::Stored(path)) = stored_token::source() {
+                return Some(format!(
+                    "Beeper Desktop refused the stored token ({}), which may have been revoked: \
+                     remove it with `{}`, then set BEEPER_ACCESS_TOKEN or use --token-file PATH",
+                    path.display(),
+                    invoked::command("forget-token")
+                ));
+            }
             Some("check the access token: set BEEPER_ACCESS_TOKEN or use --token-file PATH")
         }
         Error::WaitTimedOut { .. } => Some("raise --max-wait, or check the other device"),
@@ -178,6 +194,20 @@ fn hint(error: &Error) -> Option<String> {
         _ => error.hint(),
     };
     hint.map(str::to_owned)
+}
+
+/// That no token was found, and where each place to give one was looked at.
+fn missing_token() -> String {
+    match stored_token::path() {
+        Some(path) => format!(
+            "no access token: none was given, BEEPER_ACCESS_TOKEN is not set, and none is stored \
+             in {}",
+            path.display()
+        ),
+        None => "no access token: none was given, BEEPER_ACCESS_TOKEN is not set, and none can \
+                 be stored (neither XDG_CONFIG_HOME nor HOME is set)"
+            .to_owned(),
+    }
 }
 
 /// What to do about a refusal of the recovery-key endpoints. Which statuses and codes the API

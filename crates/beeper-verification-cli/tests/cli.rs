@@ -509,10 +509,15 @@ async fn verify_says_nothing_about_the_other_device_when_there_is_nothing_to_do(
 async fn a_missing_token_names_the_variable_and_where_to_create_one() {
     let missing = run(None, &["status"]).await;
     assert_eq!(missing.code, 2, "{missing:?}");
+    let stored = common::no_config_home().join("beeper-verify").join("token");
     assert_eq!(
         missing.stderr,
-        "error: no access token: none was given, and BEEPER_ACCESS_TOKEN is not set\n\
-         hint: set BEEPER_ACCESS_TOKEN or use --token-file PATH; create one in Beeper Desktop under Settings → Developers\n"
+        format!(
+            "error: no access token: none was given, BEEPER_ACCESS_TOKEN is not set, and none \
+             is stored in {}\n\
+             hint: set BEEPER_ACCESS_TOKEN or use --token-file PATH; create one in Beeper Desktop under Settings → Developers\n",
+            stored.display()
+        )
     );
     assert_no_token_in_argv_advice(&missing.stderr);
 }
