@@ -270,8 +270,86 @@ fn json_error(failure: &Failure, code: u8, message: &str) -> String {
     terminal::json_safe(&json).into_owned()
 }
 
+/// Whether `--json` is among the arguments (before a `--`), for a command line clap refused.
+fn json_asked(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    args.into_iter()
+        .skip(1)
+        .take_while(|arg| arg != "--")
+        .any(|arg| arg == "--json")
+}
+
+/// The commands named in the arguments (`["sas", "start"]`), as far as clap knows them.
+fn command_path(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<String> {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let mut path = Vec::new();
+    for arg in args.into_iter().skip(1).take_while(|arg| arg != "--") {
+        let Some(arg) = arg.to_str() else { continue };
+        if let Some(sub) = command.find_subcommand(arg).cloned() {
+            path.push(arg.to_owned());
+            command = sub;
+        }
+    }
+    path
+}
+
+/// A command line clap refused. Help and the version are printed as clap prints them. A usage
+/// error is too, on standard error; with `--json` it is also one JSON object on standard
+/// output, as every other error is: its message is clap's first line, its hint clap's tips and
+/// the usage line.
+fn refused_command_line(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let is_help = matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    );
+    if is_help || !json_asked(std::env::args_os()) {
+        error.exit();
+    }
+    let rendered = error.render().to_string();
+    let message = match error.kind() {
+        // clap shows the help for this one: the message is ours.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => "no command was given".to_owned(),
+        _ => rendered
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_owned(),
+    };
+    let mut hints: Vec<String> = rendered
+        .lines()
+        .filter_map(|line| line.trim_start().strip_prefix("tip: "))
+        .map(str::to_owned)
+        .collect();
+    match rendered.lines().find_map(|l| l.strip_prefix("Usage: ")) {
+        Some(usage) => hints.push(format!("usage: {usage}")),
+        None => {
+            let mut help = command_path(std::env::args_os());
+            help.push("--help".to_owned());
+            hints.push(format!(
+                "`{}` says what it takes",
+                invoked::command(&help.join(" "))
+            ));
+        }
+    }
+    let text = format!("error: {message}\nhint: {}", hints.join("; "));
+    let failure = Failure::Usage(message);
+    let _ = terminal::out(&format!("{}\n", json_error(&failure, exit::USAGE, &text)));
+    if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        terminal::err(&format!("{text}\n"));
+    } else {
+        // The person sees clap's own text, as without --json.
+        let _ = error.print();
+    }
+    ExitCode::from(exit::USAGE)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return refused_command_line(&error),
+    };
     let output = cli.output;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -308,5 +386,34 @@ fn main() -> ExitCode {
             }
             ExitCode::from(code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<std::ffi::OsString> {
+        list.iter().map(std::ffi::OsString::from).collect()
+    }
+
+    #[test]
+    fn json_is_asked_for_only_before_a_double_dash() {
+        assert!(json_asked(args(&["bv", "status", "--json"])));
+        assert!(json_asked(args(&["bv", "--json", "--frobnicate"])));
+        assert!(
+            !json_asked(args(&["--json", "status"])),
+            "argv[0] is the program"
+        );
+        assert!(!json_asked(args(&["bv", "cancel", "x", "--", "--json"])));
+    }
+
+    #[test]
+    fn the_command_path_follows_the_subcommands() {
+        assert_eq!(
+            command_path(args(&["bv", "--json", "sas", "start", "sas"])),
+            ["sas", "start"]
+        );
+        assert!(command_path(args(&["bv", "--frobnicate"])).is_empty());
     }
 }

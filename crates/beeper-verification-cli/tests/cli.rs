@@ -662,3 +662,56 @@ async fn help_says_why_the_environment_or_a_file_is_safer_than_token() {
         assert!(help.contains("`ps`") && help.contains("history"), "{help}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_json_every_usage_error_is_one_json_object_on_stdout() {
+    for args in [
+        &["--json", "--frobnicate", "status"][..],
+        &["status", "--json", "--frobnicate"],
+        &["--json", "show", ""],
+        &["--json", "wait", "x", "--until", "rady"],
+        &["--json", "show"],
+        &["--json", "frobnicate"],
+        &["--json"],
+        &["--json", "sas"],
+        &["--json", "status", "--timeout", "0"],
+    ] {
+        let refused = run(None, args).await;
+        assert_eq!(refused.code, 2, "{args:?}: {refused:?}");
+        let error = &refused.json()["error"];
+        assert_eq!(error["exitCode"], 2, "{args:?}: {error}");
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(
+            !message.is_empty() && !message.starts_with("error:") && !message.contains('\n'),
+            "{args:?}: {error}"
+        );
+        assert!(error["hint"].is_string(), "{args:?}: {error}");
+        // The person sees it on standard error, as without --json.
+        assert!(refused.stderr.contains("error: "), "{args:?}: {refused:?}");
+    }
+    // A similar flag is named.
+    let refused = run(None, &["--json", "status", "--jsn"]).await;
+    assert!(
+        refused.json()["error"]["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("--json")),
+        "{refused:?}"
+    );
+    // Help and the version are not errors: printed as they are, exit code 0.
+    for args in [
+        &["--json", "--help"][..],
+        &["--json", "--version"],
+        &["status", "--help", "--json"],
+    ] {
+        let shown = run(None, args).await;
+        assert_eq!(shown.code, 0, "{args:?}: {shown:?}");
+        assert!(!shown.stdout.starts_with('{'), "{args:?}: {shown:?}");
+    }
+    // Without --json, usage errors are as clap prints them, with nothing on stdout.
+    let refused = run(None, &["--frobnicate"]).await;
+    assert_eq!(
+        (refused.code, refused.stdout.as_str()),
+        (2, ""),
+        "{refused:?}"
+    );
+}
