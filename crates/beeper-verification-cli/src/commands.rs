@@ -416,9 +416,10 @@ async fn guided(
             return out.print(&session, || render::key_accepted(&session));
         }
         if matches!(session.next_step(), SessionStep::VerifyThisDevice { .. }) {
-            out.progress(
-                "No other device at hand? Enter your recovery key instead: beeper-verify recovery-key",
-            );
+            out.progress(&format!(
+                "No other device at hand? Enter your recovery key instead: {}",
+                crate::invoked::command("recovery-key")
+            ));
         }
     }
     let flow = verify(client, args, auto_yes, out);
@@ -439,20 +440,21 @@ async fn guided(
             terminal::err("\n");
             out.progress("Interrupted: cancelling… (press Ctrl-C again to quit at once)");
             let cleanup = tokio::time::timeout(CLEANUP_BUDGET, cancel_live(clients.cleanup, out));
+            let list = crate::invoked::command("list");
             let said = tokio::select! {
                 done = cleanup => match done {
                     Ok(()) => None,
-                    Err(_) => Some(
+                    Err(_) => Some(format!(
                         "Interrupted, but cancelling took too long: the verification may still \
-                         be live (see beeper-verify list)",
-                    ),
+                         be live (see {list})",
+                    )),
                 },
                 () = interrupt.pressed() => {
                     terminal::err("\n");
-                    Some(
+                    Some(format!(
                         "Interrupted again: quit without cancelling; the verification may still \
-                         be live (see beeper-verify list)",
-                    )
+                         be live (see {list})",
+                    ))
                 }
             };
             if let Some(said) = said
@@ -487,8 +489,9 @@ async fn cancel_live(client: &Client, out: &Output) {
             if !out.quiet {
                 terminal::err(&format!(
                     "Interrupted, but finding the verification to cancel failed: {}; it may \
-                     still be live (see beeper-verify list)\n",
-                    terminal::clean(&e.to_string())
+                     still be live (see {})\n",
+                    terminal::clean(&e.to_string()),
+                    crate::invoked::command("list")
                 ));
             }
             return;
@@ -651,7 +654,10 @@ async fn reset_recovery_key(
     {
         return Err(Failure::Declined {
             message: "no new recovery key was made; the current key stays in force",
-            hint: "run `beeper-verify reset-recovery-key` again to make one",
+            hint: format!(
+                "run `{}` again to make one",
+                crate::invoked::command("reset-recovery-key")
+            ),
         });
     }
     let pending = client.recovery_key().reset(existing.as_ref()).await?;
@@ -680,7 +686,10 @@ async fn reset_recovery_key(
         return Err(Failure::Declined {
             message: "the new recovery key was not confirmed, so it is not in force; the old key \
                       stays in force",
-            hint: "run `beeper-verify reset-recovery-key` again when you can save the new key",
+            hint: format!(
+                "run `{}` again when you can save the new key",
+                crate::invoked::command("reset-recovery-key")
+            ),
         });
     }
     let key = pending.key().clone();
@@ -723,9 +732,10 @@ async fn demo_recovery_key(yes: bool, out: &Output) -> Result<(), Failure> {
         .map_err(failed)?;
     out.show(&format!(
         "{}\nThe demo account's recovery key, the key you saved when you set up encryption, is:\n\n    {}\n\n\
-         Enter it as `beeper-verify recovery-key` would ask for it.\n",
+         Enter it as `{}` would ask for it.\n",
         render::status(&session, None),
-        fake.recovery_key()
+        fake.recovery_key(),
+        crate::invoked::command("recovery-key")
     ))?;
     let key = if yes {
         out.show(&format!("{KEY_PROMPT_DEMO}(entered by --yes)\n"))?;

@@ -57,7 +57,7 @@ enum Failure {
     /// the new recovery key was saved: nothing was put in force.
     Declined {
         message: &'static str,
-        hint: &'static str,
+        hint: String,
     },
     /// Putting a new recovery key in force failed after the key was made: the server may have
     /// acted on it, so the key must not be lost. `--json` carries it in the error object, once
@@ -96,7 +96,8 @@ fn report(failure: &Failure) -> (u8, String) {
                 code,
                 format!(
                     "{first}\nhint: the new recovery key may be in force now: keep it, and try \
-                     it with `beeper-verify recovery-key` before making another"
+                     it with `{}` before making another",
+                    invoked::command("recovery-key")
                 ),
             );
         }
@@ -105,13 +106,15 @@ fn report(failure: &Failure) -> (u8, String) {
             let (code, message) = report(&Failure::Sdk(error.clone()));
             let first = message.lines().next().unwrap_or_default().to_owned();
             let hint = match error {
-                Error::VerificationEnded { .. } => {
-                    "run `beeper-verify demo` again (answer y to verify)"
-                }
-                Error::Api(e) if e.path.contains("/recovery-key") => {
-                    "run `beeper-verify demo --recovery-key` again, and enter the key it shows"
-                }
-                _ => "the demo needs nothing but this program; please report this",
+                Error::VerificationEnded { .. } => format!(
+                    "run `{}` again (answer y to verify)",
+                    invoked::command("demo")
+                ),
+                Error::Api(e) if e.path.contains("/recovery-key") => format!(
+                    "run `{}` again, and enter the key it shows",
+                    invoked::command("demo --recovery-key")
+                ),
+                _ => "the demo needs nothing but this program; please report this".to_owned(),
             };
             return (code, format!("{first}\nhint: {hint}"));
         }
@@ -165,7 +168,7 @@ fn hint(error: &Error) -> Option<String> {
         ));
     }
     if let Some(hint) = recovery_key_hint(error) {
-        return Some(hint.to_owned());
+        return Some(hint);
     }
     let hint = match error {
         Error::Config(ConfigError::MissingToken) => Some(
@@ -186,7 +189,12 @@ fn hint(error: &Error) -> Option<String> {
             Some("check the access token: set BEEPER_ACCESS_TOKEN or use --token-file PATH")
         }
         Error::WaitTimedOut { .. } => Some("raise --max-wait, or check the other device"),
-        Error::VerificationEnded { .. } => Some("run `beeper-verify verify` to start again"),
+        Error::VerificationEnded { .. } => {
+            return Some(format!(
+                "run `{}` to start again",
+                invoked::command("verify")
+            ));
+        }
         Error::Connect { .. } => {
             Some("start Beeper Desktop and enable its API, or pass --base-url")
         }
@@ -214,25 +222,31 @@ fn missing_token() -> String {
 /// uses for them is not documented: a 400 or 422 is taken as a key that is not the account's,
 /// a 409 as a session in a state where the call makes no sense. No hint offers a way to give
 /// the key on the command line.
-fn recovery_key_hint(error: &Error) -> Option<&'static str> {
+fn recovery_key_hint(error: &Error) -> Option<String> {
     let Error::Api(e) = error else { return None };
     if !e.path.contains("/recovery-key") {
         return None;
     }
     let reset = e.path.contains("/reset");
+    let run = invoked::command;
     Some(match e.status {
         400 | 422 if e.path.ends_with("/confirm") => {
-            "nothing changed: run `beeper-verify reset-recovery-key` again"
+            format!("nothing changed: run `{}` again", run("reset-recovery-key"))
         }
         400 | 422 if reset => {
             "the key in --existing-key-file is not the account's: check it, or leave the option out"
+                .to_owned()
         }
-        400 | 422 => {
-            "that is not the account's recovery key, and nothing changed: run \
-             `beeper-verify recovery-key` again and check it (lost it? `beeper-verify \
-             reset-recovery-key` makes a new one)"
-        }
-        409 => "this device is not at that step: `beeper-verify status` says what it needs",
+        400 | 422 => format!(
+            "that is not the account's recovery key, and nothing changed: run `{}` again and \
+             check it (lost it? `{}` makes a new one)",
+            run("recovery-key"),
+            run("reset-recovery-key")
+        ),
+        409 => format!(
+            "this device is not at that step: `{}` says what it needs",
+            run("status")
+        ),
         _ => return None,
     })
 }

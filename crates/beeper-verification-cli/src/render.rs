@@ -8,6 +8,7 @@ use std::fmt::Write;
 
 use beeper_verification::{NextStep, VerificationState};
 
+use crate::invoked::command;
 use crate::terminal::clean;
 
 use beeper_verification::{Sas, Session, SessionState, SessionStep, Verification};
@@ -34,36 +35,47 @@ fn meaning(state: &SessionState) -> &'static str {
 /// it: from [`Session::next_step`], so that it cannot disagree with the state. `None` when the
 /// device is ready. No command here ever takes a key or a token.
 pub(crate) fn session_next(session: &Session) -> Option<Vec<String>> {
-    const WITH_KEY: &str =
-        "or, without another device, enter your recovery key: beeper-verify recovery-key";
+    let with_key = format!(
+        "or, without another device, enter your recovery key: {}",
+        command("recovery-key")
+    );
     Some(match session.next_step() {
         SessionStep::SignIn => vec!["sign in to Beeper Desktop".to_owned()],
         SessionStep::Wait(_) => {
-            vec!["wait a moment, then run `beeper-verify status` again".to_owned()]
+            vec![format!(
+                "wait a moment, then run `{}` again",
+                command("status")
+            )]
         }
         SessionStep::VerifyThisDevice {
             verification: Some(v),
             ..
         } => vec![
             format!(
-                "go on with verification {} on your other device: beeper-verify verify",
-                clean(&v.id)
+                "go on with verification {} on your other device: {}",
+                clean(&v.id),
+                command("verify")
             ),
-            WITH_KEY.to_owned(),
+            with_key,
         ],
         SessionStep::VerifyThisDevice { .. } => vec![
-            "verify with another signed-in device: beeper-verify verify".to_owned(),
-            WITH_KEY.to_owned(),
+            format!(
+                "verify with another signed-in device: {}",
+                command("verify")
+            ),
+            with_key,
         ],
         SessionStep::EnterRecoveryKey => vec![
-            "enter your recovery key: beeper-verify recovery-key".to_owned(),
-            "lost it? make a new one (this cannot be undone): beeper-verify reset-recovery-key"
-                .to_owned(),
+            format!("enter your recovery key: {}", command("recovery-key")),
+            format!(
+                "lost it? make a new one (this cannot be undone): {}",
+                command("reset-recovery-key")
+            ),
         ],
-        SessionStep::ResetRecoveryKey => vec![
-            "make a recovery key (this cannot be undone): beeper-verify reset-recovery-key"
-                .to_owned(),
-        ],
+        SessionStep::ResetRecoveryKey => vec![format!(
+            "make a recovery key (this cannot be undone): {}",
+            command("reset-recovery-key")
+        )],
         SessionStep::Ready => return None,
         _ => vec!["update beeper-verify".to_owned()],
     })
@@ -244,24 +256,31 @@ pub(crate) fn after(done: &str, v: &Verification) -> String {
 pub(crate) fn next(v: &Verification) -> String {
     let id = clean(&v.id);
     match v.next_step() {
-        NextStep::AcceptRequest => format!("accept the request: beeper-verify accept {id}"),
+        NextStep::AcceptRequest => {
+            format!("accept the request: {}", command(&format!("accept {id}")))
+        }
         NextStep::ChooseMethod { sas: true, .. } => {
-            format!("start comparing emoji: beeper-verify sas start {id}")
+            format!(
+                "start comparing emoji: {}",
+                command(&format!("sas start {id}"))
+            )
         }
-        NextStep::ChooseMethod { qr: Some(_), .. } => {
-            "show this device's QR code to the other device: beeper-verify verify --method qr"
-                .to_owned()
-        }
-        NextStep::CompareEmoji(_) => format!(
-            "compare the emoji with the other device, then beeper-verify sas confirm {id} \
-             (or, if they differ, beeper-verify cancel {id} --code m.mismatched_sas)"
+        NextStep::ChooseMethod { qr: Some(_), .. } => format!(
+            "show this device's QR code to the other device: {}",
+            command("verify --method qr")
         ),
-        NextStep::ConfirmQrScanned => {
-            format!("once the other device shows that it is done: beeper-verify qr confirm {id}")
-        }
+        NextStep::CompareEmoji(_) => format!(
+            "compare the emoji with the other device, then {} (or, if they differ, {})",
+            command(&format!("sas confirm {id}")),
+            command(&format!("cancel {id} --code m.mismatched_sas"))
+        ),
+        NextStep::ConfirmQrScanned => format!(
+            "once the other device shows that it is done: {}",
+            command(&format!("qr confirm {id}"))
+        ),
         NextStep::Done => "nothing: the verification is done".to_owned(),
         NextStep::Cancelled(_) | NextStep::Failed(_) => {
-            "start again: beeper-verify verify".to_owned()
+            format!("start again: {}", command("verify"))
         }
         _ => {
             let until = match v.state {
@@ -269,7 +288,10 @@ pub(crate) fn next(v: &Verification) -> String {
                 VerificationState::Ready => "sas_ready,qr_scanned,done",
                 _ => "done",
             };
-            format!("wait for the other device: beeper-verify wait {id} --until {until}")
+            format!(
+                "wait for the other device: {}",
+                command(&format!("wait {id} --until {until}"))
+            )
         }
     }
 }

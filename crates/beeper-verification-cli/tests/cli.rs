@@ -715,3 +715,36 @@ async fn with_json_every_usage_error_is_one_json_object_on_stdout() {
         "{refused:?}"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn hints_name_the_program_as_it_was_run() {
+    let server = fake().await;
+    let mut command = common::command(&["start"]);
+    command
+        .arg0("./bv")
+        .env("BEEPER_BASE_URL", server.base_url())
+        .env("BEEPER_ACCESS_TOKEN", server.token());
+    let started = common::finish(command, "").await;
+    assert_eq!(started.code, 0, "{started:?}");
+    assert!(
+        started
+            .stdout
+            .contains("Next: wait for the other device: ./bv wait "),
+        "{started:?}"
+    );
+    // Run by `cargo run`: the demo's hint is the cargo command, which this person has.
+    let mut command = common::command(&["demo"]);
+    command
+        .env("CARGO", "cargo")
+        .env("CARGO_PKG_NAME", "beeper-verification-cli")
+        .arg0("target/debug/beeper-verify");
+    let no = common::finish(command, "n\n").await;
+    assert_eq!(no.code, 4, "{no:?}");
+    assert!(
+        no.stderr
+            .contains("run `cargo run -p beeper-verification-cli -- demo` again"),
+        "{no:?}"
+    );
+    assert!(!no.stderr.contains("`beeper-verify "), "{no:?}");
+}

@@ -42,10 +42,15 @@ pub fn command(args: &[&str]) -> tokio::process::Command {
         // Not the stored token of whoever runs the tests.
         .env("XDG_CONFIG_HOME", no_config_home())
         .env("HOME", no_config_home())
+        // Run as a person runs it installed, not by cargo: hints name `beeper-verify`.
+        .env_remove("CARGO")
+        .env_remove("CARGO_PKG_NAME")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    #[cfg(unix)]
+    command.arg0("beeper-verify");
     for proxy in [
         "HTTP_PROXY",
         "http_proxy",
