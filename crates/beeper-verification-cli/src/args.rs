@@ -43,6 +43,9 @@ pub(crate) struct OutputArgs {
     /// Print only results and errors: no progress, hints or spinner.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// With an error, show what caused it too, down to the HTTP stack's own words.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 /// Where Beeper Desktop is, and how to reach it.

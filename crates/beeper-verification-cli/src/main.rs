@@ -77,8 +77,9 @@ impl From<Error> for Failure {
     }
 }
 
-/// The exit code and the one or two lines to print for a failure.
-fn report(failure: &Failure) -> (u8, String) {
+/// The exit code and the one or two lines to print for a failure: what happened, then what to
+/// do. `verbose` (`-v`) adds what caused it, down to the HTTP stack's own words.
+fn report(failure: &Failure, verbose: bool) -> (u8, String) {
     let error = match failure {
         Failure::Sdk(error) => error,
         Failure::Local(message) => return (exit::API, format!("error: {}", clean(message))),
@@ -90,7 +91,7 @@ fn report(failure: &Failure) -> (u8, String) {
             return (exit::ENDED, format!("error: {message}\nhint: {hint}"));
         }
         Failure::UnconfirmedKey { error, .. } => {
-            let (code, message) = report(&Failure::Sdk(error.clone()));
+            let (code, message) = report(&Failure::Sdk(error.clone()), verbose);
             let first = message.lines().next().unwrap_or_default();
             return (
                 code,
@@ -103,7 +104,7 @@ fn report(failure: &Failure) -> (u8, String) {
         }
         #[cfg(feature = "demo")]
         Failure::Demo(error) => {
-            let (code, message) = report(&Failure::Sdk(error.clone()));
+            let (code, message) = report(&Failure::Sdk(error.clone()), verbose);
             let first = message.lines().next().unwrap_or_default().to_owned();
             let hint = match error {
                 Error::VerificationEnded { .. } => format!(
@@ -119,44 +120,83 @@ fn report(failure: &Failure) -> (u8, String) {
             return (code, format!("{first}\nhint: {hint}"));
         }
         Failure::NoAnswer(error) => {
+            let which = error
+                .ended_verification()
+                .map(|v| format!("verification {}", clean(&v.id)))
+                .unwrap_or_else(|| "the verification".to_owned());
             return (
                 exit::ENDED,
                 format!(
-                    "error: no answer to the emoji comparison (the input ended), so the \
-                     verification was cancelled with m.user ({})\n\
-                     hint: run it again at a terminal, or answer on standard input",
-                    clean(&error.to_string())
+                    "error: no answer to the emoji comparison (the input ended), so {which} was \
+                     cancelled with m.user\n\
+                     hint: run it again at a terminal, or answer on standard input"
                 ),
             );
         }
     };
-    // The error and its causes, as one line: what the server said is in it, made safe.
-    let mut text = match error {
-        Error::Config(ConfigError::MissingToken) => missing_token(),
-        _ => error.to_string(),
-    };
-    let mut cause = std::error::Error::source(error);
-    while let Some(inner) = cause {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    let text = clean(&text);
+    let text = describe(error, verbose);
     let code = match error {
         Error::Config(_) => exit::USAGE,
         Error::WaitTimedOut { .. } => exit::WAIT_TIMED_OUT,
         Error::VerificationEnded { .. } => exit::ENDED,
         _ => exit::API,
     };
-    match hint(error) {
+    match hint(error, verbose) {
         Some(hint) => (code, format!("error: {text}\nhint: {hint}")),
         None => (code, format!("error: {text}")),
     }
 }
 
+/// What happened, in one line made safe to show. Its causes follow only where they say more
+/// than the error itself (a body that is not the expected JSON, the last failed poll of a
+/// wait), one level deep; with `verbose`, all of them.
+fn describe(error: &Error, verbose: bool) -> String {
+    let mut text = match error {
+        Error::Config(ConfigError::MissingToken) => missing_token(),
+        Error::VerificationEnded { verification, .. } => ended(verification),
+        _ => error.to_string(),
+    };
+    let depth = match error {
+        _ if verbose => usize::MAX,
+        Error::InvalidResponse { .. }
+        | Error::WaitTimedOut { .. }
+        | Error::Config(ConfigError::HttpClient(_)) => 1,
+        _ => 0,
+    };
+    let mut cause = std::error::Error::source(error);
+    let mut shown = 0;
+    while let Some(inner) = cause
+        && shown < depth
+    {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+        shown += 1;
+    }
+    clean(&text).into_owned()
+}
+
+/// How a verification ended, in a sentence: `verification fv1 was cancelled: Declined (m.user)`.
+fn ended(verification: &beeper_verification::Verification) -> String {
+    use beeper_verification::VerificationState;
+    let id = &verification.id;
+    let mut text = match &verification.state {
+        VerificationState::Done => format!("verification {id} is done"),
+        VerificationState::Cancelled => format!("verification {id} was cancelled"),
+        VerificationState::Error => format!("verification {id} failed"),
+        other => format!("verification {id} ended ({other})"),
+    };
+    if let Some(info) = &verification.error {
+        // A reason is a sentence of its own; the code follows it.
+        let reason = info.reason.trim().trim_end_matches('.');
+        text.push_str(&format!(": {reason} ({})", info.code));
+    }
+    text
+}
+
 /// What to do next, in this program's terms (its flags and commands) where they differ from
 /// the SDK's; for a wait, from what the verification was waiting for last.
-fn hint(error: &Error) -> Option<String> {
+fn hint(error: &Error, verbose: bool) -> Option<String> {
     if let Error::WaitTimedOut {
         last_seen: Some(LastSeen::Verification(last)),
         ..
@@ -195,13 +235,65 @@ fn hint(error: &Error) -> Option<String> {
                 invoked::command("verify")
             ));
         }
-        Error::Connect { .. } => {
-            Some("start Beeper Desktop and enable its API, or pass --base-url")
+        Error::Connect { .. } if verbose => Some(
+            "start Beeper Desktop and enable its API (Settings → Developers), or pass --base-url",
+        ),
+        Error::Connect { .. } => Some(
+            "start Beeper Desktop and enable its API (Settings → Developers), or pass \
+             --base-url; -v shows why the connection failed",
+        ),
+        Error::ActionNotAvailable {
+            id, action, state, ..
+        } => {
+            let run = invoked::command;
+            return Some(match state {
+                Some(state)
+                    if state.is_terminal() && *action == beeper_verification::Action::Cancel =>
+                {
+                    "nothing to do: an ended verification needs no cancelling".to_owned()
+                }
+                Some(state) if state.is_terminal() => {
+                    format!("it has ended: `{}` starts a new one", run("verify"))
+                }
+                _ => format!(
+                    "see what it allows now: {}",
+                    run(&format!("show {}", clean(id)))
+                ),
+            });
+        }
+        Error::Api(e) if e.status == 409 => {
+            return Some(match verification_in(&e.path) {
+                Some(id) => format!(
+                    "the verification moved on: see what it allows now: {}",
+                    invoked::command(&format!("show {id}"))
+                ),
+                None => format!(
+                    "the session moved on: `{}` says what it needs now",
+                    invoked::command("status")
+                ),
+            });
+        }
+        Error::Api(e) if e.status == 404 && verification_in(&e.path).is_some() => {
+            return Some(format!(
+                "check the ID: Beeper Desktop knows no verification by it (an ended one would \
+                 still be found); `{}` shows the pending and active ones",
+                invoked::command("list")
+            ));
+        }
+        Error::ResponseTooLarge { .. } => {
+            Some("the server sent far more than this API does: check the base URL (--base-url)")
         }
         Error::Timeout { .. } => Some("the server may be busy: try again, or raise --timeout"),
         _ => error.hint(),
     };
     hint.map(str::to_owned)
+}
+
+/// The verification ID in a request's path (`/v1/app/setup/verifications/{id}/...`), as sent.
+fn verification_in(path: &str) -> Option<String> {
+    let (_, rest) = path.split_once("/verifications/")?;
+    let id = rest.split('/').next().filter(|id| !id.is_empty())?;
+    Some(clean(id).into_owned())
 }
 
 /// That no token was found, and where each place to give one was looked at.
@@ -381,7 +473,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let (code, mut message) = report(&failure);
+            let (code, mut message) = report(&failure, output.verbose);
             if output.quiet {
                 // Only results, and the error itself: no hints.
                 message = message

@@ -235,7 +235,7 @@ async fn a_verification_that_ends_cancelled_exits_4() {
     let waited = run(Some(&server), &["wait", &id, "--until", "done"]).await;
     assert_eq!(waited.code, 4, "{waited:?}");
     assert!(
-        waited.stderr.contains("ended cancelled") && waited.stderr.contains("Declined (m.user)"),
+        waited.stderr.contains("was cancelled: Declined (m.user)"),
         "{waited:?}"
     );
 }
@@ -747,4 +747,90 @@ async fn hints_name_the_program_as_it_was_run() {
         "{no:?}"
     );
     assert!(!no.stderr.contains("`beeper-verify "), "{no:?}");
+}
+
+/// The lines of `stderr` that start with `prefix`.
+fn lines_starting<'a>(stderr: &'a str, prefix: &str) -> Vec<&'a str> {
+    stderr.lines().filter(|l| l.starts_with(prefix)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_error_says_once_what_happened_and_what_to_do() {
+    let server = fake().await;
+    // Cancelling a verification that is done: one sentence, then one hint, in this program's
+    // words.
+    let id = start(&server).await;
+    server.peer().accept(&id).expect("accepts");
+    server.peer().scan_our_qr(&id).expect("scans");
+    let confirmed = run(Some(&server), &["qr", "confirm", &id]).await;
+    assert_eq!(confirmed.code, 0, "{confirmed:?}");
+    let refused = run(Some(&server), &["cancel", &id]).await;
+    assert_eq!(refused.code, 1, "{refused:?}");
+    let errors = lines_starting(&refused.stderr, "error: ");
+    let hints = lines_starting(&refused.stderr, "hint: ");
+    assert_eq!(
+        (errors.len(), hints.len(), refused.stderr.lines().count()),
+        (1, 1, 2),
+        "{refused:?}"
+    );
+    assert_eq!(errors[0].matches(id.as_str()).count(), 1, "{refused:?}");
+    assert!(errors[0].contains("it is done"), "{refused:?}");
+    assert!(!errors[0].contains("HTTP 409"), "{refused:?}");
+    assert!(!hints[0].contains("next_step"), "{refused:?}");
+    // The verification moved on while a command was typed: what it allows now is a command.
+    let incoming = server.peer().request();
+    let refused = run(Some(&server), &["sas", "confirm", &incoming]).await;
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains(&format!(
+            "hint: see what it allows now: beeper-verify show {incoming}"
+        )),
+        "{refused:?}"
+    );
+
+    // An ID nobody knows: the hint agrees with `list --help` (ended ones drop out of the
+    // list; `show` still finds them).
+    let unknown = run(Some(&server), &["show", "no-such-id"]).await;
+    assert_eq!(unknown.code, 1, "{unknown:?}");
+    assert!(!unknown.stderr.contains("may have ended"), "{unknown:?}");
+    assert!(unknown.stderr.contains("beeper-verify list"), "{unknown:?}");
+
+    // A verification cancelled while waiting: English.
+    let cancelled = start(&server).await;
+    server
+        .peer()
+        .cancel(&cancelled, Some("m.user"), Some("Declined"))
+        .expect("cancels");
+    let waited = run(Some(&server), &["wait", &cancelled, "--until", "done"]).await;
+    assert_eq!(waited.code, 4, "{waited:?}");
+    assert!(
+        waited.stderr.starts_with(&format!(
+            "error: verification {cancelled} was cancelled: Declined (m.user)\n"
+        )),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_connection_names_the_url_once_and_the_cause_with_verbose() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let down = run(None, &["--base-url", &url, "--token", "t", "status"]).await;
+    assert_eq!(down.code, 1, "{down:?}");
+    assert_eq!(down.stderr.matches(&url).count(), 1, "{down:?}");
+    assert_eq!(down.stderr.lines().count(), 2, "{down:?}");
+    assert!(!down.stderr.contains("error sending request"), "{down:?}");
+    assert!(
+        down.stderr.contains("-v"),
+        "the hint says how to see why: {down:?}"
+    );
+    let verbose = run(None, &["--base-url", &url, "--token", "t", "status", "-v"]).await;
+    assert_eq!(verbose.code, 1, "{verbose:?}");
+    assert!(
+        verbose.stderr.to_lowercase().contains("connection refused"),
+        "{verbose:?}"
+    );
 }
