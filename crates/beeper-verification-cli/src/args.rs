@@ -316,8 +316,8 @@ pub(crate) enum Command {
         /// The verification ID.
         #[arg(value_parser = verification_id)]
         id: VerificationId,
-        /// The states to wait for, comma-separated (requested, ready, sas_ready, qr_scanned, done, cancelled, error).
-        #[arg(long, value_delimiter = ',', required = true, value_parser = state)]
+        /// The states to wait for, comma-separated.
+        #[arg(long, value_name = "STATE", value_delimiter = ',', required = true, value_parser = states())]
         until: Vec<VerificationState>,
         /// Seconds to wait at most, more than 0 and at most a day [default: 600]
         #[arg(long, value_name = "SECS", value_parser = wait_time)]
@@ -543,15 +543,12 @@ fn qr_payload(value: &str) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
-fn state(value: &str) -> Result<VerificationState, String> {
-    let state = VerificationState::from(value);
-    if state.is_unknown() {
-        let known = VerificationState::KNOWN.join(", ");
-        return Err(format!(
-            "`{value}` is not a verification state (one of: {known})"
-        ));
-    }
-    Ok(state)
+/// The verification states `--until` takes: the ones this version knows, as possible values
+/// that help lists and shells complete.
+fn states() -> impl clap::builder::TypedValueParser<Value = VerificationState> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(VerificationState::KNOWN)
+        .map(|state| VerificationState::from(state.as_str()))
 }
 
 #[cfg(test)]

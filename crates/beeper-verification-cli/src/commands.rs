@@ -28,6 +28,13 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             "--scan and --qr-png go with --method qr".to_owned(),
         ));
     }
+    if let Command::Completions { .. } = &cli.command
+        && out.json
+    {
+        return Err(Failure::Usage(
+            "completions prints a shell script, not JSON: leave out --json".to_owned(),
+        ));
+    }
     if let Command::ResetRecoveryKey { yes: false, .. } = &cli.command
         && out.json
     {
@@ -58,12 +65,14 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
     let client = client(&conn.base_url(), token.as_deref(), conn.timeout)?;
     let api = client.verifications();
     // What one action prints: the verification as the server answered it.
-    let acted = |done: &str, v: &Verification| out.print(v, || render::after(done, v));
+    let acted = |done: &str, v: &Verification| out.print(v, || render::after(done, v, out.hints()));
     match cli.command {
         Command::Status { .. } => {
             let session = client.session().await?;
             let version = client.server_version();
-            out.print(&session, || render::status(&session, version.as_deref()))?;
+            out.print(&session, || {
+                render::status(&session, version.as_deref(), out.hints())
+            })?;
         }
         Command::List { .. } => {
             let items = api.list().await?;
@@ -73,7 +82,9 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Show { id, .. } => {
             let verification = client.verification(id).get().await?;
-            out.print(&verification, || render::verification(&verification))?;
+            out.print(&verification, || {
+                render::verification(&verification, out.hints())
+            })?;
         }
         Command::Start {
             purpose, user_id, ..
@@ -120,7 +131,9 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                 options = options.max_wait(max_wait);
             }
             let verification = wait(&client, &id, until, options, &out).await?;
-            out.print(&verification, || render::verification(&verification))?;
+            out.print(&verification, || {
+                render::verification(&verification, out.hints())
+            })?;
         }
         Command::Verify {
             verify: args, key, ..
@@ -143,7 +156,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             }
             let key = prompt::recovery_key(key.key_file.as_deref(), &mut interrupt).await?;
             let session = enter_key(&client, key, &mut interrupt).await?;
-            out.print(&session, || render::key_accepted(&session))?;
+            out.print(&session, || render::key_accepted(&session, out.hints()))?;
         }
         Command::ResetRecoveryKey {
             existing_key_file,
@@ -302,6 +315,11 @@ impl Output {
         }
     }
 
+    /// Whether what to do next is said (`Next:` lines): not with --quiet.
+    fn hints(&self) -> bool {
+        !self.quiet
+    }
+
     /// Whether a spinner may be drawn.
     fn spinner(&self) -> bool {
         !self.quiet && !self.json && std::io::stderr().is_terminal()
@@ -413,7 +431,7 @@ async fn guided(
             out.progress("This device needs your recovery key (no other device is needed).");
             let key = prompt::recovery_key(key_file.as_deref(), &mut interrupt).await?;
             let session = enter_key(client, key, &mut interrupt).await?;
-            return out.print(&session, || render::key_accepted(&session));
+            return out.print(&session, || render::key_accepted(&session, out.hints()));
         }
         if matches!(session.next_step(), SessionStep::VerifyThisDevice { .. }) {
             out.progress(&format!(
@@ -698,7 +716,7 @@ async fn reset_recovery_key(
         // Shown above already; the hint says to keep it.
         Err(error) => return Err(Failure::UnconfirmedKey { key, error }),
     };
-    out.print(&session, || render::key_reset(&session))
+    out.print(&session, || render::key_reset(&session, out.hints()))
 }
 
 /// `demo --recovery-key`: a fake Beeper Desktop in this process whose device needs the
@@ -733,7 +751,7 @@ async fn demo_recovery_key(yes: bool, out: &Output) -> Result<(), Failure> {
     out.show(&format!(
         "{}\nThe demo account's recovery key, the key you saved when you set up encryption, is:\n\n    {}\n\n\
          Enter it as `{}` would ask for it.\n",
-        render::status(&session, None),
+        render::status(&session, None, out.hints()),
         fake.recovery_key(),
         crate::invoked::command("recovery-key")
     ))?;
@@ -758,7 +776,7 @@ async fn demo_recovery_key(yes: bool, out: &Output) -> Result<(), Failure> {
             .await
             .map_err(failed)?
     };
-    out.print(&session, || render::key_accepted(&session))
+    out.print(&session, || render::key_accepted(&session, out.hints()))
 }
 
 /// What the demo shows where the key would be typed, with `--yes`.

@@ -81,8 +81,12 @@ pub(crate) fn session_next(session: &Session) -> Option<Vec<String>> {
     })
 }
 
-/// The `Next:` lines of a session, for `status` and after a recovery key.
-fn next_lines(out: &mut String, session: &Session) {
+/// The `Next:` lines of a session, for `status` and after a recovery key; none without
+/// `hints` (`--quiet`).
+fn next_lines(out: &mut String, session: &Session, hints: bool) {
+    if !hints {
+        return;
+    }
     for (i, line) in session_next(session).into_iter().flatten().enumerate() {
         let label = if i == 0 { "Next:" } else { "" };
         let _ = writeln!(out, "{label:<10}{line}");
@@ -93,8 +97,8 @@ fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
 }
 
-/// `status`, with the version the server named, when it did.
-pub(crate) fn status(session: &Session, server_version: Option<&str>) -> String {
+/// `status`, with the version the server named, when it did, and what to do next with `hints`.
+pub(crate) fn status(session: &Session, server_version: Option<&str>, hints: bool) -> String {
     let what = meaning(&session.state);
     let mut out = String::new();
     if let Some(version) = server_version {
@@ -120,7 +124,7 @@ pub(crate) fn status(session: &Session, server_version: Option<&str>) -> String 
             clean(v.direction.as_str())
         );
     }
-    next_lines(&mut out, session);
+    next_lines(&mut out, session, hints);
     out
 }
 
@@ -136,8 +140,8 @@ fn join<T: std::fmt::Display>(items: &[T]) -> String {
     clean(&joined).into_owned()
 }
 
-/// `show`, and the end of `wait`.
-pub(crate) fn verification(v: &Verification) -> String {
+/// `show`, and the end of `wait`, with what to do next with `hints`.
+pub(crate) fn verification(v: &Verification, hints: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Verification {}", clean(&v.id));
     let _ = writeln!(out, "  State:      {}", clean(v.state.as_str()));
@@ -166,7 +170,9 @@ pub(crate) fn verification(v: &Verification) -> String {
             let _ = writeln!(out, "{}", format!("  {line}").trim_end());
         }
     }
-    let _ = writeln!(out, "  Next:       {}", next(v));
+    if hints {
+        let _ = writeln!(out, "  Next:       {}", next(v));
+    }
     out
 }
 
@@ -241,14 +247,17 @@ pub(crate) fn list(items: &[Verification]) -> String {
     out
 }
 
-/// The line after a single action.
-pub(crate) fn after(done: &str, v: &Verification) -> String {
-    format!(
-        "{done} verification {}: now {}.\nNext: {}\n",
+/// The line after a single action, and what to do next with `hints`.
+pub(crate) fn after(done: &str, v: &Verification, hints: bool) -> String {
+    let mut out = format!(
+        "{done} verification {}: now {}.\n",
         clean(&v.id),
-        clean(v.state.as_str()),
-        next(v)
-    )
+        clean(v.state.as_str())
+    );
+    if hints {
+        let _ = writeln!(out, "Next: {}", next(v));
+    }
+    out
 }
 
 /// What to do next with `v`, and the command that does it: from the verification's next step,
@@ -303,20 +312,20 @@ pub(crate) fn already_verified(session: &Session) -> String {
 
 /// After the recovery key was accepted (`recovery-key`, `verify`, the demo): the session's new
 /// state, what it means, and what is next.
-pub(crate) fn key_accepted(session: &Session) -> String {
+pub(crate) fn key_accepted(session: &Session, hints: bool) -> String {
     let mut out = String::from("Recovery key accepted.\n");
     let _ = writeln!(out, "Session:  {}", clean(session.state.as_str()));
     let _ = writeln!(out, "          {}", meaning(&session.state));
-    next_lines(&mut out, session);
+    next_lines(&mut out, session, hints);
     out
 }
 
 /// After a new recovery key was put in force.
-pub(crate) fn key_reset(session: &Session) -> String {
+pub(crate) fn key_reset(session: &Session, hints: bool) -> String {
     let mut out = String::from("The new recovery key is in force; the old one no longer works.\n");
     let _ = writeln!(out, "Session:  {}", clean(session.state.as_str()));
     let _ = writeln!(out, "          {}", meaning(&session.state));
-    next_lines(&mut out, session);
+    next_lines(&mut out, session, hints);
     out
 }
 

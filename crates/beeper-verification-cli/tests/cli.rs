@@ -834,3 +834,61 @@ async fn a_refused_connection_names_the_url_once_and_the_cause_with_verbose() {
         "{verbose:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quiet_prints_no_next_hint() {
+    let server = fake().await;
+    let started = run(Some(&server), &["-q", "start"]).await;
+    assert_eq!(started.code, 0, "{started:?}");
+    assert!(!started.stdout.contains("Next:"), "{started:?}");
+    assert!(
+        started.stdout.starts_with("Started verification"),
+        "{started:?}"
+    );
+    let id = start(&server).await;
+    for args in [&["-q", "show", &id][..], &["status", "--quiet"]] {
+        let shown = run(Some(&server), args).await;
+        assert_eq!(shown.code, 0, "{args:?}: {shown:?}");
+        assert!(!shown.stdout.contains("Next:"), "{args:?}: {shown:?}");
+        assert!(!shown.stdout.contains(" verify"), "{args:?}: {shown:?}");
+    }
+    let key = FakeServer::builder()
+        .session_state(beeper_verification_fake::SessionState::NeedsSecrets)
+        .start()
+        .await
+        .expect("starts");
+    let input = format!("{}\n", key.recovery_key());
+    let entered = run_with_input(Some(&key), &["-q", "recovery-key"], &input).await;
+    assert_eq!(entered.code, 0, "{entered:?}");
+    assert!(!entered.stdout.contains("Next:"), "{entered:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn completions_refuse_json_and_complete_the_states_of_until() {
+    let refused = run(None, &["--json", "completions", "bash"]).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert_eq!(refused.json()["error"]["exitCode"], 2, "{refused:?}");
+    let refused = run(None, &["completions", "zsh", "--json"]).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    for (shell, states) in [
+        (
+            "bash",
+            "requested ready sas_ready qr_scanned done cancelled error",
+        ),
+        ("fish", "sas_ready"),
+        ("zsh", "sas_ready"),
+    ] {
+        let script = run(None, &["completions", shell]).await;
+        assert_eq!(script.code, 0, "{shell}: {script:?}");
+        assert!(script.stdout.contains(states), "{shell}: no {states:?}");
+    }
+    // A state that is not one: clap names the one meant.
+    let refused = run(None, &["wait", "x", "--until", "rady"]).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("'ready'"), "{refused:?}");
+    // A list still works.
+    let server = auto_fake(PeerMethod::Sas).await;
+    let id = start(&server).await;
+    let waited = run(Some(&server), &["wait", &id, "--until", "ready,sas_ready"]).await;
+    assert_eq!(waited.code, 0, "{waited:?}");
+}
