@@ -274,6 +274,8 @@ fn to_purpose(purpose: PurposeArg) -> Purpose {
 enum Interrupted {
     /// The input ended before an answer.
     NoAnswer,
+    /// No answer was yes or no, as often as it was asked.
+    Unclear,
     /// The comparison could not be shown.
     Output(Failure),
 }
@@ -556,11 +558,15 @@ async fn verify(
                             *interrupted = Some(Interrupted::Output(e));
                             return SasAnswer::Cancel;
                         }
-                        match prompt::confirm("Do they match? [y/N] ", auto_yes, out.json).await {
+                        match prompt::yes_or_no("Do they match? [y/n] ", auto_yes, out.json).await {
                             prompt::Answer::Yes => SasAnswer::Match,
                             prompt::Answer::No => SasAnswer::Mismatch,
                             prompt::Answer::None => {
                                 *interrupted = Some(Interrupted::NoAnswer);
+                                SasAnswer::Cancel
+                            }
+                            prompt::Answer::Unclear => {
+                                *interrupted = Some(Interrupted::Unclear);
                                 SasAnswer::Cancel
                             }
                         }
@@ -575,6 +581,11 @@ async fn verify(
                     if error.ended_verification().is_some() =>
                 {
                     return Err(Failure::NoAnswer(error));
+                }
+                (Err(error), Some(Interrupted::Unclear))
+                    if error.ended_verification().is_some() =>
+                {
+                    return Err(Failure::Unclear(error));
                 }
                 (Err(error), Some(Interrupted::Output(failure)))
                     if error.ended_verification().is_some() =>

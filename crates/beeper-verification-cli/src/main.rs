@@ -51,6 +51,9 @@ enum Failure {
     Closed,
     /// Nobody answered the emoji comparison (the input ended), so it was cancelled with `m.user`.
     NoAnswer(Error),
+    /// No answer to the emoji comparison was yes or no, as often as it was asked, so it was
+    /// cancelled with `m.user`: nobody said the emoji differ.
+    Unclear(Error),
     /// Ctrl-C; what was done about it (a verification cancelled) was said already.
     Interrupted,
     /// The person answered no (or nothing) to a question that had to be yes, such as whether
@@ -120,16 +123,25 @@ fn report(failure: &Failure, verbose: bool) -> (u8, String) {
             return (code, format!("{first}\nhint: {hint}"));
         }
         Failure::NoAnswer(error) => {
-            let which = error
-                .ended_verification()
-                .map(|v| format!("verification {}", clean(&v.id)))
-                .unwrap_or_else(|| "the verification".to_owned());
             return (
                 exit::ENDED,
                 format!(
-                    "error: no answer to the emoji comparison (the input ended), so {which} was \
+                    "error: no answer to the emoji comparison (the input ended), so {} was \
                      cancelled with m.user\n\
-                     hint: run it again at a terminal, or answer on standard input"
+                     hint: run it again at a terminal, or answer on standard input",
+                    which(error)
+                ),
+            );
+        }
+        Failure::Unclear(error) => {
+            return (
+                exit::ENDED,
+                format!(
+                    "error: no clear answer to the emoji comparison ({} answers were neither \
+                     yes nor no), so {} was cancelled with m.user\n\
+                     hint: run it again, and answer y if the emoji match or n if they differ",
+                    prompt::ASKS,
+                    which(error)
                 ),
             );
         }
@@ -145,6 +157,14 @@ fn report(failure: &Failure, verbose: bool) -> (u8, String) {
         Some(hint) => (code, format!("error: {text}\nhint: {hint}")),
         None => (code, format!("error: {text}")),
     }
+}
+
+/// Which verification ended, as messages name it.
+fn which(error: &Error) -> String {
+    error
+        .ended_verification()
+        .map(|v| format!("verification {}", clean(&v.id)))
+        .unwrap_or_else(|| "the verification".to_owned())
 }
 
 /// What happened, in one line made safe to show. Its causes follow only where they say more
@@ -352,9 +372,10 @@ fn json_error(failure: &Failure, code: u8, message: &str) -> String {
         .find_map(|l| l.strip_prefix("hint: "))
         .map(str::to_owned);
     let error = match failure {
-        Failure::Sdk(e) | Failure::NoAnswer(e) | Failure::UnconfirmedKey { error: e, .. } => {
-            Some(e)
-        }
+        Failure::Sdk(e)
+        | Failure::NoAnswer(e)
+        | Failure::Unclear(e)
+        | Failure::UnconfirmedKey { error: e, .. } => Some(e),
         #[cfg(feature = "demo")]
         Failure::Demo(e) => Some(e),
         _ => None,

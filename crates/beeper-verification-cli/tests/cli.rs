@@ -308,7 +308,7 @@ async fn the_demo_runs_a_whole_verification_with_nothing_else_running() {
     assert_eq!(demo.code, 0, "{demo:?}");
     assert!(
         demo.stdout
-            .contains("Do they match? [y/N] y (answered by --yes)"),
+            .contains("Do they match? [y/n] y (answered by --yes)"),
         "{demo:?}"
     );
     assert!(

@@ -199,7 +199,7 @@ async fn no_answer_at_the_prompt_cancels_with_m_user_not_a_mismatch() {
     let run = run_with_input(Some(&server), &["verify"], "").await;
     assert_eq!(run.code, 4, "{run:?}");
     assert!(
-        run.stdout.ends_with("Do they match? [y/N] \n"),
+        run.stdout.ends_with("Do they match? [y/n] \n"),
         "the prompt's line is ended: {:?}",
         run.stdout
     );
@@ -720,4 +720,40 @@ async fn wait_refuses_an_answer_about_another_verification() {
             .contains(r#"the answer is about verification "b", not "a""#),
         "{run:?}"
     );
+}
+
+/// The code of the one cancel `server` received.
+fn cancel_code(server: &FakeServer) -> Value {
+    let cancels = server.requests_for(beeper_verification_fake::Operation::CancelVerification);
+    assert_eq!(cancels.len(), 1, "{cancels:?}");
+    let body: Value = serde_json::from_str(&cancels[0].body).expect("JSON body");
+    body["code"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unclear_answer_is_asked_again_and_only_no_is_a_mismatch() {
+    // Asked again, then yes.
+    let server = auto_fake(PeerMethod::Sas).await;
+    let run = run_with_input(Some(&server), &["verify"], "ja\ny\n").await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("Please answer y"), "{run:?}");
+    assert!(run.stdout.contains("Verified."), "{run:?}");
+    // Three answers that are neither: cancelled with m.user, not m.mismatched_sas.
+    let server = auto_fake(PeerMethod::Sas).await;
+    let run = run_with_input(Some(&server), &["verify"], "ja\nmaybe\noui\n").await;
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(run.stderr.contains("no clear answer"), "{run:?}");
+    assert_eq!(cancel_code(&server), "m.user");
+    // An unclear answer, then the end of the input: no answer, m.user.
+    let server = auto_fake(PeerMethod::Sas).await;
+    let run = run_with_input(Some(&server), &["verify"], "ja\n").await;
+    assert_eq!(run.code, 4, "{run:?}");
+    assert_eq!(cancel_code(&server), "m.user");
+    // An explicit no, in any case: a mismatch.
+    for no in ["no\n", " N\n"] {
+        let server = auto_fake(PeerMethod::Sas).await;
+        let run = run_with_input(Some(&server), &["verify"], no).await;
+        assert_eq!(run.code, 4, "{no:?}: {run:?}");
+        assert_eq!(cancel_code(&server), "m.mismatched_sas", "{no:?}");
+    }
 }
