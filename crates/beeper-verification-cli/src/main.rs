@@ -173,6 +173,10 @@ fn which(error: &Error) -> String {
 fn describe(error: &Error, verbose: bool) -> String {
     let mut text = match error {
         Error::Config(ConfigError::MissingToken) => missing_token(),
+        Error::Config(ConfigError::TlsNotEnabled { url, .. }) => format!(
+            "this {} was built without https (its `rustls` feature), so it cannot reach {url}",
+            env!("CARGO_BIN_NAME")
+        ),
         Error::VerificationEnded { verification, .. } => ended(verification),
         _ => error.to_string(),
     };
@@ -233,6 +237,10 @@ fn hint(error: &Error, verbose: bool) -> Option<String> {
     let hint = match error {
         Error::Config(ConfigError::MissingToken) => Some(
             "set BEEPER_ACCESS_TOKEN or use --token-file PATH; create one in Beeper Desktop under Settings → Developers",
+        ),
+        Error::Config(ConfigError::TlsNotEnabled { .. }) => Some(
+            "install it with its default features, which include https (cargo install --path \
+             crates/beeper-verification-cli), or add `--features rustls` to a build without them",
         ),
         Error::Config(ConfigError::InsecureHttp { .. }) => {
             Some("use an https base URL, or Beeper Desktop on this machine")
@@ -533,6 +541,29 @@ mod tests {
             "argv[0] is the program"
         );
         assert!(!json_asked(args(&["bv", "cancel", "x", "--", "--json"])));
+    }
+
+    /// Built without https, an https base URL is refused in this program's words: how to
+    /// get a build that has it, not a crate feature or a reqwest::Client.
+    #[cfg(not(feature = "rustls"))]
+    #[test]
+    fn without_rustls_an_https_url_says_how_to_get_https() {
+        let error = beeper_verification::Client::builder()
+            .base_url("https://beeper.example")
+            .access_token("t")
+            .build()
+            .expect_err("refused");
+        let (code, text) = report(&Failure::Sdk(error), false);
+        assert_eq!(code, exit::USAGE, "{text}");
+        assert!(
+            text.starts_with("error: this beeper-verify was built without https"),
+            "{text}"
+        );
+        assert!(text.contains("--features rustls"), "{text}");
+        assert!(
+            !text.contains("reqwest") && !text.contains("this crate"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -892,3 +892,18 @@ async fn completions_refuse_json_and_complete_the_states_of_until() {
     let waited = run(Some(&server), &["wait", &id, "--until", "ready,sas_ready"]).await;
     assert_eq!(waited.code, 0, "{waited:?}");
 }
+
+/// The default build talks https: an https base URL is tried (here a loopback port where
+/// nothing listens), not refused for want of TLS.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_https_base_url_is_tried_not_refused() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let url = format!("https://127.0.0.1:{port}");
+    let down = run(None, &["--base-url", &url, "--token", "t", "status"]).await;
+    assert_eq!(down.code, 1, "{down:?}");
+    assert!(down.stderr.contains("cannot connect"), "{down:?}");
+    assert!(!down.stderr.contains("rustls"), "{down:?}");
+}
