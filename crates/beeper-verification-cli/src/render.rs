@@ -329,41 +329,40 @@ pub(crate) fn key_reset(session: &Session, hints: bool) -> String {
     out
 }
 
-/// The emoji in a row with their names under them, and the numbers below, indented:
+/// The emoji, one a line after its number and its name, and the numbers below, indented:
 ///
 /// ```text
-///   🐶        🐱        🦁        🐎        🦄        🐷        🐘
-///   Dog       Cat       Lion      Horse     Unicorn   Pig       Elephant
+///   1  Dog        🐶
+///   2  Cat        🐱
+///   ...
+///   7  Scissors   ✂️
 ///
 ///   1234  5678  9012
 /// ```
 ///
+/// Terminals disagree on how wide an emoji is (tmux 3.3a draws one with a variation selector,
+/// such as ✂️ or ☎️, one cell wide, most terminals two), so nothing follows an emoji on its
+/// line: the names and the emoji stand in fixed columns whatever width a terminal gives them.
 /// Text the SDK could not read as seven emoji (or three numbers) is shown as the server sent
 /// it, cleaned, so the person can still compare it.
 fn sas_layout(sas: &Sas) -> String {
     let mut out = String::new();
     match &sas.emojis {
         Some(emojis) => {
+            let name = |emoji: &beeper_verification::Emoji| emoji.description.unwrap_or("?");
             let width = emojis
                 .iter()
-                .map(|e| e.description.map_or(1, str::len))
+                .map(|e| name(e).chars().count())
                 .max()
-                .unwrap_or(1)
-                + 2;
-            let mut symbols = String::from(" ");
-            let mut names = String::from(" ");
-            for emoji in emojis {
-                // An emoji takes two terminal columns.
-                let _ = write!(
-                    symbols,
-                    " {}{}",
-                    clean(&emoji.symbol),
-                    " ".repeat(width.saturating_sub(2))
+                .unwrap_or(1);
+            for (number, emoji) in (1..).zip(emojis.iter()) {
+                let _ = writeln!(
+                    out,
+                    "  {number}  {:<width$}  {}",
+                    name(emoji),
+                    clean(&emoji.symbol)
                 );
-                let _ = write!(names, " {:<width$}", emoji.description.unwrap_or("?"));
             }
-            let _ = writeln!(out, "{}", symbols.trim_end());
-            let _ = writeln!(out, "{}", names.trim_end());
         }
         None => {
             let _ = writeln!(out, "  {}", clean(sas.emojis_text.trim()));
@@ -402,17 +401,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_emoji_layout_puts_names_under_emoji() {
+    fn the_emoji_layout_puts_each_emoji_last_on_its_line_after_its_name() {
         let sas: Sas = serde_json::from_value(serde_json::json!({
-            "emojis": "🐶 🐱 🦁 🐎 🦄 🐷 🫠",
+            "emojis": "🐶 ✂️ 🦁 ☎️ 🦄 🐷 🫠",
             "decimals": "1234 5678 9012"
         }))
         .expect("a sas");
-        // Every column is as wide as the longest name plus two; an emoji takes two columns.
+        // Names in one column, emoji in the next; nothing after an emoji, so a terminal that
+        // draws ✂️ one cell wide moves nothing.
         assert_eq!(
             sas_layout(&sas),
-            "  🐶        🐱        🦁        🐎        🦄        🐷        🫠\n  \
-             Dog       Cat       Lion      Horse     Unicorn   Pig       ?\n\n  \
+            "  1  Dog        🐶\n  \
+               2  Scissors   ✂️\n  \
+               3  Lion       🦁\n  \
+               4  Telephone  ☎️\n  \
+               5  Unicorn    🦄\n  \
+               6  Pig        🐷\n  \
+               7  ?          🫠\n\n  \
              1234  5678  9012\n"
         );
     }
