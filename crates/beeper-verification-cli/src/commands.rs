@@ -3,6 +3,7 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use beeper_verification::{
@@ -13,6 +14,7 @@ use serde::Serialize;
 
 use crate::args::{Cli, Command, MethodArg, PurposeArg, QrCommand, SasCommand, VerifyArgs};
 use crate::interrupt::Interrupt;
+use crate::spinner::Spinner;
 use crate::{Failure, prompt, qr, render, terminal};
 
 pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
@@ -338,33 +340,22 @@ async fn wait(
     let mut interrupt = Interrupt::catch();
     let handle = client.verification(id).with_wait_options(options);
     let wanted: Vec<&str> = until.iter().map(VerificationState::as_str).collect();
-    let spinner = out.spinner().then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
-            bar.set_style(style);
-        }
-        bar.enable_steady_tick(Duration::from_millis(100));
-        bar
-    });
     let wanted = wanted.join(" or ");
+    let spinner = Spinner::start(out.spinner(), &format!("waiting for {wanted}"));
     let waiting = handle.wait_until_reporting(until, |v| {
-        if let Some(bar) = &spinner {
-            // One line, however long what the server sent: the spinner redraws it each tick.
-            bar.set_message(format!(
-                "{}: {} (waiting for {wanted})",
-                render::fit(&terminal::clean(&v.id), render::LIST_ID_WIDTH),
-                render::fit(&terminal::clean(v.state.as_str()), render::LIST_ID_WIDTH)
-            ));
-        }
+        // One line, however long what the server sent: the spinner redraws it each tick.
+        spinner.set_message(&format!(
+            "{}: {} (waiting for {wanted})",
+            render::fit(&terminal::clean(&v.id), render::LIST_ID_WIDTH),
+            render::fit(&terminal::clean(v.state.as_str()), render::LIST_ID_WIDTH)
+        ));
     });
     let result = tokio::select! {
         result = waiting => Some(result),
         () = interrupt.pressed() => None,
     };
     // The spinner's line is cleared, however the wait ended.
-    if let Some(bar) = spinner {
-        bar.finish_and_clear();
-    }
+    spinner.finish();
     match result {
         Some(result) => Ok(result?),
         None => {
@@ -543,22 +534,39 @@ async fn verify(
 ) -> Result<(), Failure> {
     let mut options = CreateVerification::default();
     options.purpose = args.purpose.map(to_purpose);
+    out.progress(match (args.method, &args.scan) {
+        (MethodArg::Sas, _) => {
+            "Verifying this device by comparing emoji. Accept the request on your other device when it asks."
+        }
+        (MethodArg::Qr, Some(_)) => "Verifying this device with the other device's QR code.",
+        (MethodArg::Qr, None) => {
+            "Verifying this device with a QR code. Scan it with your other device."
+        }
+    });
+    // What the flow waits for, and for how long, at a terminal: it may be minutes.
+    let spinner = Arc::new(Spinner::start(out.spinner(), "Starting the verification"));
+    let _watching = watch_awaited(client, &spinner, args.method);
     let session = match (args.method, args.scan) {
         (MethodArg::Sas, _) => {
-            out.progress("Verifying this device by comparing emoji. Accept the request on your other device when it asks.");
             // Why the comparison was cut short, to report once the flow has ended.
             let mut interrupted: Option<Interrupted> = None;
             let result = client
                 .verify_with_sas(options, |sas| {
                     let interrupted = &mut interrupted;
+                    let spinner = &spinner;
                     async move {
+                        // No spinner while the person compares and answers.
+                        spinner.pause();
                         // The comparison is for a person: shown on stderr in JSON mode, so
                         // that stdout stays one JSON document.
                         if let Err(e) = out.show(&render::sas_screen(&sas)) {
                             *interrupted = Some(Interrupted::Output(e));
                             return SasAnswer::Cancel;
                         }
-                        match prompt::yes_or_no("Do they match? [y/n] ", auto_yes, out.json).await {
+                        let answer =
+                            prompt::yes_or_no("Do they match? [y/n] ", auto_yes, out.json).await;
+                        spinner.resume();
+                        match answer {
                             prompt::Answer::Yes => SasAnswer::Match,
                             prompt::Answer::No => SasAnswer::Mismatch,
                             prompt::Answer::None => {
@@ -597,26 +605,24 @@ async fn verify(
                 (Err(error), _) => return Err(error.into()),
             }
         }
-        (MethodArg::Qr, Some(data)) => {
-            out.progress("Verifying this device with the other device's QR code.");
-            client.verify_with_scanned_qr(options, data).await?
-        }
+        (MethodArg::Qr, Some(data)) => client.verify_with_scanned_qr(options, data).await?,
         (MethodArg::Qr, None) => {
-            out.progress("Verifying this device with a QR code. Scan it with your other device.");
             let mut png_error = None;
             let png = args.qr_png.clone();
             let mut shown = Ok(());
             let session = client
                 .verify_with_qr(options, |code| {
-                    shown = out.show(&format!("{}\n", qr::terminal(&code.data)));
-                    if let Some(path) = &png {
-                        match qr::write_png(&code.data, path) {
-                            Ok(()) => {
-                                out.progress(&format!("Wrote the QR code to {}", path.display()))
+                    // Above the spinner, which goes on below the code.
+                    spinner.suspend(|| {
+                        shown = out.show(&format!("{}\n", qr::terminal(&code.data)));
+                        if let Some(path) = &png {
+                            match qr::write_png(&code.data, path) {
+                                Ok(()) => out
+                                    .progress(&format!("Wrote the QR code to {}", path.display())),
+                                Err(e) => png_error = Some(e),
                             }
-                            Err(e) => png_error = Some(e),
                         }
-                    }
+                    });
                     async {}
                 })
                 .await?;
@@ -627,8 +633,63 @@ async fn verify(
             session
         }
     };
+    spinner.finish();
     out.print(&session, || render::verified(&session))?;
     Ok(())
+}
+
+/// A task that is stopped when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Keeps `spinner` saying what the guided flow waits for, from the session as it changes
+/// (its own polling, for a terminal only); `None` when the spinner is not drawn.
+fn watch_awaited(
+    client: &Client,
+    spinner: &Arc<Spinner>,
+    method: MethodArg,
+) -> Option<AbortOnDrop> {
+    use futures_util::StreamExt;
+    if !spinner.is_enabled() {
+        return None;
+    }
+    let changes = client.session_changes();
+    let spinner = Arc::clone(spinner);
+    Some(AbortOnDrop(tokio::spawn(async move {
+        let mut changes = std::pin::pin!(changes);
+        while let Some(change) = changes.next().await {
+            if let Ok(session) = change {
+                spinner.set_message(&awaited(&session, method));
+            }
+        }
+    })))
+}
+
+/// What the guided flow waits for, as the spinner says it.
+fn awaited(session: &Session, method: MethodArg) -> String {
+    let Some(v) = session.verification.as_ref().filter(|v| !v.is_terminal()) else {
+        return match session.is_ready() {
+            true => "Finishing".to_owned(),
+            false => "Waiting for the verification to start".to_owned(),
+        };
+    };
+    let what = match (&v.state, method) {
+        (VerificationState::Requested, _) => "your other device to accept the request",
+        (VerificationState::Ready, MethodArg::Qr) => "your other device to scan the QR code",
+        (VerificationState::Ready, MethodArg::Sas) => "the emoji comparison to start",
+        (VerificationState::SasReady, _) => "your other device to confirm the emoji",
+        (VerificationState::QrScanned, _) => "the scan to be confirmed",
+        _ => "your other device",
+    };
+    format!(
+        "Waiting for {what} (verification {})",
+        render::fit(&terminal::clean(&v.id), render::LIST_ID_WIDTH)
+    )
 }
 
 /// `fut`, unless Ctrl-C comes first: then the terminal's line is ended and it is

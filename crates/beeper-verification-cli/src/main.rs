@@ -14,6 +14,7 @@ mod private_file;
 mod prompt;
 mod qr;
 mod render;
+mod spinner;
 mod stored_token;
 mod terminal;
 

@@ -139,3 +139,34 @@ async fn the_emoji_and_their_names_stand_in_fixed_columns_in_tmux() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_shows_what_it_waits_for_at_a_terminal_and_clears_it() {
+    // A slow other device: each of its moves takes two seconds.
+    let server = FakeServer::builder()
+        .seed(7)
+        .auto_peer(PeerMethod::Sas, Duration::from_secs(2))
+        .start()
+        .await
+        .expect("the fake starts");
+    let Some(tmux) = Tmux::start("waiting", 120, &shell_command(&server, "verify", "y\\n")) else {
+        return;
+    };
+    let waiting = tmux.wait_for("Waiting for your other device to accept the request");
+    assert!(waiting.contains("(verification fv"), "{waiting}");
+    let done = tmux.wait_for("Verified.");
+    assert!(
+        !done.contains("Waiting for"),
+        "the spinner's line is cleared:\n{done}"
+    );
+    assert!(!done.contains("⠁") && !done.contains("⠋"), "{done}");
+}
+
+/// Not at a terminal (standard error piped), nothing spins.
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_draws_no_spinner_when_piped() {
+    let server = common::auto_fake(PeerMethod::Sas).await;
+    let verified = common::run_with_input(Some(&server), &["verify"], "y\n").await;
+    assert_eq!(verified.code, 0, "{verified:?}");
+    assert!(!verified.stderr.contains("Waiting for"), "{verified:?}");
+}
