@@ -154,7 +154,14 @@ async fn ask(question: &str, on_stderr: bool) -> Option<String> {
     };
     if !std::io::stdin().is_terminal() {
         let shown = crate::render::fit(line.trim(), 40);
-        say(&format!("{}\n", terminal::clean(&shown)), on_stderr);
+        let echo = format!("{}\n", terminal::clean(&shown));
+        // After the question, where it went; not moved to stderr when stdout is gone, where
+        // it would stand alone.
+        if on_stderr {
+            terminal::err(&echo);
+        } else {
+            let _ = terminal::out(&echo);
+        }
     }
     Some(line)
 }
