@@ -2,7 +2,8 @@
 //!
 //! Where Beeper Desktop is and the token (`--base-url`, `--token-file`, `--token`, `--timeout`)
 //! are options of each command that talks to it, read from the environment when not given
-//! (`BEEPER_BASE_URL`, `BEEPER_ACCESS_TOKEN`): they do not appear on `demo`, which runs its own
+//! (`BEEPER_BASE_URL`, `BEEPER_ACCESS_TOKEN`), and the token last from the stored file (see
+//! [`stored_token`](crate::stored_token)): they do not appear on `demo`, which runs its own
 //! fake, nor in a usage line because the environment set them. The token is best given by the
 //! environment or a file: on the command line, other users see it in `ps`, and the shell
 //! keeps it in its history. `--json` and `--quiet` go with
@@ -14,6 +15,8 @@ use std::time::Duration;
 use beeper_verification::{VerificationId, VerificationState};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
+
+use crate::stored_token::{self, TokenSource};
 
 /// Verify this device with Beeper Desktop: compare emoji or scan a QR code with another
 /// signed-in device.
@@ -40,6 +43,9 @@ pub(crate) struct OutputArgs {
     /// Print only results and errors: no progress, hints or spinner.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// With an error, show what caused it too, down to the HTTP stack's own words.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 /// Where Beeper Desktop is, and how to reach it.
@@ -49,9 +55,10 @@ pub(crate) struct Connection {
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// A file holding the access token (`-`: the first line of standard input); without it
-    /// or --token, BEEPER_ACCESS_TOKEN. Either is safer than --token, which `ps` shows to every
-    /// user of this machine and your shell keeps in its history. Create a token in Beeper
-    /// Desktop under Settings → Developers
+    /// or --token, BEEPER_ACCESS_TOKEN, else the stored token (~/.config/beeper-verify/token).
+    /// Either is safer than --token, which `ps` shows to every user of this machine and your
+    /// shell keeps in its history. Create a token in Beeper Desktop under Settings →
+    /// Developers
     #[arg(long, value_name = "PATH", conflicts_with = "token")]
     pub token_file: Option<PathBuf>,
     /// The access token. Prefer BEEPER_ACCESS_TOKEN or --token-file: a token given here is
@@ -97,19 +104,27 @@ impl Connection {
             .unwrap_or_else(|| beeper_verification::ClientBuilder::DEFAULT_BASE_URL.to_owned())
     }
 
-    /// The token: `--token`, else what `--token-file` holds, else `BEEPER_ACCESS_TOKEN` when
-    /// set and not empty. A token file that cannot be read, is empty or holds more than the
-    /// token is an error to report as a usage error; no message shows what the file holds.
-    pub fn token(&self) -> Result<Option<String>, String> {
+    /// The token and where it came from: `--token`, else what `--token-file` holds, else
+    /// `BEEPER_ACCESS_TOKEN` when set and not empty, else the stored token (see
+    /// [`stored_token`](crate::stored_token)). A token file (or stored token) that cannot be
+    /// read, is empty or holds more than the token is an error to report as a usage error; no
+    /// message shows what the file holds.
+    pub fn token(&self) -> Result<Option<(String, TokenSource)>, String> {
         if let Some(token) = &self.token {
-            return Ok(Some(token.clone()));
+            return Ok(Some((token.clone(), TokenSource::Argument)));
         }
         if let Some(path) = &self.token_file {
-            return read_token_file(path).map(Some);
+            return read_token_file(path).map(|t| Some((t, TokenSource::File(path.clone()))));
         }
-        Ok(non_empty_env(
-            beeper_verification::ClientBuilder::ENV_ACCESS_TOKEN,
-        ))
+        if let Some(token) = non_empty_env(beeper_verification::ClientBuilder::ENV_ACCESS_TOKEN) {
+            return Ok(Some((token, TokenSource::Environment)));
+        }
+        Ok(stored_token::read()?.map(|(token, path)| {
+            (
+                token.expose_secret().trim().to_owned(),
+                TokenSource::Stored(path),
+            )
+        }))
     }
 }
 
@@ -165,9 +180,8 @@ pub(crate) fn read_secret(
     secret: Secret,
 ) -> Result<SecretString, String> {
     use std::io::{BufRead, Read};
-    let from_stdin = path.as_os_str() == "-";
     let mut bytes = Vec::new();
-    let read = if from_stdin {
+    let read = if path.as_os_str() == "-" {
         std::io::stdin()
             .lock()
             .take(SECRET_FILE_LIMIT + 1)
@@ -176,8 +190,32 @@ pub(crate) fn read_secret(
         std::fs::File::open(path)
             .and_then(|file| file.take(SECRET_FILE_LIMIT + 1).read_to_end(&mut bytes))
     };
+    checked_secret(bytes, read, name, secret)
+}
+
+/// The secret in an open file, named `name` in messages, read and checked as [`read_secret`]
+/// does: for a file that was opened (and its metadata checked) by the caller.
+pub(crate) fn read_secret_from(
+    file: std::fs::File,
+    name: &str,
+    secret: Secret,
+) -> Result<SecretString, String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let read = file.take(SECRET_FILE_LIMIT + 1).read_to_end(&mut bytes);
+    checked_secret(bytes, read, name, secret)
+}
+
+/// `bytes`, as read with the outcome `read`, as a secret: text, not empty, within the limit,
+/// and one line for a token. Whatever was read is zeroed however this ends, and no message
+/// shows it.
+fn checked_secret(
+    bytes: Vec<u8>,
+    read: std::io::Result<usize>,
+    name: &str,
+    secret: Secret,
+) -> Result<SecretString, String> {
     let what = secret.what();
-    // The bytes read so far are zeroed however this ends.
     let text = match String::from_utf8(bytes) {
         Ok(text) => SecretString::from(text),
         Err(e) => {
@@ -278,8 +316,8 @@ pub(crate) enum Command {
         /// The verification ID.
         #[arg(value_parser = verification_id)]
         id: VerificationId,
-        /// The states to wait for, comma-separated (requested, ready, sas_ready, qr_scanned, done, cancelled, error).
-        #[arg(long, value_delimiter = ',', required = true, value_parser = state)]
+        /// The states to wait for, comma-separated.
+        #[arg(long, value_name = "STATE", value_delimiter = ',', required = true, value_parser = states())]
         until: Vec<VerificationState>,
         /// Seconds to wait at most, more than 0 and at most a day [default: 600]
         #[arg(long, value_name = "SECS", value_parser = wait_time)]
@@ -341,6 +379,13 @@ pub(crate) enum Command {
         #[arg(long, conflicts_with = "method")]
         recovery_key: bool,
     },
+    /// Forget the access token stored for the commands that follow: its file is deleted.
+    ///
+    /// Commands read the stored token when neither --token, --token-file nor
+    /// BEEPER_ACCESS_TOKEN gives one. The token itself stays valid until you revoke it in
+    /// Beeper Desktop under Settings → Developers. With no token stored, it says so and
+    /// succeeds.
+    ForgetToken,
     /// Print a completion script for a shell: `beeper-verify completions bash > ...`.
     Completions {
         /// The shell.
@@ -368,7 +413,7 @@ impl Command {
             }
             #[cfg(feature = "demo")]
             Self::Demo { .. } => None,
-            Self::Completions { .. } => None,
+            Self::ForgetToken | Self::Completions { .. } => None,
         }
     }
 }
@@ -498,15 +543,12 @@ fn qr_payload(value: &str) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
-fn state(value: &str) -> Result<VerificationState, String> {
-    let state = VerificationState::from(value);
-    if state.is_unknown() {
-        let known = VerificationState::KNOWN.join(", ");
-        return Err(format!(
-            "`{value}` is not a verification state (one of: {known})"
-        ));
-    }
-    Ok(state)
+/// The verification states `--until` takes: the ones this version knows, as possible values
+/// that help lists and shells complete.
+fn states() -> impl clap::builder::TypedValueParser<Value = VerificationState> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(VerificationState::KNOWN)
+        .map(|state| VerificationState::from(state.as_str()))
 }
 
 #[cfg(test)]

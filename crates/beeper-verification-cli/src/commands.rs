@@ -3,6 +3,7 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use beeper_verification::{
@@ -13,6 +14,7 @@ use serde::Serialize;
 
 use crate::args::{Cli, Command, MethodArg, PurposeArg, QrCommand, SasCommand, VerifyArgs};
 use crate::interrupt::Interrupt;
+use crate::spinner::Spinner;
 use crate::{Failure, prompt, qr, render, terminal};
 
 pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
@@ -26,6 +28,13 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
     {
         return Err(Failure::Usage(
             "--scan and --qr-png go with --method qr".to_owned(),
+        ));
+    }
+    if let Command::Completions { .. } = &cli.command
+        && out.json
+    {
+        return Err(Failure::Usage(
+            "completions prints a shell script, not JSON: leave out --json".to_owned(),
         ));
     }
     if let Command::ResetRecoveryKey { yes: false, .. } = &cli.command
@@ -48,16 +57,24 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         }
         None => return run_local(cli.command, &out).await,
     };
-    let token = conn.token().map_err(Failure::Usage)?;
+    let token = conn
+        .token()
+        .map_err(Failure::Usage)?
+        .map(|(token, source)| {
+            crate::stored_token::note_source(source);
+            token
+        });
     let client = client(&conn.base_url(), token.as_deref(), conn.timeout)?;
     let api = client.verifications();
     // What one action prints: the verification as the server answered it.
-    let acted = |done: &str, v: &Verification| out.print(v, || render::after(done, v));
+    let acted = |done: &str, v: &Verification| out.print(v, || render::after(done, v, out.hints()));
     match cli.command {
         Command::Status { .. } => {
             let session = client.session().await?;
             let version = client.server_version();
-            out.print(&session, || render::status(&session, version.as_deref()))?;
+            out.print(&session, || {
+                render::status(&session, version.as_deref(), out.hints())
+            })?;
         }
         Command::List { .. } => {
             let items = api.list().await?;
@@ -67,7 +84,9 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Show { id, .. } => {
             let verification = client.verification(id).get().await?;
-            out.print(&verification, || render::verification(&verification))?;
+            out.print(&verification, || {
+                render::verification(&verification, out.hints())
+            })?;
         }
         Command::Start {
             purpose, user_id, ..
@@ -114,7 +133,9 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                 options = options.max_wait(max_wait);
             }
             let verification = wait(&client, &id, until, options, &out).await?;
-            out.print(&verification, || render::verification(&verification))?;
+            out.print(&verification, || {
+                render::verification(&verification, out.hints())
+            })?;
         }
         Command::Verify {
             verify: args, key, ..
@@ -137,7 +158,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             }
             let key = prompt::recovery_key(key.key_file.as_deref(), &mut interrupt).await?;
             let session = enter_key(&client, key, &mut interrupt).await?;
-            out.print(&session, || render::key_accepted(&session))?;
+            out.print(&session, || render::key_accepted(&session, out.hints()))?;
         }
         Command::ResetRecoveryKey {
             existing_key_file,
@@ -146,7 +167,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         } => reset_recovery_key(&client, existing_key_file.as_deref(), yes, &out).await?,
         #[cfg(feature = "demo")]
         Command::Demo { .. } => {}
-        Command::Completions { .. } => {}
+        Command::ForgetToken | Command::Completions { .. } => {}
     }
     Ok(())
 }
@@ -164,6 +185,7 @@ async fn run_local(command: Command, out: &Output) -> Result<(), Failure> {
         } => demo_recovery_key(yes, out).await,
         #[cfg(feature = "demo")]
         Command::Demo { method, yes, .. } => demo(method, yes, out).await,
+        Command::ForgetToken => forget_token(out),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();
@@ -172,6 +194,29 @@ async fn run_local(command: Command, out: &Output) -> Result<(), Failure> {
         }
         _ => Ok(()),
     }
+}
+
+/// `forget-token`: deletes the stored token, and says where it was; with none stored, says so.
+fn forget_token(out: &Output) -> Result<(), Failure> {
+    use crate::stored_token::Forgotten;
+    let forgotten = crate::stored_token::forget().map_err(Failure::Local)?;
+    let (removed, path) = match &forgotten {
+        Forgotten::Removed(path) => (true, Some(path)),
+        Forgotten::NoneStored(path) => (false, path.as_ref()),
+    };
+    let shown = path.map(|p| p.display().to_string());
+    let json = serde_json::json!({ "removed": removed, "path": shown });
+    out.print(&json, || match (removed, &shown) {
+        (true, Some(path)) => format!("Forgot the stored access token: deleted {path}.\n"),
+        (false, Some(path)) => format!("No access token is stored (it would be in {path}).\n"),
+        _ => "No access token is stored (neither XDG_CONFIG_HOME nor HOME is set).\n".to_owned(),
+    })?;
+    if removed {
+        out.progress(
+            "The token itself stays valid until you revoke it in Beeper Desktop under Settings → Developers.",
+        );
+    }
+    Ok(())
 }
 
 fn client(
@@ -231,6 +276,8 @@ fn to_purpose(purpose: PurposeArg) -> Purpose {
 enum Interrupted {
     /// The input ended before an answer.
     NoAnswer,
+    /// No answer was yes or no, as often as it was asked.
+    Unclear,
     /// The comparison could not be shown.
     Output(Failure),
 }
@@ -272,6 +319,11 @@ impl Output {
         }
     }
 
+    /// Whether what to do next is said (`Next:` lines): not with --quiet.
+    fn hints(&self) -> bool {
+        !self.quiet
+    }
+
     /// Whether a spinner may be drawn.
     fn spinner(&self) -> bool {
         !self.quiet && !self.json && std::io::stderr().is_terminal()
@@ -288,33 +340,22 @@ async fn wait(
     let mut interrupt = Interrupt::catch();
     let handle = client.verification(id).with_wait_options(options);
     let wanted: Vec<&str> = until.iter().map(VerificationState::as_str).collect();
-    let spinner = out.spinner().then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
-            bar.set_style(style);
-        }
-        bar.enable_steady_tick(Duration::from_millis(100));
-        bar
-    });
     let wanted = wanted.join(" or ");
+    let spinner = Spinner::start(out.spinner(), &format!("waiting for {wanted}"));
     let waiting = handle.wait_until_reporting(until, |v| {
-        if let Some(bar) = &spinner {
-            // One line, however long what the server sent: the spinner redraws it each tick.
-            bar.set_message(format!(
-                "{}: {} (waiting for {wanted})",
-                render::fit(&terminal::clean(&v.id), render::LIST_ID_WIDTH),
-                render::fit(&terminal::clean(v.state.as_str()), render::LIST_ID_WIDTH)
-            ));
-        }
+        // One line, however long what the server sent: the spinner redraws it each tick.
+        spinner.set_message(&format!(
+            "{}: {} (waiting for {wanted})",
+            render::fit(&terminal::clean(&v.id), render::LIST_ID_WIDTH),
+            render::fit(&terminal::clean(v.state.as_str()), render::LIST_ID_WIDTH)
+        ));
     });
     let result = tokio::select! {
         result = waiting => Some(result),
         () = interrupt.pressed() => None,
     };
     // The spinner's line is cleared, however the wait ended.
-    if let Some(bar) = spinner {
-        bar.finish_and_clear();
-    }
+    spinner.finish();
     match result {
         Some(result) => Ok(result?),
         None => {
@@ -383,12 +424,13 @@ async fn guided(
             out.progress("This device needs your recovery key (no other device is needed).");
             let key = prompt::recovery_key(key_file.as_deref(), &mut interrupt).await?;
             let session = enter_key(client, key, &mut interrupt).await?;
-            return out.print(&session, || render::key_accepted(&session));
+            return out.print(&session, || render::key_accepted(&session, out.hints()));
         }
         if matches!(session.next_step(), SessionStep::VerifyThisDevice { .. }) {
-            out.progress(
-                "No other device at hand? Enter your recovery key instead: beeper-verify recovery-key",
-            );
+            out.progress(&format!(
+                "No other device at hand? Enter your recovery key instead: {}",
+                crate::invoked::command("recovery-key")
+            ));
         }
     }
     let flow = verify(client, args, auto_yes, out);
@@ -409,20 +451,21 @@ async fn guided(
             terminal::err("\n");
             out.progress("Interrupted: cancelling… (press Ctrl-C again to quit at once)");
             let cleanup = tokio::time::timeout(CLEANUP_BUDGET, cancel_live(clients.cleanup, out));
+            let list = crate::invoked::command("list");
             let said = tokio::select! {
                 done = cleanup => match done {
                     Ok(()) => None,
-                    Err(_) => Some(
+                    Err(_) => Some(format!(
                         "Interrupted, but cancelling took too long: the verification may still \
-                         be live (see beeper-verify list)",
-                    ),
+                         be live (see {list})",
+                    )),
                 },
                 () = interrupt.pressed() => {
                     terminal::err("\n");
-                    Some(
+                    Some(format!(
                         "Interrupted again: quit without cancelling; the verification may still \
-                         be live (see beeper-verify list)",
-                    )
+                         be live (see {list})",
+                    ))
                 }
             };
             if let Some(said) = said
@@ -457,8 +500,9 @@ async fn cancel_live(client: &Client, out: &Output) {
             if !out.quiet {
                 terminal::err(&format!(
                     "Interrupted, but finding the verification to cancel failed: {}; it may \
-                     still be live (see beeper-verify list)\n",
-                    terminal::clean(&e.to_string())
+                     still be live (see {})\n",
+                    terminal::clean(&e.to_string()),
+                    crate::invoked::command("list")
                 ));
             }
             return;
@@ -490,26 +534,47 @@ async fn verify(
 ) -> Result<(), Failure> {
     let mut options = CreateVerification::default();
     options.purpose = args.purpose.map(to_purpose);
+    out.progress(match (args.method, &args.scan) {
+        (MethodArg::Sas, _) => {
+            "Verifying this device by comparing emoji. Accept the request on your other device when it asks."
+        }
+        (MethodArg::Qr, Some(_)) => "Verifying this device with the other device's QR code.",
+        (MethodArg::Qr, None) => {
+            "Verifying this device with a QR code. Scan it with your other device."
+        }
+    });
+    // What the flow waits for, and for how long, at a terminal: it may be minutes.
+    let spinner = Arc::new(Spinner::start(out.spinner(), "Starting the verification"));
+    let _watching = watch_awaited(client, &spinner, args.method);
     let session = match (args.method, args.scan) {
         (MethodArg::Sas, _) => {
-            out.progress("Verifying this device by comparing emoji. Accept the request on your other device when it asks.");
             // Why the comparison was cut short, to report once the flow has ended.
             let mut interrupted: Option<Interrupted> = None;
             let result = client
                 .verify_with_sas(options, |sas| {
                     let interrupted = &mut interrupted;
+                    let spinner = &spinner;
                     async move {
+                        // No spinner while the person compares and answers.
+                        spinner.pause();
                         // The comparison is for a person: shown on stderr in JSON mode, so
                         // that stdout stays one JSON document.
                         if let Err(e) = out.show(&render::sas_screen(&sas)) {
                             *interrupted = Some(Interrupted::Output(e));
                             return SasAnswer::Cancel;
                         }
-                        match prompt::confirm("Do they match? [y/N] ", auto_yes, out.json).await {
+                        let answer =
+                            prompt::yes_or_no("Do they match? [y/n] ", auto_yes, out.json).await;
+                        spinner.resume();
+                        match answer {
                             prompt::Answer::Yes => SasAnswer::Match,
                             prompt::Answer::No => SasAnswer::Mismatch,
                             prompt::Answer::None => {
                                 *interrupted = Some(Interrupted::NoAnswer);
+                                SasAnswer::Cancel
+                            }
+                            prompt::Answer::Unclear => {
+                                *interrupted = Some(Interrupted::Unclear);
                                 SasAnswer::Cancel
                             }
                         }
@@ -525,6 +590,11 @@ async fn verify(
                 {
                     return Err(Failure::NoAnswer(error));
                 }
+                (Err(error), Some(Interrupted::Unclear))
+                    if error.ended_verification().is_some() =>
+                {
+                    return Err(Failure::Unclear(error));
+                }
                 (Err(error), Some(Interrupted::Output(failure)))
                     if error.ended_verification().is_some() =>
                 {
@@ -535,26 +605,24 @@ async fn verify(
                 (Err(error), _) => return Err(error.into()),
             }
         }
-        (MethodArg::Qr, Some(data)) => {
-            out.progress("Verifying this device with the other device's QR code.");
-            client.verify_with_scanned_qr(options, data).await?
-        }
+        (MethodArg::Qr, Some(data)) => client.verify_with_scanned_qr(options, data).await?,
         (MethodArg::Qr, None) => {
-            out.progress("Verifying this device with a QR code. Scan it with your other device.");
             let mut png_error = None;
             let png = args.qr_png.clone();
             let mut shown = Ok(());
             let session = client
                 .verify_with_qr(options, |code| {
-                    shown = out.show(&format!("{}\n", qr::terminal(&code.data)));
-                    if let Some(path) = &png {
-                        match qr::write_png(&code.data, path) {
-                            Ok(()) => {
-                                out.progress(&format!("Wrote the QR code to {}", path.display()))
+                    // Above the spinner, which goes on below the code.
+                    spinner.suspend(|| {
+                        shown = out.show(&format!("{}\n", qr::terminal(&code.data)));
+                        if let Some(path) = &png {
+                            match qr::write_png(&code.data, path) {
+                                Ok(()) => out
+                                    .progress(&format!("Wrote the QR code to {}", path.display())),
+                                Err(e) => png_error = Some(e),
                             }
-                            Err(e) => png_error = Some(e),
                         }
-                    }
+                    });
                     async {}
                 })
                 .await?;
@@ -565,8 +633,63 @@ async fn verify(
             session
         }
     };
+    spinner.finish();
     out.print(&session, || render::verified(&session))?;
     Ok(())
+}
+
+/// A task that is stopped when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Keeps `spinner` saying what the guided flow waits for, from the session as it changes
+/// (its own polling, for a terminal only); `None` when the spinner is not drawn.
+fn watch_awaited(
+    client: &Client,
+    spinner: &Arc<Spinner>,
+    method: MethodArg,
+) -> Option<AbortOnDrop> {
+    use futures_util::StreamExt;
+    if !spinner.is_enabled() {
+        return None;
+    }
+    let changes = client.session_changes();
+    let spinner = Arc::clone(spinner);
+    Some(AbortOnDrop(tokio::spawn(async move {
+        let mut changes = std::pin::pin!(changes);
+        while let Some(change) = changes.next().await {
+            if let Ok(session) = change {
+                spinner.set_message(&awaited(&session, method));
+            }
+        }
+    })))
+}
+
+/// What the guided flow waits for, as the spinner says it.
+fn awaited(session: &Session, method: MethodArg) -> String {
+    let Some(v) = session.verification.as_ref().filter(|v| !v.is_terminal()) else {
+        return match session.is_ready() {
+            true => "Finishing".to_owned(),
+            false => "Waiting for the verification to start".to_owned(),
+        };
+    };
+    let what = match (&v.state, method) {
+        (VerificationState::Requested, _) => "your other device to accept the request",
+        (VerificationState::Ready, MethodArg::Qr) => "your other device to scan the QR code",
+        (VerificationState::Ready, MethodArg::Sas) => "the emoji comparison to start",
+        (VerificationState::SasReady, _) => "your other device to confirm the emoji",
+        (VerificationState::QrScanned, _) => "the scan to be confirmed",
+        _ => "your other device",
+    };
+    format!(
+        "Waiting for {what} (verification {})",
+        render::fit(&terminal::clean(&v.id), render::LIST_ID_WIDTH)
+    )
 }
 
 /// `fut`, unless Ctrl-C comes first: then the terminal's line is ended and it is
@@ -621,7 +744,10 @@ async fn reset_recovery_key(
     {
         return Err(Failure::Declined {
             message: "no new recovery key was made; the current key stays in force",
-            hint: "run `beeper-verify reset-recovery-key` again to make one",
+            hint: format!(
+                "run `{}` again to make one",
+                crate::invoked::command("reset-recovery-key")
+            ),
         });
     }
     let pending = client.recovery_key().reset(existing.as_ref()).await?;
@@ -650,7 +776,10 @@ async fn reset_recovery_key(
         return Err(Failure::Declined {
             message: "the new recovery key was not confirmed, so it is not in force; the old key \
                       stays in force",
-            hint: "run `beeper-verify reset-recovery-key` again when you can save the new key",
+            hint: format!(
+                "run `{}` again when you can save the new key",
+                crate::invoked::command("reset-recovery-key")
+            ),
         });
     }
     let key = pending.key().clone();
@@ -659,7 +788,7 @@ async fn reset_recovery_key(
         // Shown above already; the hint says to keep it.
         Err(error) => return Err(Failure::UnconfirmedKey { key, error }),
     };
-    out.print(&session, || render::key_reset(&session))
+    out.print(&session, || render::key_reset(&session, out.hints()))
 }
 
 /// `demo --recovery-key`: a fake Beeper Desktop in this process whose device needs the
@@ -693,9 +822,10 @@ async fn demo_recovery_key(yes: bool, out: &Output) -> Result<(), Failure> {
         .map_err(failed)?;
     out.show(&format!(
         "{}\nThe demo account's recovery key, the key you saved when you set up encryption, is:\n\n    {}\n\n\
-         Enter it as `beeper-verify recovery-key` would ask for it.\n",
-        render::status(&session, None),
-        fake.recovery_key()
+         Enter it as `{}` would ask for it.\n",
+        render::status(&session, None, out.hints()),
+        fake.recovery_key(),
+        crate::invoked::command("recovery-key")
     ))?;
     let key = if yes {
         out.show(&format!("{KEY_PROMPT_DEMO}(entered by --yes)\n"))?;
@@ -718,7 +848,7 @@ async fn demo_recovery_key(yes: bool, out: &Output) -> Result<(), Failure> {
             .await
             .map_err(failed)?
     };
-    out.print(&session, || render::key_accepted(&session))
+    out.print(&session, || render::key_accepted(&session, out.hints()))
 }
 
 /// What the demo shows where the key would be typed, with `--yes`.

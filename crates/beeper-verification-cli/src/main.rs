@@ -2,20 +2,27 @@
 //!
 //! This file holds the exit codes and how failures are reported; `args.rs` is the command line
 //! (clap), `commands.rs` runs each command, `render.rs` lays out what is printed, `terminal.rs`
-//! writes it safely, `prompt.rs` asks, `qr.rs` draws QR codes.
+//! writes it safely, `prompt.rs` asks, `qr.rs` draws QR codes, `stored_token.rs` keeps the
+//! access token for the next command (in a file `private_file.rs` writes), and `invoked.rs`
+//! says how this program was run, for the commands a hint names.
 
 mod args;
 mod commands;
 mod interrupt;
+mod invoked;
+mod private_file;
 mod prompt;
 mod qr;
 mod render;
+mod spinner;
+mod stored_token;
 mod terminal;
 
 use std::process::ExitCode;
 
 use beeper_verification::{ConfigError, Error, LastSeen};
 use clap::Parser;
+use stored_token::TokenSource;
 use terminal::clean;
 
 use args::Cli;
@@ -45,13 +52,16 @@ enum Failure {
     Closed,
     /// Nobody answered the emoji comparison (the input ended), so it was cancelled with `m.user`.
     NoAnswer(Error),
+    /// No answer to the emoji comparison was yes or no, as often as it was asked, so it was
+    /// cancelled with `m.user`: nobody said the emoji differ.
+    Unclear(Error),
     /// Ctrl-C; what was done about it (a verification cancelled) was said already.
     Interrupted,
     /// The person answered no (or nothing) to a question that had to be yes, such as whether
     /// the new recovery key was saved: nothing was put in force.
     Declined {
         message: &'static str,
-        hint: &'static str,
+        hint: String,
     },
     /// Putting a new recovery key in force failed after the key was made: the server may have
     /// acted on it, so the key must not be lost. `--json` carries it in the error object, once
@@ -71,8 +81,9 @@ impl From<Error> for Failure {
     }
 }
 
-/// The exit code and the one or two lines to print for a failure.
-fn report(failure: &Failure) -> (u8, String) {
+/// The exit code and the one or two lines to print for a failure: what happened, then what to
+/// do. `verbose` (`-v`) adds what caused it, down to the HTTP stack's own words.
+fn report(failure: &Failure, verbose: bool) -> (u8, String) {
     let error = match failure {
         Failure::Sdk(error) => error,
         Failure::Local(message) => return (exit::API, format!("error: {}", clean(message))),
@@ -84,28 +95,31 @@ fn report(failure: &Failure) -> (u8, String) {
             return (exit::ENDED, format!("error: {message}\nhint: {hint}"));
         }
         Failure::UnconfirmedKey { error, .. } => {
-            let (code, message) = report(&Failure::Sdk(error.clone()));
+            let (code, message) = report(&Failure::Sdk(error.clone()), verbose);
             let first = message.lines().next().unwrap_or_default();
             return (
                 code,
                 format!(
                     "{first}\nhint: the new recovery key may be in force now: keep it, and try \
-                     it with `beeper-verify recovery-key` before making another"
+                     it with `{}` before making another",
+                    invoked::command("recovery-key")
                 ),
             );
         }
         #[cfg(feature = "demo")]
         Failure::Demo(error) => {
-            let (code, message) = report(&Failure::Sdk(error.clone()));
+            let (code, message) = report(&Failure::Sdk(error.clone()), verbose);
             let first = message.lines().next().unwrap_or_default().to_owned();
             let hint = match error {
-                Error::VerificationEnded { .. } => {
-                    "run `beeper-verify demo` again (answer y to verify)"
-                }
-                Error::Api(e) if e.path.contains("/recovery-key") => {
-                    "run `beeper-verify demo --recovery-key` again, and enter the key it shows"
-                }
-                _ => "the demo needs nothing but this program; please report this",
+                Error::VerificationEnded { .. } => format!(
+                    "run `{}` again (answer y to verify)",
+                    invoked::command("demo")
+                ),
+                Error::Api(e) if e.path.contains("/recovery-key") => format!(
+                    "run `{}` again, and enter the key it shows",
+                    invoked::command("demo --recovery-key")
+                ),
+                _ => "the demo needs nothing but this program; please report this".to_owned(),
             };
             return (code, format!("{first}\nhint: {hint}"));
         }
@@ -113,38 +127,101 @@ fn report(failure: &Failure) -> (u8, String) {
             return (
                 exit::ENDED,
                 format!(
-                    "error: no answer to the emoji comparison (the input ended), so the \
-                     verification was cancelled with m.user ({})\n\
+                    "error: no answer to the emoji comparison (the input ended), so {} was \
+                     cancelled with m.user\n\
                      hint: run it again at a terminal, or answer on standard input",
-                    clean(&error.to_string())
+                    which(error)
+                ),
+            );
+        }
+        Failure::Unclear(error) => {
+            return (
+                exit::ENDED,
+                format!(
+                    "error: no clear answer to the emoji comparison ({} answers were neither \
+                     yes nor no), so {} was cancelled with m.user\n\
+                     hint: run it again, and answer y if the emoji match or n if they differ",
+                    prompt::ASKS,
+                    which(error)
                 ),
             );
         }
     };
-    // The error and its causes, as one line: what the server said is in it, made safe.
-    let mut text = error.to_string();
-    let mut cause = std::error::Error::source(error);
-    while let Some(inner) = cause {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    let text = clean(&text);
+    let text = describe(error, verbose);
     let code = match error {
         Error::Config(_) => exit::USAGE,
         Error::WaitTimedOut { .. } => exit::WAIT_TIMED_OUT,
         Error::VerificationEnded { .. } => exit::ENDED,
         _ => exit::API,
     };
-    match hint(error) {
+    match hint(error, verbose) {
         Some(hint) => (code, format!("error: {text}\nhint: {hint}")),
         None => (code, format!("error: {text}")),
     }
 }
 
+/// Which verification ended, as messages name it.
+fn which(error: &Error) -> String {
+    error
+        .ended_verification()
+        .map(|v| format!("verification {}", clean(&v.id)))
+        .unwrap_or_else(|| "the verification".to_owned())
+}
+
+/// What happened, in one line made safe to show. Its causes follow only where they say more
+/// than the error itself (a body that is not the expected JSON, the last failed poll of a
+/// wait), one level deep; with `verbose`, all of them.
+fn describe(error: &Error, verbose: bool) -> String {
+    let mut text = match error {
+        Error::Config(ConfigError::MissingToken) => missing_token(),
+        Error::Config(ConfigError::TlsNotEnabled { url, .. }) => format!(
+            "this {} was built without https (its `rustls` feature), so it cannot reach {url}",
+            env!("CARGO_BIN_NAME")
+        ),
+        Error::VerificationEnded { verification, .. } => ended(verification),
+        _ => error.to_string(),
+    };
+    let depth = match error {
+        _ if verbose => usize::MAX,
+        Error::InvalidResponse { .. }
+        | Error::WaitTimedOut { .. }
+        | Error::Config(ConfigError::HttpClient(_)) => 1,
+        _ => 0,
+    };
+    let mut cause = std::error::Error::source(error);
+    let mut shown = 0;
+    while let Some(inner) = cause
+        && shown < depth
+    {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+        shown += 1;
+    }
+    clean(&text).into_owned()
+}
+
+/// How a verification ended, in a sentence: `verification fv1 was cancelled: Declined (m.user)`.
+fn ended(verification: &beeper_verification::Verification) -> String {
+    use beeper_verification::VerificationState;
+    let id = &verification.id;
+    let mut text = match &verification.state {
+        VerificationState::Done => format!("verification {id} is done"),
+        VerificationState::Cancelled => format!("verification {id} was cancelled"),
+        VerificationState::Error => format!("verification {id} failed"),
+        other => format!("verification {id} ended ({other})"),
+    };
+    if let Some(info) = &verification.error {
+        // A reason is a sentence of its own; the code follows it.
+        let reason = info.reason.trim().trim_end_matches('.');
+        text.push_str(&format!(": {reason} ({})", info.code));
+    }
+    text
+}
+
 /// What to do next, in this program's terms (its flags and commands) where they differ from
 /// the SDK's; for a wait, from what the verification was waiting for last.
-fn hint(error: &Error) -> Option<String> {
+fn hint(error: &Error, verbose: bool) -> Option<String> {
     if let Error::WaitTimedOut {
         last_seen: Some(LastSeen::Verification(last)),
         ..
@@ -156,22 +233,84 @@ fn hint(error: &Error) -> Option<String> {
         ));
     }
     if let Some(hint) = recovery_key_hint(error) {
-        return Some(hint.to_owned());
+        return Some(hint);
     }
     let hint = match error {
         Error::Config(ConfigError::MissingToken) => Some(
             "set BEEPER_ACCESS_TOKEN or use --token-file PATH; create one in Beeper Desktop under Settings → Developers",
         ),
+        Error::Config(ConfigError::TlsNotEnabled { .. }) => Some(
+            "install it with its default features, which include https (cargo install --path \
+             crates/beeper-verification-cli), or add `--features rustls` to a build without them",
+        ),
         Error::Config(ConfigError::InsecureHttp { .. }) => {
             Some("use an https base URL, or Beeper Desktop on this machine")
         }
         Error::Api(e) if e.status == 401 => {
+            if let Some(TokenSource::Stored(path)) = stored_token::source() {
+                return Some(format!(
+                    "Beeper Desktop refused the stored token ({}), which may have been revoked: \
+                     remove it with `{}`, then set BEEPER_ACCESS_TOKEN or use --token-file PATH",
+                    path.display(),
+                    invoked::command("forget-token")
+                ));
+            }
             Some("check the access token: set BEEPER_ACCESS_TOKEN or use --token-file PATH")
         }
         Error::WaitTimedOut { .. } => Some("raise --max-wait, or check the other device"),
-        Error::VerificationEnded { .. } => Some("run `beeper-verify verify` to start again"),
-        Error::Connect { .. } => {
-            Some("start Beeper Desktop and enable its API, or pass --base-url")
+        Error::VerificationEnded { .. } => {
+            return Some(format!(
+                "run `{}` to start again",
+                invoked::command("verify")
+            ));
+        }
+        Error::Connect { .. } if verbose => Some(
+            "start Beeper Desktop and enable its API (Settings → Developers), or pass --base-url",
+        ),
+        Error::Connect { .. } => Some(
+            "start Beeper Desktop and enable its API (Settings → Developers), or pass \
+             --base-url; -v shows why the connection failed",
+        ),
+        Error::ActionNotAvailable {
+            id, action, state, ..
+        } => {
+            let run = invoked::command;
+            return Some(match state {
+                Some(state)
+                    if state.is_terminal() && *action == beeper_verification::Action::Cancel =>
+                {
+                    "nothing to do: an ended verification needs no cancelling".to_owned()
+                }
+                Some(state) if state.is_terminal() => {
+                    format!("it has ended: `{}` starts a new one", run("verify"))
+                }
+                _ => format!(
+                    "see what it allows now: {}",
+                    run(&format!("show {}", clean(id)))
+                ),
+            });
+        }
+        Error::Api(e) if e.status == 409 => {
+            return Some(match verification_in(&e.path) {
+                Some(id) => format!(
+                    "the verification moved on: see what it allows now: {}",
+                    invoked::command(&format!("show {id}"))
+                ),
+                None => format!(
+                    "the session moved on: `{}` says what it needs now",
+                    invoked::command("status")
+                ),
+            });
+        }
+        Error::Api(e) if e.status == 404 && verification_in(&e.path).is_some() => {
+            return Some(format!(
+                "check the ID: Beeper Desktop knows no verification by it (an ended one would \
+                 still be found); `{}` shows the pending and active ones",
+                invoked::command("list")
+            ));
+        }
+        Error::ResponseTooLarge { .. } => {
+            Some("the server sent far more than this API does: check the base URL (--base-url)")
         }
         Error::Timeout { .. } => Some("the server may be busy: try again, or raise --timeout"),
         _ => error.hint(),
@@ -179,29 +318,56 @@ fn hint(error: &Error) -> Option<String> {
     hint.map(str::to_owned)
 }
 
+/// The verification ID in a request's path (`/v1/app/setup/verifications/{id}/...`), as sent.
+fn verification_in(path: &str) -> Option<String> {
+    let (_, rest) = path.split_once("/verifications/")?;
+    let id = rest.split('/').next().filter(|id| !id.is_empty())?;
+    Some(clean(id).into_owned())
+}
+
+/// That no token was found, and where each place to give one was looked at.
+fn missing_token() -> String {
+    match stored_token::path() {
+        Some(path) => format!(
+            "no access token: none was given, BEEPER_ACCESS_TOKEN is not set, and none is stored \
+             in {}",
+            path.display()
+        ),
+        None => "no access token: none was given, BEEPER_ACCESS_TOKEN is not set, and none can \
+                 be stored (neither XDG_CONFIG_HOME nor HOME is set)"
+            .to_owned(),
+    }
+}
+
 /// What to do about a refusal of the recovery-key endpoints. Which statuses and codes the API
 /// uses for them is not documented: a 400 or 422 is taken as a key that is not the account's,
 /// a 409 as a session in a state where the call makes no sense. No hint offers a way to give
 /// the key on the command line.
-fn recovery_key_hint(error: &Error) -> Option<&'static str> {
+fn recovery_key_hint(error: &Error) -> Option<String> {
     let Error::Api(e) = error else { return None };
     if !e.path.contains("/recovery-key") {
         return None;
     }
     let reset = e.path.contains("/reset");
+    let run = invoked::command;
     Some(match e.status {
         400 | 422 if e.path.ends_with("/confirm") => {
-            "nothing changed: run `beeper-verify reset-recovery-key` again"
+            format!("nothing changed: run `{}` again", run("reset-recovery-key"))
         }
         400 | 422 if reset => {
             "the key in --existing-key-file is not the account's: check it, or leave the option out"
+                .to_owned()
         }
-        400 | 422 => {
-            "that is not the account's recovery key, and nothing changed: run \
-             `beeper-verify recovery-key` again and check it (lost it? `beeper-verify \
-             reset-recovery-key` makes a new one)"
-        }
-        409 => "this device is not at that step: `beeper-verify status` says what it needs",
+        400 | 422 => format!(
+            "that is not the account's recovery key, and nothing changed: run `{}` again and \
+             check it (lost it? `{}` makes a new one)",
+            run("recovery-key"),
+            run("reset-recovery-key")
+        ),
+        409 => format!(
+            "this device is not at that step: `{}` says what it needs",
+            run("status")
+        ),
         _ => return None,
     })
 }
@@ -215,9 +381,10 @@ fn json_error(failure: &Failure, code: u8, message: &str) -> String {
         .find_map(|l| l.strip_prefix("hint: "))
         .map(str::to_owned);
     let error = match failure {
-        Failure::Sdk(e) | Failure::NoAnswer(e) | Failure::UnconfirmedKey { error: e, .. } => {
-            Some(e)
-        }
+        Failure::Sdk(e)
+        | Failure::NoAnswer(e)
+        | Failure::Unclear(e)
+        | Failure::UnconfirmedKey { error: e, .. } => Some(e),
         #[cfg(feature = "demo")]
         Failure::Demo(e) => Some(e),
         _ => None,
@@ -239,8 +406,86 @@ fn json_error(failure: &Failure, code: u8, message: &str) -> String {
     terminal::json_safe(&json).into_owned()
 }
 
+/// Whether `--json` is among the arguments (before a `--`), for a command line clap refused.
+fn json_asked(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    args.into_iter()
+        .skip(1)
+        .take_while(|arg| arg != "--")
+        .any(|arg| arg == "--json")
+}
+
+/// The commands named in the arguments (`["sas", "start"]`), as far as clap knows them.
+fn command_path(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<String> {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let mut path = Vec::new();
+    for arg in args.into_iter().skip(1).take_while(|arg| arg != "--") {
+        let Some(arg) = arg.to_str() else { continue };
+        if let Some(sub) = command.find_subcommand(arg).cloned() {
+            path.push(arg.to_owned());
+            command = sub;
+        }
+    }
+    path
+}
+
+/// A command line clap refused. Help and the version are printed as clap prints them. A usage
+/// error is too, on standard error; with `--json` it is also one JSON object on standard
+/// output, as every other error is: its message is clap's first line, its hint clap's tips and
+/// the usage line.
+fn refused_command_line(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let is_help = matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    );
+    if is_help || !json_asked(std::env::args_os()) {
+        error.exit();
+    }
+    let rendered = error.render().to_string();
+    let message = match error.kind() {
+        // clap shows the help for this one: the message is ours.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => "no command was given".to_owned(),
+        _ => rendered
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_owned(),
+    };
+    let mut hints: Vec<String> = rendered
+        .lines()
+        .filter_map(|line| line.trim_start().strip_prefix("tip: "))
+        .map(str::to_owned)
+        .collect();
+    match rendered.lines().find_map(|l| l.strip_prefix("Usage: ")) {
+        Some(usage) => hints.push(format!("usage: {usage}")),
+        None => {
+            let mut help = command_path(std::env::args_os());
+            help.push("--help".to_owned());
+            hints.push(format!(
+                "`{}` says what it takes",
+                invoked::command(&help.join(" "))
+            ));
+        }
+    }
+    let text = format!("error: {message}\nhint: {}", hints.join("; "));
+    let failure = Failure::Usage(message);
+    let _ = terminal::out(&format!("{}\n", json_error(&failure, exit::USAGE, &text)));
+    if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        terminal::err(&format!("{text}\n"));
+    } else {
+        // The person sees clap's own text, as without --json.
+        let _ = error.print();
+    }
+    ExitCode::from(exit::USAGE)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return refused_command_line(&error),
+    };
     let output = cli.output;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -258,7 +503,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let (code, mut message) = report(&failure);
+            let (code, mut message) = report(&failure, output.verbose);
             if output.quiet {
                 // Only results, and the error itself: no hints.
                 message = message
@@ -277,5 +522,57 @@ fn main() -> ExitCode {
             }
             ExitCode::from(code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<std::ffi::OsString> {
+        list.iter().map(std::ffi::OsString::from).collect()
+    }
+
+    #[test]
+    fn json_is_asked_for_only_before_a_double_dash() {
+        assert!(json_asked(args(&["bv", "status", "--json"])));
+        assert!(json_asked(args(&["bv", "--json", "--frobnicate"])));
+        assert!(
+            !json_asked(args(&["--json", "status"])),
+            "argv[0] is the program"
+        );
+        assert!(!json_asked(args(&["bv", "cancel", "x", "--", "--json"])));
+    }
+
+    /// Built without https, an https base URL is refused in this program's words: how to
+    /// get a build that has it, not a crate feature or a reqwest::Client.
+    #[cfg(not(feature = "rustls"))]
+    #[test]
+    fn without_rustls_an_https_url_says_how_to_get_https() {
+        let error = beeper_verification::Client::builder()
+            .base_url("https://beeper.example")
+            .access_token("t")
+            .build()
+            .expect_err("refused");
+        let (code, text) = report(&Failure::Sdk(error), false);
+        assert_eq!(code, exit::USAGE, "{text}");
+        assert!(
+            text.starts_with("error: this beeper-verify was built without https"),
+            "{text}"
+        );
+        assert!(text.contains("--features rustls"), "{text}");
+        assert!(
+            !text.contains("reqwest") && !text.contains("this crate"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_command_path_follows_the_subcommands() {
+        assert_eq!(
+            command_path(args(&["bv", "--json", "sas", "start", "sas"])),
+            ["sas", "start"]
+        );
+        assert!(command_path(args(&["bv", "--frobnicate"])).is_empty());
     }
 }

@@ -102,30 +102,32 @@ async fn hidden(prompt: &'static str) -> Result<SecretString, Failure> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Answer {
     Yes,
-    /// Anything but yes.
+    /// No: for [`confirm`], anything but yes; for [`yes_or_no`], an explicit no.
     No,
     /// The input ended (or could not be read) before an answer: nobody said no.
     None,
+    /// [`yes_or_no`] only: every answer, as often as it asked, was neither yes nor no.
+    Unclear,
 }
 
-/// Asks a yes/no question and reads the answer from stdin: `y` or `yes` is yes, any other line
-/// is no, and the end of input is no answer at all. With `auto_yes` (the demo's `--yes`) it
-/// answers yes itself and says so. The question goes to stdout, or to stderr when stdout
-/// carries JSON.
-pub(crate) async fn confirm(question: &str, auto_yes: bool, on_stderr: bool) -> Answer {
-    let say = |text: &str| {
-        if on_stderr {
-            terminal::err(text);
-        } else if terminal::out(text).is_err() {
-            // Standard output is gone; stderr still reaches the person.
-            terminal::err(text);
-        }
-    };
-    say(question);
-    if auto_yes {
-        say("y (answered by --yes)\n");
-        return Answer::Yes;
+/// How often [`yes_or_no`] asks before it gives up on an answer that is neither yes nor no.
+pub(crate) const ASKS: usize = 3;
+
+/// What [`yes_or_no`] says when an answer was neither yes nor no.
+const ASK_AGAIN: &str = "Please answer y if they match, or n if they differ: ";
+
+/// Where a question goes: stdout, or stderr when stdout carries JSON.
+fn say(text: &str, on_stderr: bool) {
+    if on_stderr {
+        terminal::err(text);
+    } else if terminal::out(text).is_err() {
+        // Standard output is gone; stderr still reaches the person.
+        terminal::err(text);
     }
+}
+
+/// One line of standard input; `None` at its end or when it cannot be read.
+async fn read_line() -> Option<String> {
     let answer = tokio::task::spawn_blocking(|| {
         let mut line = String::new();
         std::io::stdin()
@@ -134,36 +136,99 @@ pub(crate) async fn confirm(question: &str, auto_yes: bool, on_stderr: bool) -> 
     })
     .await;
     match answer {
-        Ok(Ok((read, line))) if read > 0 => {
-            if is_yes(&line) {
-                Answer::Yes
-            } else {
-                Answer::No
-            }
-        }
-        _ => {
-            // The cursor is still after the question: end its line first.
-            say("\n");
-            Answer::None
+        Ok(Ok((read, line))) if read > 0 => Some(line),
+        _ => None,
+    }
+}
+
+/// Asks `question` and reads a line. A terminal echoes what was typed; otherwise the answer
+/// read is shown after the question (cut, and made safe), so that what follows starts on a
+/// line of its own. `None` when the input ended, after ending the question's line.
+async fn ask(question: &str, on_stderr: bool) -> Option<String> {
+    use std::io::IsTerminal;
+    say(question, on_stderr);
+    let Some(line) = read_line().await else {
+        // The cursor is still after the question: end its line first.
+        say("\n", on_stderr);
+        return None;
+    };
+    if !std::io::stdin().is_terminal() {
+        let shown = crate::render::fit(line.trim(), 40);
+        let echo = format!("{}\n", terminal::clean(&shown));
+        // After the question, where it went; not moved to stderr when stdout is gone, where
+        // it would stand alone.
+        if on_stderr {
+            terminal::err(&echo);
+        } else {
+            let _ = terminal::out(&echo);
         }
     }
+    Some(line)
+}
+
+/// Asks a yes/no question where no means "stop" and reads the answer from stdin: `y` or `yes`
+/// is yes, any other line is no, and the end of input is no answer at all. With `auto_yes` (the
+/// demo's and reset's `--yes`) it answers yes itself and says so. The question goes to stdout,
+/// or to stderr when stdout carries JSON.
+pub(crate) async fn confirm(question: &str, auto_yes: bool, on_stderr: bool) -> Answer {
+    if auto_yes {
+        say(&format!("{question}y (answered by --yes)\n"), on_stderr);
+        return Answer::Yes;
+    }
+    match ask(question, on_stderr).await {
+        Some(line) if is_yes(&line) => Answer::Yes,
+        Some(_) => Answer::No,
+        None => Answer::None,
+    }
+}
+
+/// Asks a question whose no says something (the emoji differ), so that only an explicit `n`
+/// or `no` is no: `y` or `yes` is yes; any other answer is asked again, [`ASKS`] times in all,
+/// then [`Answer::Unclear`]; the end of input is no answer. With `auto_yes` it answers yes
+/// itself and says so. The question goes to stdout, or to stderr when stdout carries JSON.
+pub(crate) async fn yes_or_no(question: &str, auto_yes: bool, on_stderr: bool) -> Answer {
+    if auto_yes {
+        say(&format!("{question}y (answered by --yes)\n"), on_stderr);
+        return Answer::Yes;
+    }
+    let mut asking = question;
+    for _ in 0..ASKS {
+        let Some(line) = ask(asking, on_stderr).await else {
+            return Answer::None;
+        };
+        if is_yes(&line) {
+            return Answer::Yes;
+        }
+        if is_no(&line) {
+            return Answer::No;
+        }
+        asking = ASK_AGAIN;
+    }
+    Answer::Unclear
 }
 
 fn is_yes(answer: &str) -> bool {
     matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
+fn is_no(answer: &str) -> bool {
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "n" | "no")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_yes;
+    use super::{is_no, is_yes};
 
     #[test]
-    fn only_yes_is_yes() {
+    fn only_yes_is_yes_and_only_no_is_no() {
         for yes in ["y", "Y", "yes", " YES\n"] {
-            assert!(is_yes(yes), "{yes:?}");
+            assert!(is_yes(yes) && !is_no(yes), "{yes:?}");
         }
-        for no in ["", "\n", "n", "no", "yep", "maybe"] {
-            assert!(!is_yes(no), "{no:?}");
+        for no in ["n", "N", "no", " NO\n"] {
+            assert!(is_no(no) && !is_yes(no), "{no:?}");
+        }
+        for neither in ["", "\n", "yep", "maybe", "ja", "nein", "y n"] {
+            assert!(!is_yes(neither) && !is_no(neither), "{neither:?}");
         }
     }
 }

@@ -8,6 +8,7 @@ use std::fmt::Write;
 
 use beeper_verification::{NextStep, VerificationState};
 
+use crate::invoked::command;
 use crate::terminal::clean;
 
 use beeper_verification::{Sas, Session, SessionState, SessionStep, Verification};
@@ -34,43 +35,58 @@ fn meaning(state: &SessionState) -> &'static str {
 /// it: from [`Session::next_step`], so that it cannot disagree with the state. `None` when the
 /// device is ready. No command here ever takes a key or a token.
 pub(crate) fn session_next(session: &Session) -> Option<Vec<String>> {
-    const WITH_KEY: &str =
-        "or, without another device, enter your recovery key: beeper-verify recovery-key";
+    let with_key = format!(
+        "or, without another device, enter your recovery key: {}",
+        command("recovery-key")
+    );
     Some(match session.next_step() {
         SessionStep::SignIn => vec!["sign in to Beeper Desktop".to_owned()],
         SessionStep::Wait(_) => {
-            vec!["wait a moment, then run `beeper-verify status` again".to_owned()]
+            vec![format!(
+                "wait a moment, then run `{}` again",
+                command("status")
+            )]
         }
         SessionStep::VerifyThisDevice {
             verification: Some(v),
             ..
         } => vec![
             format!(
-                "go on with verification {} on your other device: beeper-verify verify",
-                clean(&v.id)
+                "go on with verification {} on your other device: {}",
+                clean(&v.id),
+                command("verify")
             ),
-            WITH_KEY.to_owned(),
+            with_key,
         ],
         SessionStep::VerifyThisDevice { .. } => vec![
-            "verify with another signed-in device: beeper-verify verify".to_owned(),
-            WITH_KEY.to_owned(),
+            format!(
+                "verify with another signed-in device: {}",
+                command("verify")
+            ),
+            with_key,
         ],
         SessionStep::EnterRecoveryKey => vec![
-            "enter your recovery key: beeper-verify recovery-key".to_owned(),
-            "lost it? make a new one (this cannot be undone): beeper-verify reset-recovery-key"
-                .to_owned(),
+            format!("enter your recovery key: {}", command("recovery-key")),
+            format!(
+                "lost it? make a new one (this cannot be undone): {}",
+                command("reset-recovery-key")
+            ),
         ],
-        SessionStep::ResetRecoveryKey => vec![
-            "make a recovery key (this cannot be undone): beeper-verify reset-recovery-key"
-                .to_owned(),
-        ],
+        SessionStep::ResetRecoveryKey => vec![format!(
+            "make a recovery key (this cannot be undone): {}",
+            command("reset-recovery-key")
+        )],
         SessionStep::Ready => return None,
         _ => vec!["update beeper-verify".to_owned()],
     })
 }
 
-/// The `Next:` lines of a session, for `status` and after a recovery key.
-fn next_lines(out: &mut String, session: &Session) {
+/// The `Next:` lines of a session, for `status` and after a recovery key; none without
+/// `hints` (`--quiet`).
+fn next_lines(out: &mut String, session: &Session, hints: bool) {
+    if !hints {
+        return;
+    }
     for (i, line) in session_next(session).into_iter().flatten().enumerate() {
         let label = if i == 0 { "Next:" } else { "" };
         let _ = writeln!(out, "{label:<10}{line}");
@@ -81,8 +97,8 @@ fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
 }
 
-/// `status`, with the version the server named, when it did.
-pub(crate) fn status(session: &Session, server_version: Option<&str>) -> String {
+/// `status`, with the version the server named, when it did, and what to do next with `hints`.
+pub(crate) fn status(session: &Session, server_version: Option<&str>, hints: bool) -> String {
     let what = meaning(&session.state);
     let mut out = String::new();
     if let Some(version) = server_version {
@@ -108,7 +124,7 @@ pub(crate) fn status(session: &Session, server_version: Option<&str>) -> String 
             clean(v.direction.as_str())
         );
     }
-    next_lines(&mut out, session);
+    next_lines(&mut out, session, hints);
     out
 }
 
@@ -124,8 +140,8 @@ fn join<T: std::fmt::Display>(items: &[T]) -> String {
     clean(&joined).into_owned()
 }
 
-/// `show`, and the end of `wait`.
-pub(crate) fn verification(v: &Verification) -> String {
+/// `show`, and the end of `wait`, with what to do next with `hints`.
+pub(crate) fn verification(v: &Verification, hints: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Verification {}", clean(&v.id));
     let _ = writeln!(out, "  State:      {}", clean(v.state.as_str()));
@@ -154,7 +170,9 @@ pub(crate) fn verification(v: &Verification) -> String {
             let _ = writeln!(out, "{}", format!("  {line}").trim_end());
         }
     }
-    let _ = writeln!(out, "  Next:       {}", next(v));
+    if hints {
+        let _ = writeln!(out, "  Next:       {}", next(v));
+    }
     out
 }
 
@@ -229,14 +247,17 @@ pub(crate) fn list(items: &[Verification]) -> String {
     out
 }
 
-/// The line after a single action.
-pub(crate) fn after(done: &str, v: &Verification) -> String {
-    format!(
-        "{done} verification {}: now {}.\nNext: {}\n",
+/// The line after a single action, and what to do next with `hints`.
+pub(crate) fn after(done: &str, v: &Verification, hints: bool) -> String {
+    let mut out = format!(
+        "{done} verification {}: now {}.\n",
         clean(&v.id),
-        clean(v.state.as_str()),
-        next(v)
-    )
+        clean(v.state.as_str())
+    );
+    if hints {
+        let _ = writeln!(out, "Next: {}", next(v));
+    }
+    out
 }
 
 /// What to do next with `v`, and the command that does it: from the verification's next step,
@@ -244,24 +265,31 @@ pub(crate) fn after(done: &str, v: &Verification) -> String {
 pub(crate) fn next(v: &Verification) -> String {
     let id = clean(&v.id);
     match v.next_step() {
-        NextStep::AcceptRequest => format!("accept the request: beeper-verify accept {id}"),
+        NextStep::AcceptRequest => {
+            format!("accept the request: {}", command(&format!("accept {id}")))
+        }
         NextStep::ChooseMethod { sas: true, .. } => {
-            format!("start comparing emoji: beeper-verify sas start {id}")
+            format!(
+                "start comparing emoji: {}",
+                command(&format!("sas start {id}"))
+            )
         }
-        NextStep::ChooseMethod { qr: Some(_), .. } => {
-            "show this device's QR code to the other device: beeper-verify verify --method qr"
-                .to_owned()
-        }
-        NextStep::CompareEmoji(_) => format!(
-            "compare the emoji with the other device, then beeper-verify sas confirm {id} \
-             (or, if they differ, beeper-verify cancel {id} --code m.mismatched_sas)"
+        NextStep::ChooseMethod { qr: Some(_), .. } => format!(
+            "show this device's QR code to the other device: {}",
+            command("verify --method qr")
         ),
-        NextStep::ConfirmQrScanned => {
-            format!("once the other device shows that it is done: beeper-verify qr confirm {id}")
-        }
+        NextStep::CompareEmoji(_) => format!(
+            "compare the emoji with the other device, then {} (or, if they differ, {})",
+            command(&format!("sas confirm {id}")),
+            command(&format!("cancel {id} --code m.mismatched_sas"))
+        ),
+        NextStep::ConfirmQrScanned => format!(
+            "once the other device shows that it is done: {}",
+            command(&format!("qr confirm {id}"))
+        ),
         NextStep::Done => "nothing: the verification is done".to_owned(),
         NextStep::Cancelled(_) | NextStep::Failed(_) => {
-            "start again: beeper-verify verify".to_owned()
+            format!("start again: {}", command("verify"))
         }
         _ => {
             let until = match v.state {
@@ -269,7 +297,10 @@ pub(crate) fn next(v: &Verification) -> String {
                 VerificationState::Ready => "sas_ready,qr_scanned,done",
                 _ => "done",
             };
-            format!("wait for the other device: beeper-verify wait {id} --until {until}")
+            format!(
+                "wait for the other device: {}",
+                command(&format!("wait {id} --until {until}"))
+            )
         }
     }
 }
@@ -281,58 +312,57 @@ pub(crate) fn already_verified(session: &Session) -> String {
 
 /// After the recovery key was accepted (`recovery-key`, `verify`, the demo): the session's new
 /// state, what it means, and what is next.
-pub(crate) fn key_accepted(session: &Session) -> String {
+pub(crate) fn key_accepted(session: &Session, hints: bool) -> String {
     let mut out = String::from("Recovery key accepted.\n");
     let _ = writeln!(out, "Session:  {}", clean(session.state.as_str()));
     let _ = writeln!(out, "          {}", meaning(&session.state));
-    next_lines(&mut out, session);
+    next_lines(&mut out, session, hints);
     out
 }
 
 /// After a new recovery key was put in force.
-pub(crate) fn key_reset(session: &Session) -> String {
+pub(crate) fn key_reset(session: &Session, hints: bool) -> String {
     let mut out = String::from("The new recovery key is in force; the old one no longer works.\n");
     let _ = writeln!(out, "Session:  {}", clean(session.state.as_str()));
     let _ = writeln!(out, "          {}", meaning(&session.state));
-    next_lines(&mut out, session);
+    next_lines(&mut out, session, hints);
     out
 }
 
-/// The emoji in a row with their names under them, and the numbers below, indented:
+/// The emoji, one a line after its number and its name, and the numbers below, indented:
 ///
 /// ```text
-///   🐶        🐱        🦁        🐎        🦄        🐷        🐘
-///   Dog       Cat       Lion      Horse     Unicorn   Pig       Elephant
+///   1  Dog        🐶
+///   2  Cat        🐱
+///   ...
+///   7  Scissors   ✂️
 ///
 ///   1234  5678  9012
 /// ```
 ///
+/// Terminals disagree on how wide an emoji is (tmux 3.3a draws one with a variation selector,
+/// such as ✂️ or ☎️, one cell wide, most terminals two), so nothing follows an emoji on its
+/// line: the names and the emoji stand in fixed columns whatever width a terminal gives them.
 /// Text the SDK could not read as seven emoji (or three numbers) is shown as the server sent
 /// it, cleaned, so the person can still compare it.
 fn sas_layout(sas: &Sas) -> String {
     let mut out = String::new();
     match &sas.emojis {
         Some(emojis) => {
+            let name = |emoji: &beeper_verification::Emoji| emoji.description.unwrap_or("?");
             let width = emojis
                 .iter()
-                .map(|e| e.description.map_or(1, str::len))
+                .map(|e| name(e).chars().count())
                 .max()
-                .unwrap_or(1)
-                + 2;
-            let mut symbols = String::from(" ");
-            let mut names = String::from(" ");
-            for emoji in emojis {
-                // An emoji takes two terminal columns.
-                let _ = write!(
-                    symbols,
-                    " {}{}",
-                    clean(&emoji.symbol),
-                    " ".repeat(width.saturating_sub(2))
+                .unwrap_or(1);
+            for (number, emoji) in (1..).zip(emojis.iter()) {
+                let _ = writeln!(
+                    out,
+                    "  {number}  {:<width$}  {}",
+                    name(emoji),
+                    clean(&emoji.symbol)
                 );
-                let _ = write!(names, " {:<width$}", emoji.description.unwrap_or("?"));
             }
-            let _ = writeln!(out, "{}", symbols.trim_end());
-            let _ = writeln!(out, "{}", names.trim_end());
         }
         None => {
             let _ = writeln!(out, "  {}", clean(sas.emojis_text.trim()));
@@ -371,17 +401,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_emoji_layout_puts_names_under_emoji() {
+    fn the_emoji_layout_puts_each_emoji_last_on_its_line_after_its_name() {
         let sas: Sas = serde_json::from_value(serde_json::json!({
-            "emojis": "🐶 🐱 🦁 🐎 🦄 🐷 🫠",
+            "emojis": "🐶 ✂️ 🦁 ☎️ 🦄 🐷 🫠",
             "decimals": "1234 5678 9012"
         }))
         .expect("a sas");
-        // Every column is as wide as the longest name plus two; an emoji takes two columns.
+        // Names in one column, emoji in the next; nothing after an emoji, so a terminal that
+        // draws ✂️ one cell wide moves nothing.
         assert_eq!(
             sas_layout(&sas),
-            "  🐶        🐱        🦁        🐎        🦄        🐷        🫠\n  \
-             Dog       Cat       Lion      Horse     Unicorn   Pig       ?\n\n  \
+            "  1  Dog        🐶\n  \
+               2  Scissors   ✂️\n  \
+               3  Lion       🦁\n  \
+               4  Telephone  ☎️\n  \
+               5  Unicorn    🦄\n  \
+               6  Pig        🐷\n  \
+               7  ?          🫠\n\n  \
              1234  5678  9012\n"
         );
     }

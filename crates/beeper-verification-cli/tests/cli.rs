@@ -235,7 +235,7 @@ async fn a_verification_that_ends_cancelled_exits_4() {
     let waited = run(Some(&server), &["wait", &id, "--until", "done"]).await;
     assert_eq!(waited.code, 4, "{waited:?}");
     assert!(
-        waited.stderr.contains("ended cancelled") && waited.stderr.contains("Declined (m.user)"),
+        waited.stderr.contains("was cancelled: Declined (m.user)"),
         "{waited:?}"
     );
 }
@@ -308,7 +308,7 @@ async fn the_demo_runs_a_whole_verification_with_nothing_else_running() {
     assert_eq!(demo.code, 0, "{demo:?}");
     assert!(
         demo.stdout
-            .contains("Do they match? [y/N] y (answered by --yes)"),
+            .contains("Do they match? [y/n] y (answered by --yes)"),
         "{demo:?}"
     );
     assert!(
@@ -509,10 +509,15 @@ async fn verify_says_nothing_about_the_other_device_when_there_is_nothing_to_do(
 async fn a_missing_token_names_the_variable_and_where_to_create_one() {
     let missing = run(None, &["status"]).await;
     assert_eq!(missing.code, 2, "{missing:?}");
+    let stored = common::no_config_home().join("beeper-verify").join("token");
     assert_eq!(
         missing.stderr,
-        "error: no access token: none was given, and BEEPER_ACCESS_TOKEN is not set\n\
-         hint: set BEEPER_ACCESS_TOKEN or use --token-file PATH; create one in Beeper Desktop under Settings → Developers\n"
+        format!(
+            "error: no access token: none was given, BEEPER_ACCESS_TOKEN is not set, and none \
+             is stored in {}\n\
+             hint: set BEEPER_ACCESS_TOKEN or use --token-file PATH; create one in Beeper Desktop under Settings → Developers\n",
+            stored.display()
+        )
     );
     assert_no_token_in_argv_advice(&missing.stderr);
 }
@@ -656,4 +661,249 @@ async fn help_says_why_the_environment_or_a_file_is_safer_than_token() {
         assert!(help.contains("BEEPER_ACCESS_TOKEN"), "{help}");
         assert!(help.contains("`ps`") && help.contains("history"), "{help}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_json_every_usage_error_is_one_json_object_on_stdout() {
+    for args in [
+        &["--json", "--frobnicate", "status"][..],
+        &["status", "--json", "--frobnicate"],
+        &["--json", "show", ""],
+        &["--json", "wait", "x", "--until", "rady"],
+        &["--json", "show"],
+        &["--json", "frobnicate"],
+        &["--json"],
+        &["--json", "sas"],
+        &["--json", "status", "--timeout", "0"],
+    ] {
+        let refused = run(None, args).await;
+        assert_eq!(refused.code, 2, "{args:?}: {refused:?}");
+        let error = &refused.json()["error"];
+        assert_eq!(error["exitCode"], 2, "{args:?}: {error}");
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(
+            !message.is_empty() && !message.starts_with("error:") && !message.contains('\n'),
+            "{args:?}: {error}"
+        );
+        assert!(error["hint"].is_string(), "{args:?}: {error}");
+        // The person sees it on standard error, as without --json.
+        assert!(refused.stderr.contains("error: "), "{args:?}: {refused:?}");
+    }
+    // A similar flag is named.
+    let refused = run(None, &["--json", "status", "--jsn"]).await;
+    assert!(
+        refused.json()["error"]["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("--json")),
+        "{refused:?}"
+    );
+    // Help and the version are not errors: printed as they are, exit code 0.
+    for args in [
+        &["--json", "--help"][..],
+        &["--json", "--version"],
+        &["status", "--help", "--json"],
+    ] {
+        let shown = run(None, args).await;
+        assert_eq!(shown.code, 0, "{args:?}: {shown:?}");
+        assert!(!shown.stdout.starts_with('{'), "{args:?}: {shown:?}");
+    }
+    // Without --json, usage errors are as clap prints them, with nothing on stdout.
+    let refused = run(None, &["--frobnicate"]).await;
+    assert_eq!(
+        (refused.code, refused.stdout.as_str()),
+        (2, ""),
+        "{refused:?}"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn hints_name_the_program_as_it_was_run() {
+    let server = fake().await;
+    let mut command = common::command(&["start"]);
+    command
+        .arg0("./bv")
+        .env("BEEPER_BASE_URL", server.base_url())
+        .env("BEEPER_ACCESS_TOKEN", server.token());
+    let started = common::finish(command, "").await;
+    assert_eq!(started.code, 0, "{started:?}");
+    assert!(
+        started
+            .stdout
+            .contains("Next: wait for the other device: ./bv wait "),
+        "{started:?}"
+    );
+    // Run by `cargo run`: the demo's hint is the cargo command, which this person has.
+    let mut command = common::command(&["demo"]);
+    command
+        .env("CARGO", "cargo")
+        .env("CARGO_PKG_NAME", "beeper-verification-cli")
+        .arg0("target/debug/beeper-verify");
+    let no = common::finish(command, "n\n").await;
+    assert_eq!(no.code, 4, "{no:?}");
+    assert!(
+        no.stderr
+            .contains("run `cargo run -p beeper-verification-cli -- demo` again"),
+        "{no:?}"
+    );
+    assert!(!no.stderr.contains("`beeper-verify "), "{no:?}");
+}
+
+/// The lines of `stderr` that start with `prefix`.
+fn lines_starting<'a>(stderr: &'a str, prefix: &str) -> Vec<&'a str> {
+    stderr.lines().filter(|l| l.starts_with(prefix)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_error_says_once_what_happened_and_what_to_do() {
+    let server = fake().await;
+    // Cancelling a verification that is done: one sentence, then one hint, in this program's
+    // words.
+    let id = start(&server).await;
+    server.peer().accept(&id).expect("accepts");
+    server.peer().scan_our_qr(&id).expect("scans");
+    let confirmed = run(Some(&server), &["qr", "confirm", &id]).await;
+    assert_eq!(confirmed.code, 0, "{confirmed:?}");
+    let refused = run(Some(&server), &["cancel", &id]).await;
+    assert_eq!(refused.code, 1, "{refused:?}");
+    let errors = lines_starting(&refused.stderr, "error: ");
+    let hints = lines_starting(&refused.stderr, "hint: ");
+    assert_eq!(
+        (errors.len(), hints.len(), refused.stderr.lines().count()),
+        (1, 1, 2),
+        "{refused:?}"
+    );
+    assert_eq!(errors[0].matches(id.as_str()).count(), 1, "{refused:?}");
+    assert!(errors[0].contains("it is done"), "{refused:?}");
+    assert!(!errors[0].contains("HTTP 409"), "{refused:?}");
+    assert!(!hints[0].contains("next_step"), "{refused:?}");
+    // The verification moved on while a command was typed: what it allows now is a command.
+    let incoming = server.peer().request();
+    let refused = run(Some(&server), &["sas", "confirm", &incoming]).await;
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains(&format!(
+            "hint: see what it allows now: beeper-verify show {incoming}"
+        )),
+        "{refused:?}"
+    );
+
+    // An ID nobody knows: the hint agrees with `list --help` (ended ones drop out of the
+    // list; `show` still finds them).
+    let unknown = run(Some(&server), &["show", "no-such-id"]).await;
+    assert_eq!(unknown.code, 1, "{unknown:?}");
+    assert!(!unknown.stderr.contains("may have ended"), "{unknown:?}");
+    assert!(unknown.stderr.contains("beeper-verify list"), "{unknown:?}");
+
+    // A verification cancelled while waiting: English.
+    let cancelled = start(&server).await;
+    server
+        .peer()
+        .cancel(&cancelled, Some("m.user"), Some("Declined"))
+        .expect("cancels");
+    let waited = run(Some(&server), &["wait", &cancelled, "--until", "done"]).await;
+    assert_eq!(waited.code, 4, "{waited:?}");
+    assert!(
+        waited.stderr.starts_with(&format!(
+            "error: verification {cancelled} was cancelled: Declined (m.user)\n"
+        )),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_connection_names_the_url_once_and_the_cause_with_verbose() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let down = run(None, &["--base-url", &url, "--token", "t", "status"]).await;
+    assert_eq!(down.code, 1, "{down:?}");
+    assert_eq!(down.stderr.matches(&url).count(), 1, "{down:?}");
+    assert_eq!(down.stderr.lines().count(), 2, "{down:?}");
+    assert!(!down.stderr.contains("error sending request"), "{down:?}");
+    assert!(
+        down.stderr.contains("-v"),
+        "the hint says how to see why: {down:?}"
+    );
+    let verbose = run(None, &["--base-url", &url, "--token", "t", "status", "-v"]).await;
+    assert_eq!(verbose.code, 1, "{verbose:?}");
+    assert!(
+        verbose.stderr.to_lowercase().contains("connection refused"),
+        "{verbose:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quiet_prints_no_next_hint() {
+    let server = fake().await;
+    let started = run(Some(&server), &["-q", "start"]).await;
+    assert_eq!(started.code, 0, "{started:?}");
+    assert!(!started.stdout.contains("Next:"), "{started:?}");
+    assert!(
+        started.stdout.starts_with("Started verification"),
+        "{started:?}"
+    );
+    let id = start(&server).await;
+    for args in [&["-q", "show", &id][..], &["status", "--quiet"]] {
+        let shown = run(Some(&server), args).await;
+        assert_eq!(shown.code, 0, "{args:?}: {shown:?}");
+        assert!(!shown.stdout.contains("Next:"), "{args:?}: {shown:?}");
+        assert!(!shown.stdout.contains(" verify"), "{args:?}: {shown:?}");
+    }
+    let key = FakeServer::builder()
+        .session_state(beeper_verification_fake::SessionState::NeedsSecrets)
+        .start()
+        .await
+        .expect("starts");
+    let input = format!("{}\n", key.recovery_key());
+    let entered = run_with_input(Some(&key), &["-q", "recovery-key"], &input).await;
+    assert_eq!(entered.code, 0, "{entered:?}");
+    assert!(!entered.stdout.contains("Next:"), "{entered:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn completions_refuse_json_and_complete_the_states_of_until() {
+    let refused = run(None, &["--json", "completions", "bash"]).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert_eq!(refused.json()["error"]["exitCode"], 2, "{refused:?}");
+    let refused = run(None, &["completions", "zsh", "--json"]).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    for (shell, states) in [
+        (
+            "bash",
+            "requested ready sas_ready qr_scanned done cancelled error",
+        ),
+        ("fish", "sas_ready"),
+        ("zsh", "sas_ready"),
+    ] {
+        let script = run(None, &["completions", shell]).await;
+        assert_eq!(script.code, 0, "{shell}: {script:?}");
+        assert!(script.stdout.contains(states), "{shell}: no {states:?}");
+    }
+    // A state that is not one: clap names the one meant.
+    let refused = run(None, &["wait", "x", "--until", "rady"]).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("'ready'"), "{refused:?}");
+    // A list still works.
+    let server = auto_fake(PeerMethod::Sas).await;
+    let id = start(&server).await;
+    let waited = run(Some(&server), &["wait", &id, "--until", "ready,sas_ready"]).await;
+    assert_eq!(waited.code, 0, "{waited:?}");
+}
+
+/// The default build talks https: an https base URL is tried (here a loopback port where
+/// nothing listens), not refused for want of TLS.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_https_base_url_is_tried_not_refused() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let url = format!("https://127.0.0.1:{port}");
+    let down = run(None, &["--base-url", &url, "--token", "t", "status"]).await;
+    assert_eq!(down.code, 1, "{down:?}");
+    assert!(down.stderr.contains("cannot connect"), "{down:?}");
+    assert!(!down.stderr.contains("rustls"), "{down:?}");
 }

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use beeper_verification_fake::{FakeServer, PeerMethod};
-use common::{Run, auto_fake, command, finish, run_with_input};
+use common::{Run, TempDir, auto_fake, command, finish, run_with_input};
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use serde_json::{Value, json};
@@ -199,7 +199,7 @@ async fn no_answer_at_the_prompt_cancels_with_m_user_not_a_mismatch() {
     let run = run_with_input(Some(&server), &["verify"], "").await;
     assert_eq!(run.code, 4, "{run:?}");
     assert!(
-        run.stdout.ends_with("Do they match? [y/N] \n"),
+        run.stdout.ends_with("Do they match? [y/n] \n"),
         "the prompt's line is ended: {:?}",
         run.stdout
     );
@@ -478,35 +478,14 @@ async fn invisible_and_bidi_characters_in_a_device_name_are_shown_escaped() {
     assert_eq!(json.json()["otherDevice"]["name"], name.as_str());
 }
 
-/// A fresh directory of this test's own, removed when dropped.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "beeper-verify-{name}-{}-{:?}",
-            std::process::id(),
-            std::time::SystemTime::now()
-        ));
-        std::fs::create_dir_all(&dir).expect("a temp dir");
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn qr_png_replaces_a_symlink_without_following_it_and_is_private() {
     use std::os::unix::fs::PermissionsExt;
     let dir = TempDir::new("qr-png");
-    let victim = dir.0.join("victim.txt");
+    let victim = dir.path().join("victim.txt");
     std::fs::write(&victim, "keep me").expect("written");
-    let png = dir.0.join("qr.png");
+    let png = dir.path().join("qr.png");
     std::os::unix::fs::symlink(&victim, &png).expect("a symlink");
     let server = auto_fake(PeerMethod::Qr).await;
     let path = png.to_string_lossy().into_owned();
@@ -531,7 +510,7 @@ async fn qr_png_replaces_a_symlink_without_following_it_and_is_private() {
     );
     assert!(std::fs::read(&png).expect("read").starts_with(b"\x89PNG"));
     // Nothing else is left beside it.
-    let mut names: Vec<_> = std::fs::read_dir(&dir.0)
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
         .expect("listed")
         .map(|e| e.expect("entry").file_name())
         .collect();
@@ -741,4 +720,40 @@ async fn wait_refuses_an_answer_about_another_verification() {
             .contains(r#"the answer is about verification "b", not "a""#),
         "{run:?}"
     );
+}
+
+/// The code of the one cancel `server` received.
+fn cancel_code(server: &FakeServer) -> Value {
+    let cancels = server.requests_for(beeper_verification_fake::Operation::CancelVerification);
+    assert_eq!(cancels.len(), 1, "{cancels:?}");
+    let body: Value = serde_json::from_str(&cancels[0].body).expect("JSON body");
+    body["code"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unclear_answer_is_asked_again_and_only_no_is_a_mismatch() {
+    // Asked again, then yes.
+    let server = auto_fake(PeerMethod::Sas).await;
+    let run = run_with_input(Some(&server), &["verify"], "ja\ny\n").await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("Please answer y"), "{run:?}");
+    assert!(run.stdout.contains("Verified."), "{run:?}");
+    // Three answers that are neither: cancelled with m.user, not m.mismatched_sas.
+    let server = auto_fake(PeerMethod::Sas).await;
+    let run = run_with_input(Some(&server), &["verify"], "ja\nmaybe\noui\n").await;
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(run.stderr.contains("no clear answer"), "{run:?}");
+    assert_eq!(cancel_code(&server), "m.user");
+    // An unclear answer, then the end of the input: no answer, m.user.
+    let server = auto_fake(PeerMethod::Sas).await;
+    let run = run_with_input(Some(&server), &["verify"], "ja\n").await;
+    assert_eq!(run.code, 4, "{run:?}");
+    assert_eq!(cancel_code(&server), "m.user");
+    // An explicit no, in any case: a mismatch.
+    for no in ["no\n", " N\n"] {
+        let server = auto_fake(PeerMethod::Sas).await;
+        let run = run_with_input(Some(&server), &["verify"], no).await;
+        assert_eq!(run.code, 4, "{no:?}: {run:?}");
+        assert_eq!(cancel_code(&server), "m.mismatched_sas", "{no:?}");
+    }
 }

@@ -23,18 +23,34 @@ impl Run {
     }
 }
 
-/// `beeper-verify` with `args` and no inherited configuration (no token, base URL or proxy),
-/// its standard streams piped.
+/// A configuration folder that does not exist: no stored token.
+pub fn no_config_home() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "beeper-verify-test-no-config-{}",
+        std::process::id()
+    ))
+}
+
+/// `beeper-verify` with `args` and no inherited configuration (no token, base URL, stored
+/// token or proxy), its standard streams piped.
 pub fn command(args: &[&str]) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_beeper-verify"));
     command
         .args(args)
         .env_remove("BEEPER_ACCESS_TOKEN")
         .env_remove("BEEPER_BASE_URL")
+        // Not the stored token of whoever runs the tests.
+        .env("XDG_CONFIG_HOME", no_config_home())
+        .env("HOME", no_config_home())
+        // Run as a person runs it installed, not by cargo: hints name `beeper-verify`.
+        .env_remove("CARGO")
+        .env_remove("CARGO_PKG_NAME")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    #[cfg(unix)]
+    command.arg0("beeper-verify");
     for proxy in [
         "HTTP_PROXY",
         "http_proxy",
@@ -120,5 +136,30 @@ impl TempFile {
 impl Drop for TempFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A folder of this test's own, removed with what it holds when dropped.
+pub struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "beeper-verify-{name}-{}-{:?}",
+            std::process::id(),
+            std::time::SystemTime::now()
+        ));
+        std::fs::create_dir_all(&path).expect("created");
+        Self(path)
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
