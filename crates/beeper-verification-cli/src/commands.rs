@@ -803,7 +803,7 @@ async fn demo_recovery_key(yes: bool, out: &Output) -> Result<(), Failure> {
 
     let mut interrupt = Interrupt::catch();
     let fake = FakeServer::builder()
-        .session_state(beeper_verification_fake::SessionState::NeedsSecrets)
+        .session_state(beeper_verification_fake::FakeSessionState::NeedsSecrets)
         .first_sync_after_key(DEMO_FIRST_SYNC)
         .start()
         .await

@@ -179,7 +179,7 @@ async fn every_operation_of_the_spec_is_reachable_from_a_command() {
     let data = peer.qr_code(&scanning).expect("a code");
     ran(sent_by(&server, &["qr", "scan", &data]).await);
     // The verifications above made the device ready: make it need its key again.
-    server.set_session_state(beeper_verification_fake::SessionState::NeedsSecrets);
+    server.set_session_state(beeper_verification_fake::FakeSessionState::NeedsSecrets);
     let key = format!("{}\n", server.recovery_key());
     ran(sent_by_with_input(&server, &["recovery-key"], &key).await);
     ran(sent_by_with_input(&server, &["reset-recovery-key"], "y\ny\n").await);
@@ -479,7 +479,7 @@ async fn hints_follow_the_verifications_next_step() {
 #[tokio::test(flavor = "multi_thread")]
 async fn verify_says_nothing_about_the_other_device_when_there_is_nothing_to_do() {
     let server = FakeServer::builder()
-        .session_state(beeper_verification_fake::SessionState::Ready)
+        .session_state(beeper_verification_fake::FakeSessionState::Ready)
         .start()
         .await
         .expect("starts");
@@ -853,7 +853,7 @@ async fn quiet_prints_no_next_hint() {
         assert!(!shown.stdout.contains(" verify"), "{args:?}: {shown:?}");
     }
     let key = FakeServer::builder()
-        .session_state(beeper_verification_fake::SessionState::NeedsSecrets)
+        .session_state(beeper_verification_fake::FakeSessionState::NeedsSecrets)
         .start()
         .await
         .expect("starts");

@@ -5,7 +5,7 @@
 
 mod common;
 
-use beeper_verification_fake::{FakeServer, Operation, PeerMethod, SessionState};
+use beeper_verification_fake::{FakeServer, FakeSessionState, Operation, PeerMethod};
 use common::{Run, TempFile, run, run_with_input};
 
 /// The account's key in these tests; its groups are distinct enough to be searched for.
@@ -16,7 +16,7 @@ const WRONG: &str = "EsTc 9bD2 Ab7x Qw3e Rt5y XXXX";
 async fn needs_secrets() -> FakeServer {
     FakeServer::builder()
         .seed(7)
-        .session_state(SessionState::NeedsSecrets)
+        .session_state(FakeSessionState::NeedsSecrets)
         .recovery_key(KEY)
         .start()
         .await
@@ -67,7 +67,7 @@ async fn the_key_from_standard_input_reaches_ready_and_is_never_printed() {
     assert_eq!(state(&server).await, "ready");
 
     // --json: the session, and no key in it.
-    server.set_session_state(SessionState::NeedsSecrets);
+    server.set_session_state(FakeSessionState::NeedsSecrets);
     let json = run_with_input(Some(&server), &["--json", "recovery-key"], &input).await;
     assert_eq!(json.code, 0, "{json:?}");
     assert_eq!(json.json()["state"], "ready");
@@ -114,7 +114,7 @@ async fn the_key_can_come_from_a_file() {
     assert_not_shown(&entered, KEY);
 
     // `-`: the first line of standard input, after the token's with --token-file - too.
-    server.set_session_state(SessionState::NeedsSecrets);
+    server.set_session_state(FakeSessionState::NeedsSecrets);
     let mut command = common::command(&["recovery-key", "--token-file", "-", "--key-file", "-"]);
     command.env("BEEPER_BASE_URL", server.base_url());
     let input = format!("{}\n{KEY}\n", server.token());
@@ -123,7 +123,7 @@ async fn the_key_can_come_from_a_file() {
     assert_not_shown(&piped, KEY);
 
     // A key written down across lines reads the same.
-    server.set_session_state(SessionState::NeedsSecrets);
+    server.set_session_state(FakeSessionState::NeedsSecrets);
     let file = TempFile::new("split-key", "EsTc 9bD2 Ab7x\nQw3e Rt5y Ui8o\n");
     let split = run(Some(&server), &["recovery-key", "--key-file", &file.path()]).await;
     assert_eq!(split.code, 0, "{split:?}");
@@ -131,7 +131,7 @@ async fn the_key_can_come_from_a_file() {
 
     // A file that is empty is a usage error that never shows it.
     for contents in ["", "\n \n"] {
-        server.set_session_state(SessionState::NeedsSecrets);
+        server.set_session_state(FakeSessionState::NeedsSecrets);
         let file = TempFile::new("bad-recovery-key", contents);
         let bad = run(Some(&server), &["recovery-key", "--key-file", &file.path()]).await;
         assert_eq!(bad.code, 2, "{contents:?}: {bad:?}");
@@ -213,7 +213,7 @@ async fn a_reset_shows_the_key_once_and_only_a_yes_puts_it_in_force() {
     assert_eq!(state(&server).await, "ready");
 
     // Only the new key works now.
-    server.set_session_state(SessionState::NeedsSecrets);
+    server.set_session_state(FakeSessionState::NeedsSecrets);
     let old = run_with_input(Some(&server), &["recovery-key"], &format!("{KEY}\n")).await;
     assert_eq!(old.code, 1, "{old:?}");
     let new = run_with_input(Some(&server), &["recovery-key"], &format!("{new_key}\n")).await;
@@ -300,7 +300,7 @@ async fn status_shows_the_next_step_as_commands_to_run() {
         status.stdout.contains("beeper-verify reset-recovery-key"),
         "{status:?}"
     );
-    server.set_session_state(SessionState::NeedsVerification);
+    server.set_session_state(FakeSessionState::NeedsVerification);
     let status = run(Some(&server), &["status"]).await;
     assert!(
         status
@@ -311,7 +311,7 @@ async fn status_shows_the_next_step_as_commands_to_run() {
             ),
         "{status:?}"
     );
-    server.set_session_state(SessionState::NeedsCrossSigningSetup);
+    server.set_session_state(FakeSessionState::NeedsCrossSigningSetup);
     let status = run(Some(&server), &["status"]).await;
     assert!(
         status.stdout.contains(
@@ -319,7 +319,7 @@ async fn status_shows_the_next_step_as_commands_to_run() {
         ),
         "{status:?}"
     );
-    server.set_session_state(SessionState::Ready);
+    server.set_session_state(FakeSessionState::Ready);
     let status = run(Some(&server), &["status"]).await;
     assert!(!status.stdout.contains("Next:"), "{status:?}");
 }
@@ -350,7 +350,7 @@ async fn verify_asks_for_the_key_when_the_session_needs_it() {
         "{sas:?}"
     );
     // And with --key-file it takes that way.
-    server.set_session_state(SessionState::NeedsVerification);
+    server.set_session_state(FakeSessionState::NeedsVerification);
     server.clear_requests();
     let file = TempFile::new("recovery-key", KEY);
     let keyed = run(Some(&server), &["verify", "--key-file", &file.path()]).await;

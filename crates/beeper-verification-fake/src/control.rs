@@ -16,11 +16,11 @@ use crate::faults::Fault;
 use crate::http::{ApiError, PathId, parse_body};
 use crate::peer::{Peer, PeerRequest};
 use crate::record::RecordedRequest;
-use crate::session::SessionState;
+use crate::session::FakeSessionState;
 use crate::shared::PeerMethod;
 use crate::shared::Shared;
 use crate::signin::OutboxMessage;
-use crate::state::{Purpose, Refusal};
+use crate::state::{FakePurpose, Refusal};
 
 type AppState = State<Arc<Shared>>;
 
@@ -62,7 +62,7 @@ fn peer(shared: Arc<Shared>) -> Peer {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RequestBody {
-    purpose: Option<Purpose>,
+    purpose: Option<FakePurpose>,
     methods: Option<Vec<PeerMethod>>,
 }
 
@@ -145,7 +145,7 @@ async fn clear_requests(State(shared): AppState) -> StatusCode {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SessionBody {
-    state: SessionState,
+    state: FakeSessionState,
 }
 
 async fn set_session(State(shared): AppState, body: Bytes) -> Result<StatusCode, ApiError> {

@@ -22,8 +22,8 @@ use crate::shared::Shared;
 // Compares a presented token with the real one in time that does not depend on where they
 // first differ, so that the token cannot be guessed a character at a time.
 use crate::signin::{self, Finished, same_secret};
-use crate::state::{NewVerification, Purpose, Refusal, World};
-use crate::{Operation, SessionState};
+use crate::state::{FakePurpose, NewVerification, Refusal, World};
+use crate::{FakeSessionState, Operation};
 
 /// The largest request body the fake reads.
 const MAX_BODY: usize = 64 * 1024;
@@ -315,7 +315,7 @@ async fn record(State(shared): AppState, request: Request, next: Next) -> Respon
 /// Whether the request may come without a token now: `GET /v1/app/setup` while signed out.
 fn public_now(shared: &Shared, request: &Request) -> bool {
     Operation::of(request.method().as_str(), request.uri().path()) == Some(Operation::GetSetup)
-        && shared.world().session_state == SessionState::NeedsLogin
+        && shared.world().session_state == FakeSessionState::NeedsLogin
 }
 
 /// Lets a request through with the right bearer token. `GET /v1/app/setup` is public while
@@ -578,7 +578,7 @@ async fn create(
     let params: wire::CreateVerificationRequest = parse_body(&body)?;
     let purpose = match params.purpose {
         Some(p) => Some(
-            p.0.parse::<Purpose>()
+            p.0.parse::<FakePurpose>()
                 .map_err(|e| invalid_field("purpose", e.to_string()))?,
         ),
         None => None,

@@ -26,13 +26,13 @@
 //! ```
 //! use std::time::Duration;
 //!
-//! use beeper_verification_fake::{FakeServer, Fault, Operation, PeerMethod, SessionState};
+//! use beeper_verification_fake::{FakeServer, Fault, Operation, PeerMethod, FakeSessionState};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = FakeServer::builder()
 //!     .auto_peer(PeerMethod::Sas, Duration::from_millis(10))
-//!     .session_state(SessionState::NeedsVerification)
+//!     .session_state(FakeSessionState::NeedsVerification)
 //!     .seed(7)
 //!     .start()
 //!     .await?;
@@ -54,13 +54,13 @@
 //! in the outbox, and sign-in hands out the fake's own token.
 //!
 //! ```
-//! use beeper_verification_fake::{FakeServer, SessionState};
+//! use beeper_verification_fake::{FakeServer, FakeSessionState};
 //! use serde_json::{Value, json};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = FakeServer::builder()
-//!     .session_state(SessionState::NeedsLogin)
+//!     .session_state(FakeSessionState::NeedsLogin)
 //!     .account("jane@example.com")
 //!     .start()
 //!     .await?;
@@ -117,12 +117,12 @@ pub use names::UnknownName;
 pub use operation::Operation;
 pub use peer::{Peer, PeerRequest};
 pub use record::{MAX_RECORD_BYTES, RecordedRequest};
-pub use session::SessionState;
+pub use session::FakeSessionState;
 pub use shared::PeerMethod;
 pub use signin::{
     DEFAULT_MAX_SETUP_REQUESTS, MAX_ACCOUNTS, MAX_WRONG_SIGN_IN_CODES, OUTBOX_SIZE, OutboxMessage,
 };
-pub use state::{Purpose, Refusal, VerificationAction, VerificationState};
+pub use state::{FakePurpose, FakeVerificationState, Refusal, VerificationAction};
 
 /// How long a verification may take before it is cancelled with `m.timeout`, as in Matrix.
 pub const DEFAULT_VERIFICATION_TIMEOUT: Duration = Duration::from_secs(600);
@@ -179,7 +179,7 @@ pub struct FakeServerBuilder {
     token: Option<Hidden>,
     auto_peer: Option<shared::AutoPeer>,
     verification_timeout: Duration,
-    session_state: SessionState,
+    session_state: FakeSessionState,
     seed: Option<u64>,
     record_size: usize,
     desktop_version: String,
@@ -192,7 +192,7 @@ pub struct FakeServerBuilder {
     first_sync_after_key: Option<Duration>,
     accounts: Vec<String>,
     sign_in_code: Option<Hidden>,
-    state_after_sign_in: SessionState,
+    state_after_sign_in: FakeSessionState,
     max_setup_requests: usize,
 }
 
@@ -213,7 +213,7 @@ impl Default for FakeServerBuilder {
             token: None,
             auto_peer: None,
             verification_timeout: DEFAULT_VERIFICATION_TIMEOUT,
-            session_state: SessionState::NeedsVerification,
+            session_state: FakeSessionState::NeedsVerification,
             seed: None,
             record_size: DEFAULT_RECORD_SIZE,
             desktop_version: DEFAULT_DESKTOP_VERSION.to_owned(),
@@ -226,7 +226,7 @@ impl Default for FakeServerBuilder {
             first_sync_after_key: None,
             accounts: Vec::new(),
             sign_in_code: None,
-            state_after_sign_in: SessionState::NeedsVerification,
+            state_after_sign_in: FakeSessionState::NeedsVerification,
             max_setup_requests: DEFAULT_MAX_SETUP_REQUESTS,
         }
     }
@@ -240,7 +240,7 @@ impl FakeServerBuilder {
     }
 
     /// The access token clients must send (default: a random one; see [`FakeServer::token`]).
-    /// A fake that starts signed out ([`SessionState::NeedsLogin`]) accepts it only once signed
+    /// A fake that starts signed out ([`FakeSessionState::NeedsLogin`]) accepts it only once signed
     /// in, and sign-in hands out this token, so a test knows it in advance.
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(Hidden(token.into()));
@@ -260,14 +260,14 @@ impl FakeServerBuilder {
         self
     }
 
-    /// The session state to start in (default [`SessionState::NeedsVerification`]).
+    /// The session state to start in (default [`FakeSessionState::NeedsVerification`]).
     ///
-    /// Started in [`SessionState::NeedsLogin`], the fake is signed out: it refuses its token
+    /// Started in [`FakeSessionState::NeedsLogin`], the fake is signed out: it refuses its token
     /// (401) until a sign-in through the four public operations (`startSetup`,
     /// `sendSetupEmail`, `finishSetupSignIn`, `registerSetupAccount`) hands it out, or until a
     /// state other than `needs-login` is set by hand. `GET /v1/app/setup` stays public while
     /// signed out. Started in any other state, the token is accepted from the start.
-    pub fn session_state(mut self, state: SessionState) -> Self {
+    pub fn session_state(mut self, state: FakeSessionState) -> Self {
         self.session_state = state;
         self
     }
@@ -291,9 +291,9 @@ impl FakeServerBuilder {
         self
     }
 
-    /// The session state a sign-in moves to (default [`SessionState::NeedsVerification`]).
-    /// [`SessionState::NeedsLogin`] makes [`start`](Self::start) fail.
-    pub fn state_after_sign_in(mut self, state: SessionState) -> Self {
+    /// The session state a sign-in moves to (default [`FakeSessionState::NeedsVerification`]).
+    /// [`FakeSessionState::NeedsLogin`] makes [`start`](Self::start) fail.
+    pub fn state_after_sign_in(mut self, state: FakeSessionState) -> Self {
         self.state_after_sign_in = state;
         self
     }
@@ -428,7 +428,7 @@ impl FakeServerBuilder {
                     .to_owned(),
             ));
         }
-        if self.state_after_sign_in == SessionState::NeedsLogin {
+        if self.state_after_sign_in == FakeSessionState::NeedsLogin {
             return Err(invalid(
                 "the state after sign-in cannot be needs-login: that is signed out".to_owned(),
             ));
@@ -606,12 +606,12 @@ impl FakeServer {
         self.shared.requests().clear();
     }
 
-    /// Sets the session state (`session.state`), such as [`SessionState::NeedsLogin`].
+    /// Sets the session state (`session.state`), such as [`FakeSessionState::NeedsLogin`].
     ///
-    /// [`SessionState::NeedsLogin`] signs the fake out: sign-in is possible again (the token it
+    /// [`FakeSessionState::NeedsLogin`] signs the fake out: sign-in is possible again (the token it
     /// accepted stays accepted). Any other state counts as signed in: a fake started signed out
     /// accepts its token from then on.
-    pub fn set_session_state(&self, state: SessionState) {
+    pub fn set_session_state(&self, state: FakeSessionState) {
         self.shared.set_session_state(state);
     }
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Duration;
 
-use beeper_verification_fake::{FakeServer, PeerMethod, SessionState, UnknownName};
+use beeper_verification_fake::{FakeServer, FakeSessionState, PeerMethod, UnknownName};
 use clap::Parser;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 
@@ -90,9 +90,9 @@ struct Options {
         long,
         value_name = "STATE",
         default_value = "needs-verification",
-        value_parser = one_of::<SessionState>(SessionState::ALL.iter().map(|s| s.as_str())),
+        value_parser = one_of::<FakeSessionState>(FakeSessionState::ALL.iter().map(|s| s.as_str())),
     )]
-    session_state: SessionState,
+    session_state: FakeSessionState,
 
     /// An account the fake knows, by its email (repeat for more; compared without regard to
     /// case). Signing in with it answers the account; any other email must register first.
@@ -114,14 +114,14 @@ struct Options {
         long,
         value_name = "STATE",
         default_value = "needs-verification",
-        value_parser = one_of::<SessionState>(
-            SessionState::ALL
+        value_parser = one_of::<FakeSessionState>(
+            FakeSessionState::ALL
                 .iter()
-                .filter(|s| **s != SessionState::NeedsLogin)
+                .filter(|s| **s != FakeSessionState::NeedsLogin)
                 .map(|s| s.as_str()),
         ),
     )]
-    state_after_sign_in: SessionState,
+    state_after_sign_in: FakeSessionState,
 
     /// The most setup requests (sign-in attempts) to keep, open and finished. When that many
     /// are kept, a new one replaces the one that finished first; when none has, it is refused
@@ -289,7 +289,7 @@ async fn main() -> ExitCode {
     println!("BEEPER_ACCESS_TOKEN={}", server.token());
     // The value runs to the end of the line, spaces included.
     println!("BEEPER_RECOVERY_KEY={}", server.recovery_key());
-    if options.session_state == SessionState::NeedsLogin {
+    if options.session_state == FakeSessionState::NeedsLogin {
         println!(
             "signed out: sign in with POST /v1/app/setup/start, /email and /response (codes in \
              GET /_fake/outbox); the token above is accepted once signed in"
@@ -412,7 +412,7 @@ mod tests {
         assert_eq!(parsed.sign_in_code.as_deref(), Some("246810"));
         assert_eq!(
             (parsed.state_after_sign_in, parsed.max_setup_requests),
-            (SessionState::Ready, 9)
+            (FakeSessionState::Ready, 9)
         );
         assert_eq!(parsed.recovery_key.as_deref(), Some("EsTc 9bD2"));
         assert_eq!(parsed.first_sync_after_key, Some(Duration::from_secs(2)));
@@ -432,7 +432,7 @@ mod tests {
             (Duration::from_millis(500), Duration::from_secs(30))
         );
         assert_eq!((parsed.seed, parsed.record), (Some(7), 20));
-        assert_eq!(parsed.session_state, SessionState::NeedsLogin);
+        assert_eq!(parsed.session_state, FakeSessionState::NeedsLogin);
         assert_eq!(parsed.desktop_version, "4.1.2");
     }
 
@@ -451,7 +451,7 @@ mod tests {
                 beeper_verification_fake::DEFAULT_MAX_FAULTS
             )
         );
-        assert_eq!(parsed.session_state, SessionState::NeedsVerification);
+        assert_eq!(parsed.session_state, FakeSessionState::NeedsVerification);
         assert_eq!(
             parsed.desktop_version,
             beeper_verification_fake::DEFAULT_DESKTOP_VERSION
@@ -477,7 +477,7 @@ mod tests {
         assert_eq!(
             (parsed.state_after_sign_in, parsed.max_setup_requests),
             (
-                SessionState::NeedsVerification,
+                FakeSessionState::NeedsVerification,
                 beeper_verification_fake::DEFAULT_MAX_SETUP_REQUESTS
             )
         );

@@ -7,7 +7,7 @@ use tokio::time::Instant;
 
 use crate::PeerMethod;
 use crate::shared::Shared;
-use crate::state::{NewVerification, Purpose, Refusal, VerificationState};
+use crate::state::{FakePurpose, FakeVerificationState, NewVerification, Refusal};
 
 /// The simulated other device. Each move applies at once and answers with a [`Refusal`] when
 /// it does not fit the verification's state.
@@ -20,18 +20,18 @@ pub struct Peer {
 /// [`Peer::request_with`]: build one from [`PeerRequest::default`].
 ///
 /// ```
-/// use beeper_verification_fake::{PeerMethod, PeerRequest, Purpose};
+/// use beeper_verification_fake::{PeerMethod, PeerRequest, FakePurpose};
 ///
 /// let request = PeerRequest::default()
-///     .purpose(Purpose::Login)
+///     .purpose(FakePurpose::Login)
 ///     .methods(&[PeerMethod::Qr]);
 /// assert!(request.qr && !request.sas);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PeerRequest {
-    /// Why the other device asks (default [`Purpose::Device`]).
-    pub purpose: Purpose,
+    /// Why the other device asks (default [`FakePurpose::Device`]).
+    pub purpose: FakePurpose,
     /// Whether the emoji comparison is offered (default true).
     pub sas: bool,
     /// Whether QR codes are offered (default true).
@@ -41,7 +41,7 @@ pub struct PeerRequest {
 impl Default for PeerRequest {
     fn default() -> Self {
         Self {
-            purpose: Purpose::Device,
+            purpose: FakePurpose::Device,
             sas: true,
             qr: true,
         }
@@ -50,7 +50,7 @@ impl Default for PeerRequest {
 
 impl PeerRequest {
     /// Why the other device asks.
-    pub fn purpose(mut self, purpose: Purpose) -> Self {
+    pub fn purpose(mut self, purpose: FakePurpose) -> Self {
         self.purpose = purpose;
         self
     }
@@ -147,14 +147,14 @@ impl Peer {
         let code = code.unwrap_or("m.user");
         let reason = reason.unwrap_or("Cancelled on the other device.");
         self.shared.act(id, |w| {
-            w.peer_end(id, VerificationState::Cancelled, code, reason)
+            w.peer_end(id, FakeVerificationState::Cancelled, code, reason)
         })
     }
 
     /// The verification fails: `error` with this code and reason.
     pub fn fail(&self, id: &str, code: &str, reason: &str) -> Result<(), Refusal> {
         self.shared.act(id, |w| {
-            w.peer_end(id, VerificationState::Error, code, reason)
+            w.peer_end(id, FakeVerificationState::Error, code, reason)
         })
     }
 }

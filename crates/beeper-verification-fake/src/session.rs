@@ -22,7 +22,7 @@ named_enum! {
     /// | `ready` | present | true | true | true | true | true | Set it with [`FakeServerBuilder::session_state`](crate::FakeServerBuilder::session_state),
     /// [`FakeServer::set_session_state`](crate::FakeServer::set_session_state) or
     /// `PUT /_fake/session`.
-    pub enum SessionState("session state") {
+    pub enum FakeSessionState("session state") {
         /// Signed out.
         NeedsLogin = "needs-login",
         /// Signed in; encrypted messaging is loading.
@@ -44,7 +44,7 @@ named_enum! {
 const THIS_DEVICE_ID: &str = "THISDEVICE";
 const USER_ID: &str = "@fake-user:beeper.com";
 
-impl SessionState {
+impl FakeSessionState {
     /// The signed-in account; none while signed out.
     pub(crate) fn account(self) -> Option<wire::MatrixAccount> {
         (self != Self::NeedsLogin).then(|| wire::MatrixAccount {
@@ -54,7 +54,7 @@ impl SessionState {
         })
     }
 
-    /// The encrypted messaging flags of this state (the table on [`SessionState`]). Each state
+    /// The encrypted messaging flags of this state (the table on [`FakeSessionState`]). Each state
     /// has what the ones before it achieved, so the flags follow from the order of the states.
     pub(crate) fn e2ee(self) -> wire::E2ee {
         let initialized = self >= Self::NeedsCrossSigningSetup;
@@ -83,11 +83,11 @@ impl SessionState {
 
 #[cfg(test)]
 mod tests {
-    use super::SessionState;
+    use super::FakeSessionState;
 
     #[test]
     fn each_state_reports_what_it_has_achieved() {
-        use SessionState::*;
+        use FakeSessionState::*;
         // (state, signed in, initialized, cross-signing, verified, secrets, first sync)
         let table = [
             (NeedsLogin, false, false, false, false, false, false),
@@ -106,7 +106,7 @@ mod tests {
             (NeedsFirstSync, true, true, true, true, true, false),
             (Ready, true, true, true, true, true, true),
         ];
-        assert_eq!(table.len(), SessionState::ALL.len());
+        assert_eq!(table.len(), FakeSessionState::ALL.len());
         for (state, signed_in, initialized, cross_signing, verified, secrets, synced) in table {
             let e2ee = state.e2ee();
             let s = &e2ee.secrets;

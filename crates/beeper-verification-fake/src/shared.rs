@@ -9,8 +9,8 @@ use tokio::time::Instant;
 use crate::faults::Fault;
 use crate::names::named_enum;
 use crate::record::Record;
-use crate::session::SessionState;
-use crate::state::{Refusal, VerificationState, World};
+use crate::session::FakeSessionState;
+use crate::state::{FakeVerificationState, Refusal, World};
 
 named_enum! {
     /// A verification method, as `methods` spells it: which flow the automatic peer plays, and
@@ -109,7 +109,7 @@ impl Shared {
         desktop_version: axum::http::HeaderValue,
         bounds: Bounds,
     ) -> Self {
-        let token_live = AtomicBool::new(world.session_state != SessionState::NeedsLogin);
+        let token_live = AtomicBool::new(world.session_state != FakeSessionState::NeedsLogin);
         Self {
             world: Mutex::new(world),
             faults: Mutex::default(),
@@ -146,10 +146,10 @@ impl Shared {
 
     /// Sets the session state by hand: a state other than `needs-login` counts as signed in,
     /// so the token is accepted from then on.
-    pub fn set_session_state(&self, state: SessionState) {
+    pub fn set_session_state(&self, state: FakeSessionState) {
         let mut world = self.world();
         world.set_session_state(state);
-        if state != SessionState::NeedsLogin {
+        if state != FakeSessionState::NeedsLogin {
             self.accept_token();
         }
     }
@@ -203,11 +203,13 @@ impl Shared {
         let mut world = self.world();
         let Ok(t) = world.get(id) else { return false };
         let moved = match (t.state, method) {
-            (VerificationState::Requested, _) if !t.incoming => world.peer_accept(id),
-            (VerificationState::Ready, PeerMethod::Qr) if t.methods.contains(&"qr") => {
+            (FakeVerificationState::Requested, _) if !t.incoming => world.peer_accept(id),
+            (FakeVerificationState::Ready, PeerMethod::Qr) if t.methods.contains(&"qr") => {
                 world.peer_scan_our_qr(id)
             }
-            (VerificationState::SasReady, _) if !t.peer_confirmed_sas => world.peer_confirm_sas(id),
+            (FakeVerificationState::SasReady, _) if !t.peer_confirmed_sas => {
+                world.peer_confirm_sas(id)
+            }
             _ => return false,
         };
         moved.is_ok()

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 
-use crate::session::SessionState;
+use crate::session::FakeSessionState;
 use crate::state::Refusal;
 
 /// How many of the latest emailed codes the outbox keeps ([`FakeServer::outbox`](crate::FakeServer::outbox),
@@ -146,7 +146,7 @@ pub(crate) struct SignIn {
     /// The code every email carries, for scripted runs (`None`: 6 random digits).
     fixed_code: Option<String>,
     /// The session state a sign-in moves to.
-    pub state_after: SessionState,
+    pub state_after: FakeSessionState,
     /// Draws setup request IDs, codes and lead tokens.
     rng: fastrand::Rng,
 }
@@ -244,7 +244,7 @@ impl SignIn {
             max_attempts,
             outbox: VecDeque::new(),
             fixed_code: None,
-            state_after: SessionState::NeedsVerification,
+            state_after: FakeSessionState::NeedsVerification,
             rng: fastrand::Rng::new(),
         }
     }
@@ -312,8 +312,8 @@ impl SignIn {
         format!("{prefix}{random}")
     }
 
-    fn signed_out(state: SessionState) -> Result<(), Refusal> {
-        if state == SessionState::NeedsLogin {
+    fn signed_out(state: FakeSessionState) -> Result<(), Refusal> {
+        if state == FakeSessionState::NeedsLogin {
             Ok(())
         } else {
             Err(Refusal::AlreadySignedIn { state })
@@ -328,7 +328,7 @@ impl SignIn {
 
     /// `startSetup`: a new setup request, making room by dropping the one that finished first
     /// when the fake keeps `max` already; refused when all of them are open.
-    pub fn start(&mut self, state: SessionState) -> Result<(String, Vec<String>), Refusal> {
+    pub fn start(&mut self, state: FakeSessionState) -> Result<(String, Vec<String>), Refusal> {
         Self::signed_out(state)?;
         while self.attempts.len() >= self.max_attempts {
             let Some(oldest) = self.finished.pop_front() else {
@@ -361,7 +361,7 @@ impl SignIn {
     /// request had. The wrong codes it took still count.
     pub fn send_email(
         &mut self,
-        state: SessionState,
+        state: FakeSessionState,
         id: &str,
         email: &str,
     ) -> Result<(), Refusal> {
@@ -391,7 +391,7 @@ impl SignIn {
     /// or opens the registration of a new one.
     pub fn finish(
         &mut self,
-        state: SessionState,
+        state: FakeSessionState,
         id: &str,
         given: &str,
     ) -> Result<Finished, Refusal> {
@@ -434,7 +434,7 @@ impl SignIn {
     /// A taken username leaves the request open, to try another.
     pub fn register(
         &mut self,
-        state: SessionState,
+        state: FakeSessionState,
         id: &str,
         lead_token: &str,
         username: &str,
@@ -484,7 +484,7 @@ impl SignIn {
 mod tests {
     use super::*;
 
-    const OUT: SessionState = SessionState::NeedsLogin;
+    const OUT: FakeSessionState = FakeSessionState::NeedsLogin;
 
     fn sign_in() -> SignIn {
         let mut s = SignIn::new(10);
@@ -641,7 +641,7 @@ mod tests {
     #[test]
     fn signed_in_refuses_every_step() {
         let mut s = sign_in();
-        let signed_in = SessionState::Ready;
+        let signed_in = FakeSessionState::Ready;
         let refused = Some(Refusal::AlreadySignedIn { state: signed_in });
         assert_eq!(s.start(signed_in).err(), refused);
         assert_eq!(s.send_email(signed_in, "x", "a@b").err(), refused);

@@ -21,13 +21,13 @@ use tokio::time::Instant;
 use crate::names::named_enum;
 use crate::recovery;
 use crate::sas;
-use crate::session::SessionState;
+use crate::session::FakeSessionState;
 use crate::signin::SignIn;
 
 named_enum! {
     /// A verification's `state`: live (`requested`, `ready`, `sas_ready`, `qr_scanned`) or
     /// ended (`done`, `cancelled`, `error`).
-    pub enum VerificationState("verification state") {
+    pub enum FakeVerificationState("verification state") {
         /// One device asked the other to verify.
         Requested = "requested",
         /// Both devices are ready; a method can start.
@@ -45,7 +45,7 @@ named_enum! {
     }
 }
 
-impl VerificationState {
+impl FakeVerificationState {
     /// Whether the verification has ended: `done`, `cancelled` or `error`.
     pub fn is_ended(self) -> bool {
         matches!(self, Self::Done | Self::Cancelled | Self::Error)
@@ -71,7 +71,7 @@ named_enum! {
 
 named_enum! {
     /// Why a verification exists, its `purpose`.
-    pub enum Purpose("purpose") {
+    pub enum FakePurpose("purpose") {
         /// Verifying to finish signing in.
         Login = "login",
         /// Verifying this device.
@@ -97,7 +97,7 @@ pub enum Refusal {
         /// What was attempted.
         action: VerificationAction,
         /// Its state.
-        state: VerificationState,
+        state: FakeVerificationState,
         /// Its available actions.
         allowed: Vec<VerificationAction>,
     },
@@ -109,7 +109,7 @@ pub enum Refusal {
         /// The other device's move, in words.
         action: &'static str,
         /// Its state.
-        state: VerificationState,
+        state: FakeVerificationState,
         /// Why not.
         why: &'static str,
     },
@@ -148,7 +148,7 @@ pub enum Refusal {
         /// What was attempted, in words.
         action: &'static str,
         /// The session's state.
-        state: SessionState,
+        state: FakeSessionState,
     },
     /// A reset was to be confirmed, but none is pending.
     #[error("no recovery key reset is pending: make one first (resetRecoveryKey)")]
@@ -157,7 +157,7 @@ pub enum Refusal {
     #[error("cannot sign in while the session is {state}: sign-in starts from needs-login")]
     AlreadySignedIn {
         /// The session's state.
-        state: SessionState,
+        state: FakeSessionState,
     },
     /// The `setupRequestID` names no setup request the fake keeps: never started, or closed
     /// after too many wrong codes. The message does not repeat it.
@@ -225,9 +225,9 @@ fn list(actions: &[VerificationAction]) -> String {
 pub(crate) struct Transaction {
     pub id: String,
     pub incoming: bool,
-    pub purpose: Purpose,
+    pub purpose: FakePurpose,
     pub methods: Vec<&'static str>,
-    pub state: VerificationState,
+    pub state: FakeVerificationState,
     pub error: Option<(String, String)>,
     pub other_user_id: Option<String>,
     pub we_confirmed_sas: bool,
@@ -244,16 +244,16 @@ impl Transaction {
     pub fn available(&self) -> Vec<VerificationAction> {
         let mut actions = Vec::new();
         match self.state {
-            VerificationState::Requested if self.incoming => {
+            FakeVerificationState::Requested if self.incoming => {
                 actions.push(VerificationAction::Accept)
             }
-            VerificationState::Ready if self.methods.contains(&"sas") => {
+            FakeVerificationState::Ready if self.methods.contains(&"sas") => {
                 actions.push(VerificationAction::SasStart)
             }
-            VerificationState::SasReady if !self.we_confirmed_sas => {
+            FakeVerificationState::SasReady if !self.we_confirmed_sas => {
                 actions.push(VerificationAction::SasConfirm)
             }
-            VerificationState::QrScanned => actions.push(VerificationAction::QrConfirmScanned),
+            FakeVerificationState::QrScanned => actions.push(VerificationAction::QrConfirmScanned),
             _ => {}
         }
         if !self.state.is_ended() {
@@ -274,7 +274,7 @@ impl Transaction {
         })
     }
 
-    fn end(&mut self, state: VerificationState, code: &str, reason: &str) {
+    fn end(&mut self, state: FakeVerificationState, code: &str, reason: &str) {
         self.state = state;
         self.error = Some((code.to_owned(), reason.to_owned()));
     }
@@ -283,9 +283,9 @@ impl Transaction {
         let shows_qr = self.methods.contains(&"qr")
             && matches!(
                 self.state,
-                VerificationState::Ready
-                    | VerificationState::QrScanned
-                    | VerificationState::SasReady
+                FakeVerificationState::Ready
+                    | FakeVerificationState::QrScanned
+                    | FakeVerificationState::SasReady
             );
         wire::Verification {
             id: self.id.clone(),
@@ -324,8 +324,8 @@ impl Transaction {
             qr: shows_qr.then(|| wire::VerificationQr {
                 data: sas::our_qr(&self.id),
             }),
-            sas: (self.state == VerificationState::SasReady
-                || (self.state == VerificationState::Done && self.we_confirmed_sas))
+            sas: (self.state == FakeVerificationState::SasReady
+                || (self.state == FakeVerificationState::Done && self.we_confirmed_sas))
                 .then(|| wire::VerificationSas {
                     emojis: sas::emojis(&self.id),
                     decimals: Some(sas::decimals(&self.id)),
@@ -344,7 +344,7 @@ pub(crate) const OTHER_DEVICE_NAME: &str = "Beeper on the other device";
 /// new one; when all are live, a new one is refused.
 #[derive(Debug)]
 pub(crate) struct World {
-    pub session_state: SessionState,
+    pub session_state: FakeSessionState,
     verifications: BTreeMap<String, Transaction>,
     /// The most recently created verification, shown as `session.verification`.
     pub latest: Option<String>,
@@ -382,7 +382,7 @@ pub(crate) struct World {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NewVerification {
     pub incoming: bool,
-    pub purpose: Option<Purpose>,
+    pub purpose: Option<FakePurpose>,
     pub user_id: Option<String>,
     pub methods: Option<Vec<&'static str>>,
 }
@@ -401,7 +401,7 @@ impl World {
             first_sync_until: None,
             sign_in: SignIn::new(crate::signin::DEFAULT_MAX_SETUP_REQUESTS),
             user_id: None,
-            session_state: SessionState::NeedsVerification,
+            session_state: FakeSessionState::NeedsVerification,
             verifications: BTreeMap::new(),
             latest: None,
             next_id: 1,
@@ -431,7 +431,7 @@ impl World {
     }
 
     /// Sets the session state by hand; a first sync the fake was timing ends with it.
-    pub fn set_session_state(&mut self, state: SessionState) {
+    pub fn set_session_state(&mut self, state: FakeSessionState) {
         self.session_state = state;
         self.first_sync_until = None;
     }
@@ -441,8 +441,8 @@ impl World {
     pub fn expire(&mut self, now: Instant) {
         if self.first_sync_until.is_some_and(|until| until <= now) {
             self.first_sync_until = None;
-            if self.session_state == SessionState::NeedsFirstSync {
-                self.session_state = SessionState::Ready;
+            if self.session_state == FakeSessionState::NeedsFirstSync {
+                self.session_state = FakeSessionState::Ready;
             }
         }
         while let Some(entry) = self.deadlines.first_entry() {
@@ -452,7 +452,7 @@ impl World {
             let id = entry.remove();
             self.end(
                 &id,
-                VerificationState::Cancelled,
+                FakeVerificationState::Cancelled,
                 "m.timeout",
                 "The verification was not completed in time.",
             );
@@ -478,9 +478,9 @@ impl World {
         let transaction = Transaction {
             id: id.clone(),
             incoming: options.incoming,
-            purpose: options.purpose.unwrap_or(Purpose::Device),
+            purpose: options.purpose.unwrap_or(FakePurpose::Device),
             methods: options.methods.unwrap_or_else(|| vec!["qr", "sas"]),
-            state: VerificationState::Requested,
+            state: FakeVerificationState::Requested,
             error: None,
             other_user_id: options.user_id,
             we_confirmed_sas: false,
@@ -497,7 +497,7 @@ impl World {
     }
 
     /// Ends a live verification in `state` with an error code and reason.
-    fn end(&mut self, id: &str, state: VerificationState, code: &str, reason: &str) {
+    fn end(&mut self, id: &str, state: FakeVerificationState, code: &str, reason: &str) {
         if let Some(t) = self.verifications.get_mut(id) {
             if t.state.is_ended() {
                 return;
@@ -534,14 +534,14 @@ impl World {
     pub fn accept(&mut self, id: &str) -> Result<(), Refusal> {
         let t = self.get_mut(id)?;
         t.require(VerificationAction::Accept)?;
-        t.state = VerificationState::Ready;
+        t.state = FakeVerificationState::Ready;
         Ok(())
     }
 
     pub fn start_sas(&mut self, id: &str) -> Result<(), Refusal> {
         let t = self.get_mut(id)?;
         t.require(VerificationAction::SasStart)?;
-        t.state = VerificationState::SasReady;
+        t.state = FakeVerificationState::SasReady;
         Ok(())
     }
 
@@ -569,7 +569,7 @@ impl World {
             .verifications
             .values()
             .find(|t| {
-                t.state == VerificationState::Ready
+                t.state == FakeVerificationState::Ready
                     && t.methods.contains(&"qr")
                     && sas::peer_qr(&t.id) == data
             })
@@ -589,7 +589,7 @@ impl World {
         t.require(VerificationAction::Cancel)?;
         let code = code.unwrap_or_else(|| "m.user".to_owned());
         let reason = reason.unwrap_or_else(|| "Cancelled on this device.".to_owned());
-        self.end(id, VerificationState::Cancelled, &code, &reason);
+        self.end(id, FakeVerificationState::Cancelled, &code, &reason);
         Ok(())
     }
 
@@ -600,11 +600,11 @@ impl World {
         if t.state.is_ended() {
             return;
         }
-        t.state = VerificationState::Done;
+        t.state = FakeVerificationState::Done;
         t.error = None;
         self.ended_now(id);
-        if self.session_state == SessionState::NeedsVerification {
-            self.session_state = SessionState::Ready;
+        if self.session_state == FakeSessionState::NeedsVerification {
+            self.session_state = FakeSessionState::Ready;
         }
     }
 
@@ -614,7 +614,7 @@ impl World {
     fn require_session(
         &self,
         action: &'static str,
-        allowed: &[SessionState],
+        allowed: &[FakeSessionState],
     ) -> Result<(), Refusal> {
         if allowed.contains(&self.session_state) {
             return Ok(());
@@ -627,23 +627,23 @@ impl World {
 
     /// The session states in which a reset may be made or confirmed: wherever the account has,
     /// or should get, cross-signing and this device is signed in.
-    const RESET_STATES: [SessionState; 4] = [
-        SessionState::NeedsCrossSigningSetup,
-        SessionState::NeedsVerification,
-        SessionState::NeedsSecrets,
-        SessionState::Ready,
+    const RESET_STATES: [FakeSessionState; 4] = [
+        FakeSessionState::NeedsCrossSigningSetup,
+        FakeSessionState::NeedsVerification,
+        FakeSessionState::NeedsSecrets,
+        FakeSessionState::Ready,
     ];
 
     /// The session moves on to `ready` now that a key is in force: through `needs-first-sync`
     /// for a while when so configured; a session that is ready already stays so.
     fn key_accepted(&mut self, now: Instant) {
-        if self.session_state == SessionState::Ready {
+        if self.session_state == FakeSessionState::Ready {
             return;
         }
         match self.first_sync_after_key {
-            None => self.session_state = SessionState::Ready,
+            None => self.session_state = FakeSessionState::Ready,
             Some(wait) => {
-                self.session_state = SessionState::NeedsFirstSync;
+                self.session_state = FakeSessionState::NeedsFirstSync;
                 // A wait too long for the clock never ends.
                 self.first_sync_until = now.checked_add(wait);
             }
@@ -654,7 +654,10 @@ impl World {
     pub fn verify_recovery_key(&mut self, given: &str, now: Instant) -> Result<(), Refusal> {
         self.require_session(
             "verify with the recovery key",
-            &[SessionState::NeedsVerification, SessionState::NeedsSecrets],
+            &[
+                FakeSessionState::NeedsVerification,
+                FakeSessionState::NeedsSecrets,
+            ],
         )?;
         if !recovery::same_key(given, &self.recovery_key) {
             return Err(Refusal::InvalidRecoveryKey);
@@ -696,7 +699,7 @@ impl World {
         &mut self,
         id: &str,
         what: &'static str,
-        allowed: &[VerificationState],
+        allowed: &[FakeVerificationState],
     ) -> Result<&mut Transaction, Refusal> {
         let t = self.get_mut(id)?;
         if allowed.contains(&t.state) {
@@ -712,7 +715,7 @@ impl World {
     }
 
     pub fn peer_accept(&mut self, id: &str) -> Result<(), Refusal> {
-        let t = self.live(id, "accept", &[VerificationState::Requested])?;
+        let t = self.live(id, "accept", &[FakeVerificationState::Requested])?;
         if t.incoming {
             return Err(Refusal::PeerMoveRefused {
                 id: t.id.clone(),
@@ -721,7 +724,7 @@ impl World {
                 why: "it sent this request itself; this device accepts it",
             });
         }
-        t.state = VerificationState::Ready;
+        t.state = FakeVerificationState::Ready;
         Ok(())
     }
 
@@ -729,14 +732,14 @@ impl World {
         self.live(
             id,
             "start the emoji comparison",
-            &[VerificationState::Ready],
+            &[FakeVerificationState::Ready],
         )?
-        .state = VerificationState::SasReady;
+        .state = FakeVerificationState::SasReady;
         Ok(())
     }
 
     pub fn peer_confirm_sas(&mut self, id: &str) -> Result<(), Refusal> {
-        let t = self.live(id, "confirm the emoji", &[VerificationState::SasReady])?;
+        let t = self.live(id, "confirm the emoji", &[FakeVerificationState::SasReady])?;
         t.peer_confirmed_sas = true;
         if t.we_confirmed_sas {
             self.finish(id);
@@ -745,15 +748,15 @@ impl World {
     }
 
     pub fn peer_scan_our_qr(&mut self, id: &str) -> Result<(), Refusal> {
-        self.live(id, "scan the QR code", &[VerificationState::Ready])?
-            .state = VerificationState::QrScanned;
+        self.live(id, "scan the QR code", &[FakeVerificationState::Ready])?
+            .state = FakeVerificationState::QrScanned;
         Ok(())
     }
 
     pub fn peer_end(
         &mut self,
         id: &str,
-        state: VerificationState,
+        state: FakeVerificationState,
         code: &str,
         reason: &str,
     ) -> Result<(), Refusal> {
@@ -838,7 +841,7 @@ mod tests {
         assert!(matches!(
             w.accept(&id),
             Err(Refusal::NotAvailable {
-                state: VerificationState::Requested,
+                state: FakeVerificationState::Requested,
                 ..
             })
         ));
@@ -859,11 +862,11 @@ mod tests {
         assert_eq!(sas.emojis.split(' ').count(), 7);
         w.confirm_sas(&id).expect("we confirm");
         assert_eq!(actions(&w, &id), ["cancel"], "waiting for the other device");
-        assert_eq!(w.session_state, SessionState::NeedsVerification);
+        assert_eq!(w.session_state, FakeSessionState::NeedsVerification);
         w.peer_confirm_sas(&id).expect("peer confirms");
-        assert_eq!(w.get(&id).map(|t| t.state), Ok(VerificationState::Done));
+        assert_eq!(w.get(&id).map(|t| t.state), Ok(FakeVerificationState::Done));
         assert!(actions(&w, &id).is_empty());
-        assert_eq!(w.session_state, SessionState::Ready);
+        assert_eq!(w.session_state, FakeSessionState::Ready);
     }
 
     #[test]
@@ -882,7 +885,7 @@ mod tests {
         w.peer_scan_our_qr(&id).expect("scan");
         assert_eq!(actions(&w, &id), ["qr.confirmScanned", "cancel"]);
         w.confirm_qr_scanned(&id).expect("confirm");
-        assert_eq!(w.get(&id).map(|t| t.state), Ok(VerificationState::Done));
+        assert_eq!(w.get(&id).map(|t| t.state), Ok(FakeVerificationState::Done));
     }
 
     #[test]
@@ -892,7 +895,7 @@ mod tests {
         w.peer_accept(&id).expect("accept");
         assert_eq!(w.scan_peer_qr("garbage"), Err(Refusal::UnknownQr));
         assert_eq!(w.scan_peer_qr(&sas::peer_qr(&id)), Ok(id.clone()));
-        assert_eq!(w.get(&id).map(|t| t.state), Ok(VerificationState::Done));
+        assert_eq!(w.get(&id).map(|t| t.state), Ok(FakeVerificationState::Done));
     }
 
     #[test]
@@ -902,7 +905,7 @@ mod tests {
         w.cancel(&id, Some("m.mismatched_sas".into()), None)
             .expect("cancel");
         let t = w.get(&id).expect("kept");
-        assert_eq!(t.state, VerificationState::Cancelled);
+        assert_eq!(t.state, FakeVerificationState::Cancelled);
         assert_eq!(
             t.error.as_ref().map(|e| e.0.as_str()),
             Some("m.mismatched_sas")
@@ -910,7 +913,7 @@ mod tests {
         assert!(matches!(
             w.cancel(&id, None, None),
             Err(Refusal::NotAvailable {
-                state: VerificationState::Cancelled,
+                state: FakeVerificationState::Cancelled,
                 ..
             })
         ));
@@ -923,13 +926,13 @@ mod tests {
         w.expire(now + Duration::from_secs(599));
         assert_eq!(
             w.get(&id).map(|t| t.state),
-            Ok(VerificationState::Requested)
+            Ok(FakeVerificationState::Requested)
         );
         w.expire(now + Duration::from_secs(600));
         let t = w.get(&id).expect("kept");
         assert_eq!(
             (t.state, t.error.as_ref().map(|e| e.0.as_str())),
-            (VerificationState::Cancelled, Some("m.timeout"))
+            (FakeVerificationState::Cancelled, Some("m.timeout"))
         );
     }
 
@@ -941,7 +944,7 @@ mod tests {
         w.expire(now + Duration::from_secs(100 * 365 * 24 * 3600));
         assert_eq!(
             w.get(&id).map(|t| t.state),
-            Ok(VerificationState::Requested)
+            Ok(FakeVerificationState::Requested)
         );
     }
 
@@ -988,7 +991,10 @@ mod tests {
         w.scan_peer_qr(&sas::peer_qr(&id)).expect("done");
         w.expire(now + Duration::from_secs(601));
         let t = w.get(&id).expect("kept");
-        assert_eq!((t.state, t.error.clone()), (VerificationState::Done, None));
+        assert_eq!(
+            (t.state, t.error.clone()),
+            (FakeVerificationState::Done, None)
+        );
         assert!(w.deadlines.is_empty(), "an ended one leaves the deadlines");
         assert_eq!(w.ended.len(), 1);
     }
@@ -996,29 +1002,29 @@ mod tests {
     #[test]
     fn the_first_sync_after_a_key_ends_when_its_wait_has_passed_on_the_clock() {
         let (mut w, now) = world();
-        w.session_state = SessionState::NeedsSecrets;
+        w.session_state = FakeSessionState::NeedsSecrets;
         w.first_sync_after_key = Some(Duration::from_secs(30));
         let key = w.recovery_key.clone();
         w.verify_recovery_key(&key, now).expect("the right key");
-        assert_eq!(w.session_state, SessionState::NeedsFirstSync);
+        assert_eq!(w.session_state, FakeSessionState::NeedsFirstSync);
         w.expire(now + Duration::from_secs(29));
-        assert_eq!(w.session_state, SessionState::NeedsFirstSync);
+        assert_eq!(w.session_state, FakeSessionState::NeedsFirstSync);
         w.expire(now + Duration::from_secs(30));
-        assert_eq!(w.session_state, SessionState::Ready);
+        assert_eq!(w.session_state, FakeSessionState::Ready);
     }
 
     #[test]
     fn setting_the_state_by_hand_ends_the_wait_for_the_first_sync() {
         let (mut w, now) = world();
-        w.session_state = SessionState::NeedsVerification;
+        w.session_state = FakeSessionState::NeedsVerification;
         w.first_sync_after_key = Some(Duration::from_secs(30));
         let key = w.recovery_key.clone();
         w.verify_recovery_key(&key, now).expect("the right key");
-        w.set_session_state(SessionState::NeedsFirstSync);
+        w.set_session_state(FakeSessionState::NeedsFirstSync);
         w.expire(now + Duration::from_secs(60));
         assert_eq!(
             w.session_state,
-            SessionState::NeedsFirstSync,
+            FakeSessionState::NeedsFirstSync,
             "a state set by hand stays"
         );
     }
@@ -1026,13 +1032,13 @@ mod tests {
     #[test]
     fn a_confirmed_reset_leaves_a_ready_session_ready_without_a_first_sync() {
         let (mut w, now) = world();
-        w.session_state = SessionState::Ready;
+        w.session_state = FakeSessionState::Ready;
         w.first_sync_after_key = Some(Duration::from_secs(30));
         let new_key = w.reset_recovery_key(None).expect("a reset");
         assert_ne!(w.recovery_key, new_key);
         w.confirm_recovery_key_reset(&new_key, now)
             .expect("the pending key");
-        assert_eq!(w.session_state, SessionState::Ready);
+        assert_eq!(w.session_state, FakeSessionState::Ready);
         assert_eq!(w.recovery_key, new_key);
         assert_eq!(
             w.confirm_recovery_key_reset(&new_key, now),
@@ -1051,10 +1057,10 @@ mod tests {
         );
         w.expire(now + Duration::from_secs(605));
         let state = |w: &World, id: &str| w.get(id).map(|t| t.state);
-        assert_eq!(state(&w, &first), Ok(VerificationState::Cancelled));
-        assert_eq!(state(&w, &second), Ok(VerificationState::Requested));
+        assert_eq!(state(&w, &first), Ok(FakeVerificationState::Cancelled));
+        assert_eq!(state(&w, &second), Ok(FakeVerificationState::Requested));
         w.expire(now + Duration::from_secs(610));
-        assert_eq!(state(&w, &second), Ok(VerificationState::Cancelled));
+        assert_eq!(state(&w, &second), Ok(FakeVerificationState::Cancelled));
         assert_eq!(w.ended, [first, second]);
     }
 }

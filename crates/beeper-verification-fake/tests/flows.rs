@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use beeper_verification_client::types;
-use beeper_verification_fake::{FakeServer, Operation, PeerMethod, PeerRequest, Purpose};
+use beeper_verification_fake::{FakePurpose, FakeServer, Operation, PeerMethod, PeerRequest};
 use common::{actions, client, id, poll_until, verification};
 
 #[tokio::test]
@@ -130,7 +130,7 @@ async fn the_qr_flow_of_an_incoming_request() {
     let client = client(&server);
     let vid = server.peer().request_with(
         PeerRequest::default()
-            .purpose(Purpose::Login)
+            .purpose(FakePurpose::Login)
             .methods(&[PeerMethod::Qr]),
     );
 

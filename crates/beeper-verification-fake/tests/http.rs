@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use beeper_verification_client::{Error, types};
-use beeper_verification_fake::{FakeServer, Fault, Operation, SessionState};
+use beeper_verification_fake::{FakeServer, FakeSessionState, Fault, Operation};
 use common::{client, id, verification};
 use serde_json::{Value, json};
 
@@ -524,7 +524,7 @@ async fn the_default_desktop_version_is_sent_and_a_bad_one_refused() {
 #[tokio::test]
 async fn get_setup_is_public_while_signed_out_and_only_then() {
     let server = FakeServer::builder()
-        .session_state(SessionState::NeedsLogin)
+        .session_state(FakeSessionState::NeedsLogin)
         .start()
         .await
         .expect("starts");
@@ -553,7 +553,7 @@ async fn get_setup_is_public_while_signed_out_and_only_then() {
     );
 
     // Signed in: the token is needed again.
-    server.set_session_state(SessionState::NeedsVerification);
+    server.set_session_state(FakeSessionState::NeedsVerification);
     let (status, body) = get("/v1/app/setup", None).await;
     assert_eq!(status, 401, "{body}");
     assert_error_body(&body, "UNAUTHORIZED");
@@ -572,7 +572,7 @@ async fn every_session_state_set_over_http_reports_consistent_flags() {
         .confirm_verification_qr_scanned(&id(&vid))
         .await
         .expect("200");
-    for state in SessionState::ALL {
+    for state in FakeSessionState::ALL {
         let body = format!(r#"{{"state":"{state}"}}"#);
         let (status, _) = send(&server, reqwest::Method::PUT, "/_fake/session", Some(&body)).await;
         assert_eq!(status, 204, "{state}");
@@ -607,14 +607,14 @@ async fn every_session_state_set_over_http_reports_consistent_flags() {
         );
         assert_eq!(
             flag("firstSyncDone"),
-            *state == SessionState::Ready,
+            *state == FakeSessionState::Ready,
             "{state}"
         );
-        if *state == SessionState::NeedsLogin {
+        if *state == FakeSessionState::NeedsLogin {
             assert!(!signed_in, "no account: {session}");
             assert!(!flag("verified") && secrets.iter().all(|s| !s), "{e2ee}");
         }
-        if *state == SessionState::NeedsVerification {
+        if *state == FakeSessionState::NeedsVerification {
             assert!(flag("crossSigning") && !flag("verified"), "{e2ee}");
         }
     }

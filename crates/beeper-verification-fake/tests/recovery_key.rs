@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use beeper_verification_client::types;
-use beeper_verification_fake::{FakeServer, Fault, Operation, SessionState};
+use beeper_verification_fake::{FakeServer, FakeSessionState, Fault, Operation};
 use serde_json::{Value, json};
 
 /// A key in the look of the generated ones, known to the tests.
@@ -20,12 +20,12 @@ const CONFIRM: &str = "/v1/app/setup/verification/recovery-key/reset/confirm";
 /// A fake whose session is in `state`, its token accepted. `needs-login` is reached by signing
 /// out at run time: a fake that starts signed out refuses its token (401) until sign-in, before
 /// any rule of the recovery key applies (see tests/sign_in.rs).
-async fn server_in(state: SessionState) -> FakeServer {
-    let signed_out = state == SessionState::NeedsLogin;
+async fn server_in(state: FakeSessionState) -> FakeServer {
+    let signed_out = state == FakeSessionState::NeedsLogin;
     let server = FakeServer::builder()
         .recovery_key(KEY)
         .session_state(if signed_out {
-            SessionState::NeedsVerification
+            FakeSessionState::NeedsVerification
         } else {
             state
         })
@@ -114,7 +114,10 @@ fn assert_key_look(key: &str) {
 
 #[tokio::test]
 async fn the_right_key_readies_a_session_that_needs_verification_or_secrets() {
-    for from in [SessionState::NeedsVerification, SessionState::NeedsSecrets] {
+    for from in [
+        FakeSessionState::NeedsVerification,
+        FakeSessionState::NeedsSecrets,
+    ] {
         let server = server_in(from).await;
         let (status, body) = verify(&server, KEY).await;
         assert_eq!(status, 200, "{from}: {body}");
@@ -131,7 +134,7 @@ async fn whitespace_a_person_types_in_the_key_is_accepted() {
     let compact: String = KEY.split_whitespace().collect();
     let spread = format!("  {}\n", KEY.replace(' ', " \t "));
     for typed in [compact, spread] {
-        let server = server_in(SessionState::NeedsSecrets).await;
+        let server = server_in(FakeSessionState::NeedsSecrets).await;
         let (status, body) = verify(&server, &typed).await;
         assert_eq!(status, 200, "{typed:?}: {body}");
         assert_eq!(body["session"]["state"], "ready");
@@ -140,7 +143,7 @@ async fn whitespace_a_person_types_in_the_key_is_accepted() {
 
 #[tokio::test]
 async fn a_wrong_key_is_400_invalid_recovery_key_and_changes_nothing() {
-    let server = server_in(SessionState::NeedsSecrets).await;
+    let server = server_in(FakeSessionState::NeedsSecrets).await;
     let wrong = KEY.replace("EsTc", "EsTd");
     for attempt in [wrong.as_str(), &KEY.to_lowercase(), "", "   ", &KEY[..20]] {
         let (status, body) = verify(&server, attempt).await;
@@ -155,7 +158,7 @@ async fn a_wrong_key_is_400_invalid_recovery_key_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_missing_key_is_a_validation_error() {
-    let server = server_in(SessionState::NeedsSecrets).await;
+    let server = server_in(FakeSessionState::NeedsSecrets).await;
     for path in [VERIFY, CONFIRM] {
         let (status, body) = post(&server, path, Some(json!({}))).await;
         assert_eq!(status, 422, "{path}: {body}");
@@ -169,7 +172,7 @@ async fn a_missing_key_is_a_validation_error() {
 
 #[tokio::test]
 async fn each_call_in_a_state_where_it_makes_no_sense_is_409_session_state_conflict() {
-    use SessionState::*;
+    use FakeSessionState::*;
     let verify_refused = [
         NeedsLogin,
         Initializing,
@@ -203,7 +206,7 @@ async fn each_call_in_a_state_where_it_makes_no_sense_is_409_session_state_confl
 
 #[tokio::test]
 async fn a_reset_is_pending_until_confirmed_and_then_only_the_new_key_works() {
-    let server = server_in(SessionState::NeedsSecrets).await;
+    let server = server_in(FakeSessionState::NeedsSecrets).await;
     let (status, body) = reset(&server, Some(json!({}))).await;
     assert_eq!(status, 200, "{body}");
     let made: types::RecoveryKeyResetResponse =
@@ -228,7 +231,7 @@ async fn a_reset_is_pending_until_confirmed_and_then_only_the_new_key_works() {
     assert_eq!(server.recovery_key(), new_key);
 
     // Another device in need of the secrets: the old key is refused, the new one works.
-    server.set_session_state(SessionState::NeedsSecrets);
+    server.set_session_state(FakeSessionState::NeedsSecrets);
     let (status, body) = verify(&server, KEY).await;
     assert_eq!(status, 400, "{body}");
     assert_refused(&body, "INVALID_RECOVERY_KEY", &[KEY, &new_key]);
@@ -241,7 +244,7 @@ async fn a_reset_is_pending_until_confirmed_and_then_only_the_new_key_works() {
 
 #[tokio::test]
 async fn confirm_with_a_key_that_reset_did_not_return_is_refused() {
-    let server = server_in(SessionState::NeedsCrossSigningSetup).await;
+    let server = server_in(FakeSessionState::NeedsCrossSigningSetup).await;
     let (_, body) = reset(&server, None).await;
     let new_key = body["recoveryKey"].as_str().expect("a key").to_owned();
     let other = FakeServer::builder()
@@ -267,7 +270,7 @@ async fn confirm_with_a_key_that_reset_did_not_return_is_refused() {
 
 #[tokio::test]
 async fn a_second_reset_replaces_the_pending_key() {
-    let server = server_in(SessionState::NeedsVerification).await;
+    let server = server_in(FakeSessionState::NeedsVerification).await;
     let (_, first) = reset(&server, Some(json!({}))).await;
     let (_, second) = reset(&server, Some(json!({}))).await;
     let first = first["recoveryKey"].as_str().expect("a key").to_owned();
@@ -281,10 +284,10 @@ async fn a_second_reset_replaces_the_pending_key() {
 #[tokio::test]
 async fn confirm_without_a_reset_is_409_no_pending_reset() {
     for from in [
-        SessionState::NeedsVerification,
-        SessionState::NeedsSecrets,
-        SessionState::NeedsCrossSigningSetup,
-        SessionState::Ready,
+        FakeSessionState::NeedsVerification,
+        FakeSessionState::NeedsSecrets,
+        FakeSessionState::NeedsCrossSigningSetup,
+        FakeSessionState::Ready,
     ] {
         let server = server_in(from).await;
         let (status, body) = confirm(&server, KEY).await;
@@ -296,7 +299,7 @@ async fn confirm_without_a_reset_is_409_no_pending_reset() {
 
 #[tokio::test]
 async fn a_reset_checks_the_existing_key_when_one_is_given() {
-    let server = server_in(SessionState::NeedsSecrets).await;
+    let server = server_in(FakeSessionState::NeedsSecrets).await;
     let (status, body) = reset(&server, Some(json!({ "existingRecoveryKey": "EsTc nope" }))).await;
     assert_eq!(status, 400, "{body}");
     assert_refused(&body, "INVALID_RECOVERY_KEY", &[KEY]);
@@ -312,10 +315,10 @@ async fn a_reset_checks_the_existing_key_when_one_is_given() {
 #[tokio::test]
 async fn a_reset_is_possible_wherever_the_device_is_signed_in_and_set_up_or_setting_up() {
     for from in [
-        SessionState::NeedsCrossSigningSetup,
-        SessionState::NeedsVerification,
-        SessionState::NeedsSecrets,
-        SessionState::Ready,
+        FakeSessionState::NeedsCrossSigningSetup,
+        FakeSessionState::NeedsVerification,
+        FakeSessionState::NeedsSecrets,
+        FakeSessionState::Ready,
     ] {
         let server = server_in(from).await;
         // Without a body, as with `{}`.
@@ -334,7 +337,7 @@ async fn the_first_sync_can_come_between_the_key_and_ready() {
     // A zero wait: the answer shows the first sync, the next look finds it done.
     let server = FakeServer::builder()
         .recovery_key(KEY)
-        .session_state(SessionState::NeedsSecrets)
+        .session_state(FakeSessionState::NeedsSecrets)
         .first_sync_after_key(Duration::ZERO)
         .start()
         .await
@@ -349,7 +352,7 @@ async fn the_first_sync_can_come_between_the_key_and_ready() {
     // A wait too long for the clock: the first sync never ends, for confirm as for verify.
     let server = FakeServer::builder()
         .recovery_key(KEY)
-        .session_state(SessionState::NeedsCrossSigningSetup)
+        .session_state(FakeSessionState::NeedsCrossSigningSetup)
         .first_sync_after_key(Duration::MAX)
         .start()
         .await
@@ -369,7 +372,7 @@ async fn the_first_sync_can_come_between_the_key_and_ready() {
 
 #[tokio::test]
 async fn the_calls_need_the_token_are_recorded_and_take_faults() {
-    let server = server_in(SessionState::NeedsSecrets).await;
+    let server = server_in(FakeSessionState::NeedsSecrets).await;
     let http = reqwest::Client::new();
     for path in [VERIFY, RESET, CONFIRM] {
         for auth in [None, Some("Bearer wrong-token")] {
@@ -435,7 +438,7 @@ async fn the_calls_need_the_token_are_recorded_and_take_faults() {
 
 #[tokio::test]
 async fn the_generated_client_plays_the_whole_journey() {
-    let server = server_in(SessionState::NeedsSecrets).await;
+    let server = server_in(FakeSessionState::NeedsSecrets).await;
     let client = common::client(&server);
     let wrong = client
         .verify_recovery_key(&types::RecoveryKeyRequest {
@@ -458,7 +461,7 @@ async fn the_generated_client_plays_the_whole_journey() {
         .into_inner()
         .session;
     assert_eq!(session.state.0, "ready");
-    server.set_session_state(SessionState::NeedsSecrets);
+    server.set_session_state(FakeSessionState::NeedsSecrets);
     let session = client
         .verify_recovery_key(&types::RecoveryKeyRequest {
             recovery_key: made.recovery_key,
@@ -472,7 +475,7 @@ async fn the_generated_client_plays_the_whole_journey() {
 
 #[tokio::test]
 async fn the_control_reads_the_key_in_force() {
-    let server = server_in(SessionState::NeedsSecrets).await;
+    let server = server_in(FakeSessionState::NeedsSecrets).await;
     let read = || async {
         let response = reqwest::Client::new()
             .get(format!("{}/_fake/recovery-key", server.base_url()))

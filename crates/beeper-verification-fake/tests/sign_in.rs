@@ -7,8 +7,8 @@ mod common;
 
 use beeper_verification_client::{Client, RequestHooks, types};
 use beeper_verification_fake::{
-    DEFAULT_MAX_SETUP_REQUESTS, FakeServer, Fault, MAX_WRONG_SIGN_IN_CODES, OUTBOX_SIZE, Operation,
-    SessionState,
+    DEFAULT_MAX_SETUP_REQUESTS, FakeServer, FakeSessionState, Fault, MAX_WRONG_SIGN_IN_CODES,
+    OUTBOX_SIZE, Operation,
 };
 use serde_json::{Value, json};
 
@@ -24,7 +24,7 @@ const KNOWN: &str = "Jane.Doe@Example.com";
 /// A fake started signed out, knowing `KNOWN`, with a token known in advance.
 fn signed_out() -> beeper_verification_fake::FakeServerBuilder {
     FakeServer::builder()
-        .session_state(SessionState::NeedsLogin)
+        .session_state(FakeSessionState::NeedsLogin)
         .token(TOKEN)
         .account(KNOWN)
 }
@@ -283,7 +283,7 @@ async fn a_fake_started_signed_out_refuses_its_token_until_sign_in() {
     assert_refused(status, &body, 401, "UNAUTHORIZED");
 
     // Signed out at run time: sign-in is possible again, and the token stays accepted.
-    server.set_session_state(SessionState::NeedsLogin);
+    server.set_session_state(FakeSessionState::NeedsLogin);
     assert_eq!(with_token(&server, reqwest::Method::GET, LIST).await.0, 200);
     let again = start(&server).await;
     mail(&server, &again, KNOWN).await;
@@ -296,7 +296,7 @@ async fn a_fake_started_signed_out_refuses_its_token_until_sign_in() {
 async fn a_state_set_by_hand_other_than_needs_login_counts_as_signed_in() {
     let server = signed_out().start().await.expect("starts");
     assert_eq!(with_token(&server, reqwest::Method::GET, LIST).await.0, 401);
-    server.set_session_state(SessionState::NeedsSecrets);
+    server.set_session_state(FakeSessionState::NeedsSecrets);
     assert_eq!(with_token(&server, reqwest::Method::GET, LIST).await.0, 200);
 }
 
@@ -350,9 +350,9 @@ async fn the_sign_in_calls_ignore_an_authorization_header() {
 #[tokio::test]
 async fn a_new_email_registers_a_free_username_after_accepting_the_terms() {
     let server = FakeServer::builder()
-        .session_state(SessionState::NeedsLogin)
+        .session_state(FakeSessionState::NeedsLogin)
         .account("jane@example.com")
-        .state_after_sign_in(SessionState::Ready)
+        .state_after_sign_in(FakeSessionState::Ready)
         .start()
         .await
         .expect("starts");
@@ -436,14 +436,14 @@ async fn a_new_email_registers_a_free_username_after_accepting_the_terms() {
     assert_eq!(created.session.state.0, "ready", "state_after_sign_in");
 
     // The email is an account now, and its username taken.
-    server.set_session_state(SessionState::NeedsLogin);
+    server.set_session_state(FakeSessionState::NeedsLogin);
     let again = start(&server).await;
     let code = mail(&server, &again, "JANE+NEWS@OTHER.EXAMPLE").await;
     let (status, body) = answer(&server, &again, &code).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["matrix"]["userID"], "@jane1:beeper.com");
     assert!(body.get("registrationRequired").is_none());
-    server.set_session_state(SessionState::NeedsLogin);
+    server.set_session_state(FakeSessionState::NeedsLogin);
     let third = start(&server).await;
     let code = mail(&server, &third, "jane@third.example").await;
     let (_, body) = answer(&server, &third, &code).await;
@@ -545,7 +545,7 @@ async fn every_refusal_has_its_status_and_code() {
         assert_eq!(body["details"]["state"], "needs-verification");
     }
     // A lead token used once is used up.
-    server.set_session_state(SessionState::NeedsLogin);
+    server.set_session_state(FakeSessionState::NeedsLogin);
     let (status, body) = register(&server, &id, &lead, "newbie2", true).await;
     assert_refused(status, &body, 400, "INVALID_LEAD_TOKEN");
 
@@ -635,7 +635,7 @@ async fn setup_requests_and_the_outbox_are_bounded() {
     // An attempt that signed in makes room; open ones are never dropped.
     mail(&server, &ids[0], KNOWN).await;
     assert_eq!(answer(&server, &ids[0], "5").await.0, 200);
-    server.set_session_state(SessionState::NeedsLogin);
+    server.set_session_state(FakeSessionState::NeedsLogin);
     start(&server).await;
     for open in &ids[1..] {
         assert_eq!(mail(&server, open, KNOWN).await, "5");
@@ -776,9 +776,10 @@ async fn the_builder_refuses_what_cannot_work_without_repeating_a_secret() {
             "{message}"
         );
     }
-    let (_, message) = refused(FakeServer::builder().state_after_sign_in(SessionState::NeedsLogin))
-        .await
-        .expect("refused");
+    let (_, message) =
+        refused(FakeServer::builder().state_after_sign_in(FakeSessionState::NeedsLogin))
+            .await
+            .expect("refused");
     assert!(message.contains("needs-login"), "{message}");
     // Debug output of the options and the server shows none of the secrets.
     let builder = FakeServer::builder()

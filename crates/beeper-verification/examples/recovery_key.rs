@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use beeper_verification::{
     RecoveryKey, Sas, SasAnswer, Session, SessionStep, SetupUi, VerifyChoice,
 };
-use beeper_verification_fake::{FakeServer, SessionState as FakeSessionState};
+use beeper_verification_fake::{FakeServer, FakeSessionState};
 
 mod common;
 

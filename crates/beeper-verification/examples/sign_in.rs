@@ -24,7 +24,7 @@ use beeper_verification::{
     Client, CreateVerification, Registration, SignInCode, SignInMethod, SignInOutcome, SignedIn,
     TermsAccepted,
 };
-use beeper_verification_fake::{FakeServer, PeerMethod, SessionState as FakeSessionState};
+use beeper_verification_fake::{FakeServer, FakeSessionState, PeerMethod};
 
 mod common;
 

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use beeper_verification::Session;
-use beeper_verification_fake::{FakeServer, SessionState};
+use beeper_verification_fake::{FakeServer, FakeSessionState};
 use futures_util::StreamExt;
 
 mod common;
@@ -31,18 +31,18 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<ExitCode, Box<dyn Error>> {
-    let fake = FakeServer::builder().session_state(SessionState::NeedsLogin);
+    let fake = FakeServer::builder().session_state(FakeSessionState::NeedsLogin);
     let (client, fake) = common::connect(fake).await?;
     if let Some(fake) = fake {
         // The person signs in and sets up encryption: the fake's session moves on by itself.
         tokio::spawn(async move {
             for state in [
-                SessionState::Initializing,
-                SessionState::NeedsCrossSigningSetup,
-                SessionState::NeedsVerification,
-                SessionState::NeedsSecrets,
-                SessionState::NeedsFirstSync,
-                SessionState::Ready,
+                FakeSessionState::Initializing,
+                FakeSessionState::NeedsCrossSigningSetup,
+                FakeSessionState::NeedsVerification,
+                FakeSessionState::NeedsSecrets,
+                FakeSessionState::NeedsFirstSync,
+                FakeSessionState::Ready,
             ] {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 fake.set_session_state(state);

@@ -212,7 +212,7 @@ async fn every_operation_of_the_spec_is_reachable_through_the_wrapper() {
         .await
         .expect("cancel");
     // The verification above made the device ready; the key is for a device that needs it.
-    server.set_session_state(beeper_verification_fake::SessionState::NeedsSecrets);
+    server.set_session_state(beeper_verification_fake::FakeSessionState::NeedsSecrets);
     let key = beeper_verification::RecoveryKey::new(server.recovery_key());
     client
         .recovery_key()
@@ -226,7 +226,7 @@ async fn every_operation_of_the_spec_is_reachable_through_the_wrapper() {
     // new address, so that all four operations are reached (start, email, response,
     // register); the code comes from the fake's outbox, read as any test reads it.
     let signed_out = FakeServer::builder()
-        .session_state(beeper_verification_fake::SessionState::NeedsLogin)
+        .session_state(beeper_verification_fake::FakeSessionState::NeedsLogin)
         .start()
         .await
         .expect("the fake starts");

@@ -347,7 +347,7 @@ async fn session_waiters_share_one_loop_too() {
         (30..=45).contains(&polls),
         "three listeners, one loop: {polls}"
     );
-    server.set_session_state(beeper_verification_fake::SessionState::Ready);
+    server.set_session_state(beeper_verification_fake::FakeSessionState::Ready);
     let ready = waiter.await.expect("joined").expect("ready");
     assert_eq!(ready.state, SessionState::Ready);
     watcher.abort();

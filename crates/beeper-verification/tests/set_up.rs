@@ -7,9 +7,7 @@ use std::time::Duration;
 use beeper_verification::{
     Client, Error, Qr, RecoveryKey, Sas, SasAnswer, Session, SessionState, SetupUi, VerifyChoice,
 };
-use beeper_verification_fake::{
-    FakeServer, Operation, PeerMethod, SessionState as FakeSessionState,
-};
+use beeper_verification_fake::{FakeServer, FakeSessionState, Operation, PeerMethod};
 
 const KEY: &str = "EsTc 9bD2 Ab7x Qw3e";
 

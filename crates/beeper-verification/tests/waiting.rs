@@ -146,7 +146,7 @@ async fn the_guided_qr_flow_takes_the_other_devices_code() {
 #[tokio::test(start_paused = true)]
 async fn the_flow_returns_at_once_when_the_session_is_ready() {
     let server = FakeServer::builder()
-        .session_state(beeper_verification_fake::SessionState::Ready)
+        .session_state(beeper_verification_fake::FakeSessionState::Ready)
         .start()
         .await
         .expect("starts");

@@ -32,7 +32,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use beeper_verification::{
     CancelVerification, Client, CreateVerification, Error, VerificationState, WaitOptions,
 };
-use beeper_verification_fake::{FakeServer, Fault, Operation, PeerMethod, SessionState};
+use beeper_verification_fake::{FakeServer, FakeSessionState, Fault, Operation, PeerMethod};
 
 use check::{Report, check};
 use proxy::Proxy;
@@ -265,7 +265,7 @@ async fn every_response_of_the_qr_flows_matches_the_spec() {
 async fn every_error_the_fake_sends_matches_the_spec() {
     let contract = Contract::load();
     let server = FakeServer::builder()
-        .session_state(SessionState::NeedsLogin)
+        .session_state(FakeSessionState::NeedsLogin)
         .start()
         .await
         .expect("the fake starts");
@@ -281,7 +281,7 @@ async fn every_error_the_fake_sends_matches_the_spec() {
     assert_eq!(answer.status(), StatusCode::OK);
 
     // 401: signed in, a wrong token; getSetup is no longer public.
-    server.set_session_state(SessionState::NeedsVerification);
+    server.set_session_state(FakeSessionState::NeedsVerification);
     let stranger = client_for(&base, "not-the-token");
     for refused in [
         stranger.session().await.map(|_| ()),
@@ -405,7 +405,7 @@ async fn every_response_of_the_fakes_other_flows_matches_the_spec() {
     assert!(session.is_ready());
 
     // A request the other device sends and nobody answers: cancelled with m.timeout.
-    server.set_session_state(SessionState::NeedsVerification);
+    server.set_session_state(FakeSessionState::NeedsVerification);
     let stale = server.peer().request();
     client
         .verification(stale.as_str())
@@ -424,7 +424,7 @@ async fn every_response_of_the_fakes_other_flows_matches_the_spec() {
         .expect("ended");
         client.verification(id.as_str()).get().await.expect("read");
     }
-    for state in SessionState::ALL {
+    for state in FakeSessionState::ALL {
         server.set_session_state(*state);
         client.session().await.expect("the session");
     }
@@ -466,7 +466,7 @@ async fn every_response_of_the_recovery_key_flows_matches_the_spec() {
     let contract = Contract::load();
     let server = FakeServer::builder()
         .recovery_key(KEY)
-        .session_state(SessionState::NeedsSecrets)
+        .session_state(FakeSessionState::NeedsSecrets)
         .start()
         .await
         .expect("the fake starts");
@@ -494,7 +494,7 @@ async fn every_response_of_the_recovery_key_flows_matches_the_spec() {
     assert_eq!(post_raw(&base, token, CONFIRM, key(&new_key)).await.0, 200);
     assert_eq!(post_raw(&base, token, CONFIRM, key(&new_key)).await.0, 409);
 
-    server.set_session_state(SessionState::NeedsLogin);
+    server.set_session_state(FakeSessionState::NeedsLogin);
     assert_eq!(post_raw(&base, token, RESET, Some(json!({}))).await.0, 409);
 
     assert_clean_and_covering(&contract, &proxy, true, RECOVERY_FLOW);
@@ -511,7 +511,7 @@ async fn every_response_of_the_sign_in_flows_matches_the_spec() {
     const CODE: &str = "424242";
     let contract = Contract::load();
     let server = FakeServer::builder()
-        .session_state(SessionState::NeedsLogin)
+        .session_state(FakeSessionState::NeedsLogin)
         .account("known@example.com")
         .sign_in_code(CODE)
         .start()
@@ -574,7 +574,7 @@ async fn every_response_of_the_sign_in_flows_matches_the_spec() {
     assert_eq!(post_raw(&base, None, START, None).await.0, 409, "signed in");
 
     // A new address: registration, a refused lead token, a taken name, no terms.
-    server.set_session_state(SessionState::NeedsLogin);
+    server.set_session_state(FakeSessionState::NeedsLogin);
     let (_, started) = post_raw(&base, None, START, None).await;
     let attempt = started["setupRequestID"]
         .as_str()
