@@ -618,22 +618,22 @@ Known values: `needs-login`, `initializing`, `needs-cross-signing-setup`, `needs
         )]
         pub username_suggestions: ::std::vec::Vec<::std::string::String>,
     }
-    ///The answer to a sign-in code: signed in, or an account must be created first. The two share no field; `registrationRequired: true` marks the second.
+    ///The answer to a sign-in code: an account must be created first, or signed in. The two share no field; `registrationRequired: true` marks the first, which is listed first so that a client trying the members in order reads a body that has the mark as what the mark says.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
     pub enum SetupResponseOutput {
-        CompleteResponse(SetupCompleteResponse),
         RegistrationRequiredResponse(SetupRegistrationRequiredResponse),
-    }
-    impl ::std::convert::From<SetupCompleteResponse> for SetupResponseOutput {
-        fn from(value: SetupCompleteResponse) -> Self {
-            Self::CompleteResponse(value)
-        }
+        CompleteResponse(SetupCompleteResponse),
     }
     impl ::std::convert::From<SetupRegistrationRequiredResponse>
     for SetupResponseOutput {
         fn from(value: SetupRegistrationRequiredResponse) -> Self {
             Self::RegistrationRequiredResponse(value)
+        }
+    }
+    impl ::std::convert::From<SetupCompleteResponse> for SetupResponseOutput {
+        fn from(value: SetupCompleteResponse) -> Self {
+            Self::CompleteResponse(value)
         }
     }
     ///The one-time code from the email (a secret).

@@ -556,3 +556,35 @@ async fn no_secret_shows_in_any_value_error_or_log_of_the_sign_in() {
     assert_no_secret(&shown);
     assert!(!logs.text().is_empty(), "the requests were logged");
 }
+
+/// The two answers share no field, and `registrationRequired: true` is what tells them apart:
+/// a body that has the mark is read as the mark says, even with the signed-in fields beside it.
+/// (The generated union tried "signed in" first, which read such a body as signed in.)
+#[tokio::test]
+async fn the_registration_mark_decides_even_beside_signed_in_fields() {
+    let server = MockServer::start_async().await;
+    start_and_email(&server).await;
+    let mut both = registration_body();
+    if let (Some(both), Some(signed_in)) = (
+        both.as_object_mut(),
+        signed_in_body("needs-verification").as_object(),
+    ) {
+        both.extend(signed_in.clone());
+    }
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/app/setup/response");
+            then.status(200).json_body(both);
+        })
+        .await;
+    let attempt = tokenless(&server).sign_in().start().await.expect("start");
+    attempt.send_code(EMAIL).await.expect("email");
+    let outcome = attempt
+        .finish(&SignInCode::new(CODE))
+        .await
+        .expect("an answer");
+    assert!(
+        matches!(outcome, SignInOutcome::RegistrationRequired(_)),
+        "{outcome:?}"
+    );
+}
