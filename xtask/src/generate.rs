@@ -45,11 +45,11 @@ pub fn render(spec_path: &Path, spec_label: &str) -> Result<Vec<GeneratedFile>, 
     let client = format_tokens(client)?;
     check_calls(&spec.api, &client)?;
     // A fresh generator: each one accumulates the types it has seen.
-    let mock = format_tokens(
+    let mock = sealed_mock_trait(&format_tokens(
         Generator::new(&settings())
             .httpmock(&spec.api, "crate")
             .map_err(|e| format!("progenitor failed on the httpmock helpers: {e}"))?,
-    )?;
+    )?)?;
 
     Ok(vec![
         GeneratedFile {
@@ -206,6 +206,21 @@ fn operations_table(api: &openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream
             };
         }
     })
+}
+
+/// Seals the mock's `MockServerExt`: it has one method per operation and no defaults, so
+/// without a seal every new operation of the spec would break a downstream implementation of
+/// it (and the API check says so). Only `httpmock::MockServer` implements it.
+fn sealed_mock_trait(mock: &str) -> Result<String, String> {
+    const TRAIT: &str = "pub trait MockServerExt {";
+    if mock.matches(TRAIT).count() != 1 {
+        return Err(format!(
+            "the httpmock helpers no longer declare `{TRAIT}` once; update sealed_mock_trait"
+        ));
+    }
+    let seal = "\n/// The seal of [`MockServerExt`]: only `httpmock::MockServer` implements it.\n\
+                mod sealed {\n    pub trait Sealed {}\n    impl Sealed for ::httpmock::MockServer {}\n}\n";
+    Ok(mock.replacen(TRAIT, "pub trait MockServerExt: sealed::Sealed {", 1) + seal)
 }
 
 /// How an operation is authorised; mirrors the generated `operations::Security`.
@@ -512,6 +527,18 @@ mod tests {
             count,
             "one macro entry per operation: {table}"
         );
+    }
+
+    #[test]
+    fn the_mock_trait_is_sealed_so_a_new_operation_breaks_no_one() {
+        let files = render_maintained();
+        let mock = &files[1].contents;
+        assert!(
+            mock.contains("pub trait MockServerExt: sealed::Sealed {"),
+            "{mock}"
+        );
+        assert!(mock.contains("impl Sealed for ::httpmock::MockServer {}"));
+        assert!(sealed_mock_trait("pub struct Nothing;").is_err());
     }
 
     #[test]

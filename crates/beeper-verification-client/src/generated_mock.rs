@@ -1791,7 +1791,7 @@ pub mod operations {
 /// An extension trait for [`MockServer`](::httpmock::MockServer) that
 /// adds a method for each operation. These are the equivalent of
 /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
-pub trait MockServerExt {
+pub trait MockServerExt: sealed::Sealed {
     fn get_setup<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::GetSetupWhen, operations::GetSetupThen);
@@ -2086,4 +2086,10 @@ impl MockServerExt for ::httpmock::MockServer {
             )
         })
     }
+}
+
+/// The seal of [`MockServerExt`]: only `httpmock::MockServer` implements it.
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for ::httpmock::MockServer {}
 }
