@@ -181,6 +181,8 @@ struct TerminalUi<'a> {
     waited: Option<SessionState>,
     /// Whether the mail of the code was announced.
     code_announced: bool,
+    /// Whether the person chose the recovery key (so it is not announced again).
+    key_chosen: bool,
 }
 
 impl<'a> TerminalUi<'a> {
@@ -200,6 +202,7 @@ impl<'a> TerminalUi<'a> {
             spinner: None,
             waited: None,
             code_announced: false,
+            key_chosen: false,
         }
     }
 
@@ -374,6 +377,14 @@ impl SetupUi for TerminalUi<'_> {
                     .to_owned(),
             ));
         }
+        #[cfg(feature = "demo")]
+        let filled_in = self.plan.demo.as_ref().and_then(|d| d.fill_in.clone());
+        #[cfg(not(feature = "demo"))]
+        let filled_in: Option<String> = None;
+        if let Some(email) = filled_in {
+            let shown = format!("Email address: {} (filled in by the demo)\n", clean(&email));
+            return self.show(&shown).then_some(email);
+        }
         self.out.progress(
             "Nobody is signed in: sign in with your email address (an address without a Beeper \
              account gets one).",
@@ -382,11 +393,6 @@ impl SetupUi for TerminalUi<'_> {
             self.out
                 .progress(&format!("Signing in as {} (--email).", clean(&email)));
             return Some(email);
-        }
-        #[cfg(feature = "demo")]
-        if let Some(email) = self.plan.demo.as_ref().and_then(|d| d.fill_in.clone()) {
-            let shown = format!("Email address: {} (filled in by the demo)\n", clean(&email));
-            return self.show(&shown).then_some(email);
         }
         for _ in 0..prompt::ASKS {
             match prompt::line("Email address: ", self.out.json).await {
@@ -580,7 +586,10 @@ impl SetupUi for TerminalUi<'_> {
                 self.start_spinner(MethodArg::Qr);
                 VerifyChoice::ShowQr
             }
-            SetupMethod::RecoveryKey => VerifyChoice::RecoveryKey,
+            SetupMethod::RecoveryKey => {
+                self.key_chosen = true;
+                VerifyChoice::RecoveryKey
+            }
         }
     }
 
@@ -603,9 +612,11 @@ impl SetupUi for TerminalUi<'_> {
                     return None;
                 }
             }
-            None => self
+            // Said unless the person just chose the key.
+            None if self.plan.method == Some(SetupMethod::RecoveryKey) || !self.key_chosen => self
                 .out
                 .progress("This device needs your recovery key (no other device is needed)."),
+            None => {}
         }
         match prompt::recovery_key(self.plan.key_file.as_deref(), &mut self.interrupt).await {
             Ok(key) => {
