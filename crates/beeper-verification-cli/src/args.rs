@@ -3,7 +3,7 @@
 //! Where Beeper Desktop is and the token (`--base-url`, `--token-file`, `--token`, `--timeout`)
 //! are options of each command that talks to it, read from the environment when not given
 //! (`BEEPER_BASE_URL`, `BEEPER_ACCESS_TOKEN`), and the token last from the stored file (see
-//! [`stored_token`](crate::stored_token)): they do not appear on `demo`, which runs its own
+//! [`stored_token`]): they do not appear on `demo`, which runs its own
 //! fake, nor in a usage line because the environment set them. The token is best given by the
 //! environment or a file: on the command line, other users see it in `ps`, and the shell
 //! keeps it in its history. `--json` and `--quiet` go with
@@ -106,7 +106,7 @@ impl Connection {
 
     /// The token and where it came from: `--token`, else what `--token-file` holds, else
     /// `BEEPER_ACCESS_TOKEN` when set and not empty, else the stored token (see
-    /// [`stored_token`](crate::stored_token)). A token file (or stored token) that cannot be
+    /// [`stored_token`]). A token file (or stored token) that cannot be
     /// read, is empty or holds more than the token is an error to report as a usage error; no
     /// message shows what the file holds.
     pub fn token(&self) -> Result<Option<(String, TokenSource)>, String> {
@@ -364,8 +364,27 @@ pub(crate) enum Command {
         #[command(flatten)]
         conn: Connection,
     },
-    /// See a whole verification happen against a built-in fake Beeper Desktop, with a
-    /// simulated second device: nothing else is needed.
+    /// Take this device from wherever it is to trusted: sign in, create the account when the
+    /// address has none, then verify.
+    ///
+    /// It asks for the email address (or takes --email) and the code mailed to it (never from
+    /// the command line); for a new account, a username and whether you accept the terms; then
+    /// how to verify: compare emoji or show a QR code with another signed-in device, or enter
+    /// your recovery key. Answers may come on standard input, one a line. The access token of
+    /// the sign-in is saved for the commands that follow (see forget-token), and is printed
+    /// only with --print-token. Run it again after any stop: it goes on from where the device
+    /// is.
+    Setup {
+        #[command(flatten)]
+        setup: SetupArgs,
+        #[command(flatten)]
+        key: KeyArgs,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// See the whole journey against a built-in fake Beeper Desktop with a simulated second
+    /// device, nothing else needed: sign in (the demo shows the emailed code and enters it),
+    /// then verify.
     #[cfg(feature = "demo")]
     Demo {
         /// How to verify.
@@ -374,8 +393,14 @@ pub(crate) enum Command {
         /// Answer the comparison with yes, or enter the recovery key (for scripts and CI).
         #[arg(long)]
         yes: bool,
-        /// Show the recovery-key journey instead: the fake starts needing your recovery key,
-        /// and you enter the key it tells you.
+        /// Type the email address and the code from the mail yourself, instead of the demo.
+        #[arg(long, conflicts_with_all = ["signed_in", "recovery_key"])]
+        type_sign_in: bool,
+        /// Start signed in, at the verification: skip the sign-in.
+        #[arg(long, conflicts_with = "recovery_key")]
+        signed_in: bool,
+        /// Show the recovery-key journey instead: the fake starts signed in and needing your
+        /// recovery key, and you enter the key it tells you.
         #[arg(long, conflicts_with = "method")]
         recovery_key: bool,
     },
@@ -407,6 +432,7 @@ impl Command {
             | Self::Verify { conn, .. }
             | Self::RecoveryKey { conn, .. }
             | Self::ResetRecoveryKey { conn, .. }
+            | Self::Setup { conn, .. }
             | Self::Sas(SasCommand::Start { conn, .. } | SasCommand::Confirm { conn, .. })
             | Self::Qr(QrCommand::Scan { conn, .. } | QrCommand::Confirm { conn, .. }) => {
                 Some(conn)
@@ -468,6 +494,41 @@ pub(crate) struct KeyArgs {
     /// standard input when that is not a terminal
     #[arg(long, value_name = "PATH")]
     pub key_file: Option<PathBuf>,
+}
+
+/// Options of `setup`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct SetupArgs {
+    /// The email address to sign in with, when nobody is signed in (else it is asked for). An
+    /// address without an account gets one, once you chose a username and accepted the terms.
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+    /// You read and accept Beeper's Terms of Use (<https://www.beeper.com/terms-onboarding>) and
+    /// Privacy Policy (<https://www.beeper.com/privacy>), for a new account: the question is not
+    /// asked. Without it, creating an account needs an explicit yes, at the terminal or on a
+    /// line of standard input.
+    #[arg(long)]
+    pub accept_terms: bool,
+    /// How to verify this device, when it needs it (else it is asked): compare emoji or show a
+    /// QR code with another signed-in device, or enter the recovery key.
+    #[arg(long, value_enum)]
+    pub method: Option<SetupMethod>,
+    /// DANGEROUS: print the access token of the sign-in on standard output at the end (in the
+    /// JSON result with --json). Anyone who reads it can read your messages; it is saved for
+    /// the commands that follow anyway.
+    #[arg(long)]
+    pub print_token: bool,
+}
+
+/// How `setup` verifies this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SetupMethod {
+    /// Compare emoji with another signed-in device.
+    Sas,
+    /// Show a QR code for another signed-in device to scan.
+    Qr,
+    /// Enter the account's recovery key: no other device needed.
+    RecoveryKey,
 }
 
 /// Options of `verify`.

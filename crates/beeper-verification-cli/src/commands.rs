@@ -1,5 +1,6 @@
-//! Running each command: one API call each, `wait`, the guided `verify`, `demo` and
-//! `completions`.
+//! Running each command: one API call each, `wait`, the guided `verify`, `recovery-key`,
+//! `reset-recovery-key`, `forget-token` and `completions`; `setup` and `demo` are in
+//! [`setup`](crate::setup).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -165,6 +166,16 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             yes,
             ..
         } => reset_recovery_key(&client, existing_key_file.as_deref(), yes, &out).await?,
+        Command::Setup { setup, key, .. } => {
+            let plan = crate::setup::Plan::setup(setup, key.key_file);
+            let target = crate::setup::Target {
+                client: &client,
+                base_url: &conn.base_url(),
+                timeout: conn.timeout,
+                token: token.as_deref(),
+            };
+            crate::setup::run(target, plan, &out).await?;
+        }
         #[cfg(feature = "demo")]
         Command::Demo { .. } => {}
         Command::ForgetToken | Command::Completions { .. } => {}
@@ -184,7 +195,21 @@ async fn run_local(command: Command, out: &Output) -> Result<(), Failure> {
             ..
         } => demo_recovery_key(yes, out).await,
         #[cfg(feature = "demo")]
-        Command::Demo { method, yes, .. } => demo(method, yes, out).await,
+        Command::Demo {
+            method,
+            yes,
+            type_sign_in,
+            signed_in,
+            ..
+        } => {
+            let demo = crate::setup::Demo {
+                method,
+                yes,
+                type_sign_in,
+                signed_in,
+            };
+            crate::setup::demo(demo, out).await
+        }
         Command::ForgetToken => forget_token(out),
         Command::Completions { shell } => {
             use clap::CommandFactory;
@@ -219,7 +244,7 @@ fn forget_token(out: &Output) -> Result<(), Failure> {
     Ok(())
 }
 
-fn client(
+pub(crate) fn client(
     base_url: &str,
     token: Option<&str>,
     timeout: Option<Duration>,
@@ -236,7 +261,7 @@ const CLEANUP_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// A client for the cleanup after Ctrl-C: each request is sent once (no retries), with a short
 /// timeout (`--timeout` when shorter).
-fn cleanup_client(
+pub(crate) fn cleanup_client(
     base_url: &str,
     token: Option<&str>,
     timeout: Option<Duration>,
@@ -273,7 +298,7 @@ fn to_purpose(purpose: PurposeArg) -> Purpose {
 }
 
 /// Why the emoji comparison ended without an answer.
-enum Interrupted {
+pub(crate) enum Interrupted {
     /// The input ended before an answer.
     NoAnswer,
     /// No answer was yes or no, as often as it was asked.
@@ -284,14 +309,18 @@ enum Interrupted {
 
 /// Where results go: JSON or text on stdout; progress on stderr unless quiet or JSON.
 pub(crate) struct Output {
-    json: bool,
-    quiet: bool,
+    pub json: bool,
+    pub quiet: bool,
 }
 
 impl Output {
     /// The result of a command: `value` as exact JSON, or `text` for a person, with every
     /// control character from the network escaped.
-    fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) -> Result<(), Failure> {
+    pub fn print<T: Serialize>(
+        &self,
+        value: &T,
+        text: impl FnOnce() -> String,
+    ) -> Result<(), Failure> {
         if self.json {
             let json = serde_json::to_string_pretty(value)
                 .map_err(|e| Failure::Local(format!("cannot print JSON: {e}")))?;
@@ -302,7 +331,7 @@ impl Output {
     }
 
     /// Text for the person at the terminal: on stdout, or on stderr when stdout carries JSON.
-    fn show(&self, text: &str) -> Result<(), Failure> {
+    pub fn show(&self, text: &str) -> Result<(), Failure> {
         let text = terminal::clean_lines(text);
         if self.json {
             terminal::err(&text);
@@ -313,19 +342,19 @@ impl Output {
     }
 
     /// A progress line, on stderr, unless quiet or JSON.
-    fn progress(&self, line: &str) {
+    pub fn progress(&self, line: &str) {
         if !self.quiet && !self.json {
             terminal::err(&format!("{}\n", terminal::clean_lines(line)));
         }
     }
 
     /// Whether what to do next is said (`Next:` lines): not with --quiet.
-    fn hints(&self) -> bool {
+    pub fn hints(&self) -> bool {
         !self.quiet
     }
 
     /// Whether a spinner may be drawn.
-    fn spinner(&self) -> bool {
+    pub fn spinner(&self) -> bool {
         !self.quiet && !self.json && std::io::stderr().is_terminal()
     }
 }
@@ -371,8 +400,6 @@ async fn wait(
 pub(crate) enum Invocation {
     /// `verify`, with its `--key-file`, if given.
     Verify { key_file: Option<PathBuf> },
-    #[cfg(feature = "demo")]
-    Demo,
 }
 
 /// The clients of the guided flow: one for the flow, and one for the cleanup after Ctrl-C,
@@ -383,9 +410,9 @@ pub(crate) struct Clients<'a> {
     pub cleanup: &'a Client,
 }
 
-/// The guided flow against `clients.flow`. `auto_yes` answers the comparison (only the demo
-/// sets it). Ctrl-C says "cancelling…", cancels the verification it started or resumed
-/// (`m.user`) within [`CLEANUP_BUDGET`], then exits 130; a second Ctrl-C exits 130 at once.
+/// The guided flow against `clients.flow`. `auto_yes` answers the comparison. Ctrl-C says
+/// "cancelling…", cancels the verification it started or resumed (`m.user`) within
+/// [`CLEANUP_BUDGET`], then exits 130; a second Ctrl-C exits 130 at once.
 async fn guided(
     clients: Clients<'_>,
     args: VerifyArgs,
@@ -407,31 +434,32 @@ async fn guided(
     if session.is_ready() {
         return out.print(&session, || render::already_verified(&session));
     }
-    let verify_key_file = match &invocation {
-        Invocation::Verify { key_file } => Some(key_file),
-        #[cfg(feature = "demo")]
-        Invocation::Demo => None,
+    if session.next_step() == SessionStep::SignIn {
+        return Err(Failure::Usage(format!(
+            "nobody is signed in to Beeper Desktop, so there is no device to verify yet: `{}` \
+             signs in, then verifies",
+            crate::invoked::command("setup")
+        )));
+    }
+    let Invocation::Verify { key_file } = &invocation;
+    // The recovery key, when the session needs it, or when a key file was given for it:
+    // no other device then. Nothing is started, so Ctrl-C has nothing to cancel.
+    let wants_key = match session.next_step() {
+        SessionStep::EnterRecoveryKey => true,
+        SessionStep::VerifyThisDevice { .. } => key_file.is_some(),
+        _ => false,
     };
-    if let Some(key_file) = verify_key_file {
-        // The recovery key, when the session needs it, or when a key file was given for it:
-        // no other device then. Nothing is started, so Ctrl-C has nothing to cancel.
-        let wants_key = match session.next_step() {
-            SessionStep::EnterRecoveryKey => true,
-            SessionStep::VerifyThisDevice { .. } => key_file.is_some(),
-            _ => false,
-        };
-        if wants_key {
-            out.progress("This device needs your recovery key (no other device is needed).");
-            let key = prompt::recovery_key(key_file.as_deref(), &mut interrupt).await?;
-            let session = enter_key(client, key, &mut interrupt).await?;
-            return out.print(&session, || render::key_accepted(&session, out.hints()));
-        }
-        if matches!(session.next_step(), SessionStep::VerifyThisDevice { .. }) {
-            out.progress(&format!(
-                "No other device at hand? Enter your recovery key instead: {}",
-                crate::invoked::command("recovery-key")
-            ));
-        }
+    if wants_key {
+        out.progress("This device needs your recovery key (no other device is needed).");
+        let key = prompt::recovery_key(key_file.as_deref(), &mut interrupt).await?;
+        let session = enter_key(client, key, &mut interrupt).await?;
+        return out.print(&session, || render::key_accepted(&session, out.hints()));
+    }
+    if matches!(session.next_step(), SessionStep::VerifyThisDevice { .. }) {
+        out.progress(&format!(
+            "No other device at hand? Enter your recovery key instead: {}",
+            crate::invoked::command("recovery-key")
+        ));
     }
     let flow = verify(client, args, auto_yes, out);
     let result = tokio::select! {
@@ -439,43 +467,46 @@ async fn guided(
         () = interrupt.pressed() => None,
     };
     match result {
-        Some(Err(failure)) => Err(match (failure, invocation) {
-            #[cfg(feature = "demo")]
-            (Failure::Sdk(e), Invocation::Demo) => Failure::Demo(e),
-            (failure, _) => failure,
-        }),
-        Some(Ok(())) => Ok(()),
-        None => {
-            // The person walked away: end the line they were on, and cancel what was started,
-            // briefly; a second Ctrl-C stops waiting for that.
-            terminal::err("\n");
-            out.progress("Interrupted: cancelling… (press Ctrl-C again to quit at once)");
-            let cleanup = tokio::time::timeout(CLEANUP_BUDGET, cancel_live(clients.cleanup, out));
-            let list = crate::invoked::command("list");
-            let said = tokio::select! {
-                done = cleanup => match done {
-                    Ok(()) => None,
-                    Err(_) => Some(format!(
-                        "Interrupted, but cancelling took too long: the verification may still \
-                         be live (see {list})",
-                    )),
-                },
-                () = interrupt.pressed() => {
-                    terminal::err("\n");
-                    Some(format!(
-                        "Interrupted again: quit without cancelling; the verification may still \
-                         be live (see {list})",
-                    ))
-                }
-            };
-            if let Some(said) = said
-                && !out.quiet
-            {
-                terminal::err(&format!("{said}\n"));
-            }
-            Err(Failure::Interrupted)
-        }
+        Some(result) => result,
+        None => Err(cancel_after_interrupt(clients.cleanup, out, &mut interrupt).await),
     }
+}
+
+/// After Ctrl-C in a flow that may have started a verification: ends the line the person was
+/// on, and cancels the live verification (`m.user`) with `cleanup` (each request sent once),
+/// within [`CLEANUP_BUDGET`]; a second Ctrl-C stops waiting for that. Says when the
+/// verification may still be live. Returns [`Failure::Interrupted`].
+pub(crate) async fn cancel_after_interrupt(
+    cleanup: &Client,
+    out: &Output,
+    interrupt: &mut Interrupt,
+) -> Failure {
+    terminal::err("\n");
+    out.progress("Interrupted: cancelling… (press Ctrl-C again to quit at once)");
+    let cleanup = tokio::time::timeout(CLEANUP_BUDGET, cancel_live(cleanup, out));
+    let list = crate::invoked::command("list");
+    let said = tokio::select! {
+        done = cleanup => match done {
+            Ok(()) => None,
+            Err(_) => Some(format!(
+                "Interrupted, but cancelling took too long: the verification may still \
+                 be live (see {list})",
+            )),
+        },
+        () = interrupt.pressed() => {
+            terminal::err("\n");
+            Some(format!(
+                "Interrupted again: quit without cancelling; the verification may still \
+                 be live (see {list})",
+            ))
+        }
+    };
+    if let Some(said) = said
+        && !out.quiet
+    {
+        terminal::err(&format!("{said}\n"));
+    }
+    Failure::Interrupted
 }
 
 /// Cancels the live verification, if any, with `m.user`, and says so. `client` is the cleanup
@@ -639,7 +670,7 @@ async fn verify(
 }
 
 /// A task that is stopped when this is dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+pub(crate) struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
@@ -649,7 +680,7 @@ impl Drop for AbortOnDrop {
 
 /// Keeps `spinner` saying what the guided flow waits for, from the session as it changes
 /// (its own polling, for a terminal only); `None` when the spinner is not drawn.
-fn watch_awaited(
+pub(crate) fn watch_awaited(
     client: &Client,
     spinner: &Arc<Spinner>,
     method: MethodArg,
@@ -720,7 +751,7 @@ async fn enter_key(
 }
 
 /// What a reset destroys, said before one is made.
-const RESET_WARNING: &str = "\
+pub(crate) const RESET_WARNING: &str = "\
 A new recovery key replaces the account's current one, and cannot be undone:
   - messages protected only by the old key become unreadable on every device;
   - chat networks (bridges) may need reconnecting;
@@ -854,39 +885,3 @@ async fn demo_recovery_key(yes: bool, out: &Output) -> Result<(), Failure> {
 /// What the demo shows where the key would be typed, with `--yes`.
 #[cfg(feature = "demo")]
 const KEY_PROMPT_DEMO: &str = "Recovery key: ";
-
-/// `demo`: the guided flow against a fake Beeper Desktop in this process, with a simulated
-/// other device that plays its side by itself.
-#[cfg(feature = "demo")]
-async fn demo(method: MethodArg, yes: bool, out: &Output) -> Result<(), Failure> {
-    use beeper_verification_fake::{FakeServer, PeerMethod};
-    /// How long the simulated other device takes per move.
-    const DEMO_PEER_DELAY: Duration = Duration::from_millis(600);
-
-    let peer = match method {
-        MethodArg::Sas => PeerMethod::Sas,
-        MethodArg::Qr => PeerMethod::Qr,
-    };
-    let fake = FakeServer::builder()
-        .auto_peer(peer, DEMO_PEER_DELAY)
-        .start()
-        .await
-        .map_err(|e| Failure::Local(format!("cannot start the demo's fake Beeper Desktop: {e}")))?;
-    out.progress(&format!(
-        "Demo: a fake Beeper Desktop is running at {} with a simulated second device; no Beeper Desktop needed.",
-        fake.base_url()
-    ));
-    let client = client(fake.base_url(), Some(fake.token()), None)?;
-    let cleanup = cleanup_client(fake.base_url(), Some(fake.token()), None)?;
-    let clients = Clients {
-        flow: &client,
-        cleanup: &cleanup,
-    };
-    let args = VerifyArgs {
-        purpose: None,
-        method,
-        qr_png: None,
-        scan: None,
-    };
-    guided(clients, args, yes, out, Invocation::Demo).await
-}

@@ -1,7 +1,8 @@
 //! `beeper-verify`: verify a device with Beeper Desktop from the terminal.
 //!
 //! This file holds the exit codes and how failures are reported; `args.rs` is the command line
-//! (clap), `commands.rs` runs each command, `render.rs` lays out what is printed, `terminal.rs`
+//! (clap), `commands.rs` runs each command (`setup.rs` the guided `setup` and the demo),
+//! `render.rs` lays out what is printed, `terminal.rs`
 //! writes it safely, `prompt.rs` asks, `qr.rs` draws QR codes, `stored_token.rs` keeps the
 //! access token for the next command (in a file `private_file.rs` writes), and `invoked.rs`
 //! says how this program was run, for the commands a hint names.
@@ -14,6 +15,7 @@ mod private_file;
 mod prompt;
 mod qr;
 mod render;
+mod setup;
 mod spinner;
 mod stored_token;
 mod terminal;
@@ -149,9 +151,10 @@ fn report(failure: &Failure, verbose: bool) -> (u8, String) {
     };
     let text = describe(error, verbose);
     let code = match error {
-        Error::Config(_) => exit::USAGE,
+        Error::Config(_) | Error::TokenRequired { .. } => exit::USAGE,
+        _ if no_token_given(error) => exit::USAGE,
         Error::WaitTimedOut { .. } => exit::WAIT_TIMED_OUT,
-        Error::VerificationEnded { .. } => exit::ENDED,
+        Error::VerificationEnded { .. } | Error::SetupStopped { .. } => exit::ENDED,
         _ => exit::API,
     };
     match hint(error, verbose) {
@@ -173,7 +176,8 @@ fn which(error: &Error) -> String {
 /// wait), one level deep; with `verbose`, all of them.
 fn describe(error: &Error, verbose: bool) -> String {
     let mut text = match error {
-        Error::Config(ConfigError::MissingToken) => missing_token(),
+        Error::Config(ConfigError::MissingToken) | Error::TokenRequired { .. } => missing_token(),
+        _ if no_token_given(error) => missing_token(),
         Error::Config(ConfigError::TlsNotEnabled { url, .. }) => format!(
             "this {} was built without https (its `rustls` feature), so it cannot reach {url}",
             env!("CARGO_BIN_NAME")
@@ -235,10 +239,32 @@ fn hint(error: &Error, verbose: bool) -> Option<String> {
     if let Some(hint) = recovery_key_hint(error) {
         return Some(hint);
     }
+    if let Some(hint) = sign_in_hint(error) {
+        return Some(hint);
+    }
+    if let Error::TokenRequired { .. } | Error::Config(ConfigError::MissingToken) = error {
+        return Some(format!(
+            "sign in with `{}`, which saves the token for the commands that follow; or set \
+             BEEPER_ACCESS_TOKEN or use --token-file PATH with a token created in Beeper Desktop \
+             under Settings → Developers",
+            invoked::command("setup")
+        ));
+    }
+    if no_token_given(error) {
+        return Some(format!(
+            "Beeper Desktop is signed in, and answers only with an access token: set \
+             BEEPER_ACCESS_TOKEN or use --token-file PATH with one created in Beeper Desktop under \
+             Settings → Developers (`{}` signs in only while nobody is)",
+            invoked::command("setup")
+        ));
+    }
+    if let Error::SetupStopped { .. } = error {
+        return Some(format!(
+            "run `{}` again to go on from this step",
+            invoked::command("setup")
+        ));
+    }
     let hint = match error {
-        Error::Config(ConfigError::MissingToken) => Some(
-            "set BEEPER_ACCESS_TOKEN or use --token-file PATH; create one in Beeper Desktop under Settings → Developers",
-        ),
         Error::Config(ConfigError::TlsNotEnabled { .. }) => Some(
             "install it with its default features, which include https (cargo install --path \
              crates/beeper-verification-cli), or add `--features rustls` to a build without them",
@@ -316,6 +342,43 @@ fn hint(error: &Error, verbose: bool) -> Option<String> {
         _ => error.hint(),
     };
     hint.map(str::to_owned)
+}
+
+/// Whether the server refused a call for want of a token that this run did not have: a 401
+/// while no token was given, found in the environment, or stored. Only public calls go out
+/// without a token, so the server is signed in and wants one.
+fn no_token_given(error: &Error) -> bool {
+    error.is_unauthorized() && stored_token::source().is_none()
+}
+
+/// What to do about a refusal of a sign-in call (`/v1/app/setup/{start,email,response,
+/// register}`). The API documents no statuses for them: these follow the fake's (a 404 for an
+/// attempt that is closed, 400 or 422 for a wrong code or a bad value, 409 for a code used or
+/// a device signed in already). No hint ever quotes the code, the lead token or the token.
+fn sign_in_hint(error: &Error) -> Option<String> {
+    let Error::Api(e) = error else { return None };
+    let step = e.path.strip_prefix("/v1/app/setup/")?;
+    let again = invoked::command("setup");
+    Some(match (step, e.status) {
+        ("start" | "email" | "response" | "register", 404) => {
+            format!(
+                "the sign-in attempt is closed (too many wrong codes, or too old): run `{again}` again"
+            )
+        }
+        ("email", 400 | 422) => format!("check the email address, and run `{again}` again"),
+        ("response", 400 | 422) => format!(
+            "run `{again}` again, and enter the code from the latest email (each run mails a new one)"
+        ),
+        ("register", 400 | 409 | 422) => {
+            format!("run `{again}` again, and choose another username")
+        }
+        ("start" | "email" | "response", 409) => format!(
+            "this device is signed in already, or the sign-in moved on: `{}` says what it needs \
+             now (`{again}` goes on from there)",
+            invoked::command("status")
+        ),
+        _ => return None,
+    })
 }
 
 /// The verification ID in a request's path (`/v1/app/setup/verifications/{id}/...`), as sent.

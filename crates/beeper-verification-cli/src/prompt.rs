@@ -1,9 +1,10 @@
-//! Asking the person at the terminal: yes/no questions, and the recovery key.
+//! Asking the person at the terminal: yes/no questions, lines of text, the recovery key and
+//! the emailed sign-in code.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use beeper_verification::RecoveryKey;
+use beeper_verification::{RecoveryKey, SignInCode};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::{Secret, read_secret};
@@ -35,7 +36,7 @@ pub(crate) async fn recovery_key(
             format!("the key file {} (--key-file)", path.display()),
         ),
         None if std::io::stdin().is_terminal() => {
-            let typed = hidden(KEY_PROMPT).await?;
+            let typed = hidden(KEY_PROMPT, "recovery key").await?;
             return checked(&typed);
         }
         None => (PathBuf::from("-"), "standard input".to_owned()),
@@ -73,9 +74,50 @@ fn checked(text: &SecretString) -> Result<RecoveryKey, Failure> {
     Ok(key)
 }
 
+/// What the prompt for the emailed sign-in code says.
+const CODE_PROMPT: &str = "Code from the email: ";
+/// The same at a terminal, where what is typed is not shown.
+const CODE_PROMPT_HIDDEN: &str = "Code from the email (it is not shown as you type): ";
+
+/// Reads the sign-in code: at a terminal, from a prompt that does not echo what is typed;
+/// otherwise from the next line of standard input, which is not shown either (the question is
+/// followed by `(read from standard input)`). The code is never printed. The end of input is a
+/// usage error. Ctrl-C is the caller's to catch.
+pub(crate) async fn sign_in_code(on_stderr: bool) -> Result<SignInCode, Failure> {
+    if std::io::stdin().is_terminal() {
+        let typed = hidden(CODE_PROMPT_HIDDEN, "sign-in code").await?;
+        return Ok(SignInCode::new(typed.expose_secret()));
+    }
+    say(CODE_PROMPT, on_stderr);
+    match read_line().await {
+        Some(line) => {
+            // Moved into the code, which zeroes it when dropped.
+            let code = SignInCode::new(line);
+            say("(read from standard input)\n", on_stderr);
+            Ok(code)
+        }
+        None => {
+            say("\n", on_stderr);
+            Err(Failure::Usage(
+                "no sign-in code was entered (the input ended)".to_owned(),
+            ))
+        }
+    }
+}
+
+/// Asks `question` and reads one line, an answer that is no secret (an email address, a
+/// username, a choice), without the whitespace around it; `None` at the end of input. Read
+/// from a pipe, the answer is shown after the question, as [`ask`] does.
+pub(crate) async fn line(question: &str, on_stderr: bool) -> Option<String> {
+    ask(question, on_stderr)
+        .await
+        .map(|line| line.trim().to_owned())
+}
+
 /// Asks on the terminal and reads a line without echo. The prompt and the reading both use the
-/// terminal itself, not standard output or input, so `--json` output stays clean.
-async fn hidden(prompt: &'static str) -> Result<SecretString, Failure> {
+/// terminal itself, not standard output or input, so `--json` output stays clean. `what` names
+/// the secret in the error when the input ends.
+async fn hidden(prompt: &'static str, what: &'static str) -> Result<SecretString, Failure> {
     // rpassword puts the terminal back as it was before it returns, Ctrl-C included (it reads
     // that key itself, then raises SIGINT, which an [`Interrupt`] of the caller has caught).
     let typed = tokio::task::spawn_blocking(move || rpassword::prompt_password(prompt)).await;
@@ -87,13 +129,13 @@ async fn hidden(prompt: &'static str) -> Result<SecretString, Failure> {
         }
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
             terminal::err("\n");
-            Err(Failure::Usage("no recovery key was entered".to_owned()))
+            Err(Failure::Usage(format!("no {what} was entered")))
         }
         Ok(Err(e)) => Err(Failure::Local(format!(
-            "cannot read the recovery key from the terminal: {e}"
+            "cannot read the {what} from the terminal: {e}"
         ))),
         Err(e) => Err(Failure::Local(format!(
-            "cannot read the recovery key from the terminal: {e}"
+            "cannot read the {what} from the terminal: {e}"
         ))),
     }
 }
@@ -117,7 +159,7 @@ pub(crate) const ASKS: usize = 3;
 const ASK_AGAIN: &str = "Please answer y if they match, or n if they differ: ";
 
 /// Where a question goes: stdout, or stderr when stdout carries JSON.
-fn say(text: &str, on_stderr: bool) {
+pub(crate) fn say(text: &str, on_stderr: bool) {
     if on_stderr {
         terminal::err(text);
     } else if terminal::out(text).is_err() {
@@ -191,6 +233,12 @@ pub(crate) async fn yes_or_no(question: &str, auto_yes: bool, on_stderr: bool) -
         say(&format!("{question}y (answered by --yes)\n"), on_stderr);
         return Answer::Yes;
     }
+    explicit_yes_or_no(question, ASK_AGAIN, on_stderr).await
+}
+
+/// [`yes_or_no`] without an automatic yes, asking `again` after an answer that is neither yes
+/// nor no.
+pub(crate) async fn explicit_yes_or_no(question: &str, again: &str, on_stderr: bool) -> Answer {
     let mut asking = question;
     for _ in 0..ASKS {
         let Some(line) = ask(asking, on_stderr).await else {
@@ -202,7 +250,7 @@ pub(crate) async fn yes_or_no(question: &str, auto_yes: bool, on_stderr: bool) -
         if is_no(&line) {
             return Answer::No;
         }
-        asking = ASK_AGAIN;
+        asking = again;
     }
     Answer::Unclear
 }

@@ -40,7 +40,10 @@ pub(crate) fn session_next(session: &Session) -> Option<Vec<String>> {
         command("recovery-key")
     );
     Some(match session.next_step() {
-        SessionStep::SignIn => vec!["sign in to Beeper Desktop".to_owned()],
+        SessionStep::SignIn => vec![format!(
+            "sign in with your email, then verify this device: {}",
+            command("setup")
+        )],
         SessionStep::Wait(_) => {
             vec![format!(
                 "wait a moment, then run `{}` again",
@@ -386,6 +389,15 @@ pub(crate) fn sas_screen(sas: &Sas) -> String {
         "\nCompare these with the emoji on your other device:\n\n{}\n",
         sas_layout(sas)
     )
+}
+
+/// The end of `setup` and the demo: what this run did last (`Verified.`), or that there was
+/// nothing to do, and what the state means.
+pub(crate) fn set_up(session: &Session, did: Option<&str>) -> String {
+    match did {
+        Some(did) => format!("\n{did} {}\n", meaning(&session.state)),
+        None => already_verified(session),
+    }
 }
 
 /// The end of `verify`.

@@ -51,7 +51,6 @@ fn path_from(var: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
 
 /// Stores `token` for the commands that follow, replacing the one stored before, and returns
 /// where. The file is readable by this user only.
-#[expect(dead_code, reason = "`setup` will store the token it signs in with")]
 pub(crate) fn store_token(token: &AccessToken) -> Result<PathBuf, String> {
     let path = path().ok_or_else(|| {
         "there is no place to store the access token: neither XDG_CONFIG_HOME nor HOME is set"

@@ -183,6 +183,27 @@ async fn every_operation_of_the_spec_is_reachable_from_a_command() {
     let key = format!("{}\n", server.recovery_key());
     ran(sent_by_with_input(&server, &["recovery-key"], &key).await);
     ran(sent_by_with_input(&server, &["reset-recovery-key"], "y\ny\n").await);
+    // Sign-in: a fake signed out, and an address without an account, so that all four
+    // operations are sent (the token is saved in a configuration folder of this test's own).
+    let signed_out = FakeServer::builder()
+        .session_state(beeper_verification_fake::SessionState::NeedsLogin)
+        .sign_in_code("123456")
+        .state_after_sign_in(beeper_verification_fake::SessionState::Ready)
+        .start()
+        .await
+        .expect("starts");
+    let config = common::TempDir::new("reachable-config");
+    let mut command = common::command(&["setup", "--email", "new@example.com", "--accept-terms"]);
+    command
+        .env("XDG_CONFIG_HOME", config.path())
+        .env("BEEPER_BASE_URL", signed_out.base_url());
+    let setup = common::finish(command, "123456\n\n").await;
+    assert_eq!(setup.code, 0, "{setup:?}");
+    ran(signed_out
+        .requests()
+        .iter()
+        .filter_map(|r| r.operation)
+        .collect());
 
     let mut reached: Vec<&str> = reached.iter().map(|o| o.as_str()).collect();
     reached.sort_unstable();
@@ -426,10 +447,17 @@ async fn with_json_an_error_is_one_json_object_on_stdout() {
         shown.stderr.starts_with("error: "),
         "the person sees it too"
     );
-    // Usage errors before the command ran (missing token) are JSON too.
-    let missing = run(None, &["--json", "status"]).await;
-    assert_eq!(missing.code, 2);
-    assert_eq!(missing.json()["error"]["exitCode"], 2);
+    // A missing token (the call refused before it is sent) is JSON too.
+    let missing = run_without_token(&server, &["--json", "list"], "").await;
+    assert_eq!(missing.code, 2, "{missing:?}");
+    let error = &missing.json()["error"];
+    assert_eq!(error["exitCode"], 2, "{error}");
+    assert!(
+        error["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("beeper-verify setup")),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -505,21 +533,63 @@ async fn verify_says_nothing_about_the_other_device_when_there_is_nothing_to_do(
     assert_no_token_in_argv_advice(&wrong.stderr);
 }
 
+/// A client builds without a token now; a call that needs one is refused before it is sent
+/// (`Error::TokenRequired`), which is a usage error that says how to get a token: `setup`, the
+/// variable, or one created in Beeper Desktop.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_missing_token_names_the_variable_and_where_to_create_one() {
-    let missing = run(None, &["status"]).await;
+async fn a_missing_token_names_setup_the_variable_and_where_to_create_one() {
+    let server = fake().await;
+    let missing = run_without_token(&server, &["list"], "").await;
     assert_eq!(missing.code, 2, "{missing:?}");
     let stored = common::no_config_home().join("beeper-verify").join("token");
+    let no_token = format!(
+        "error: no access token: none was given, BEEPER_ACCESS_TOKEN is not set, and none is \
+         stored in {}\n",
+        stored.display()
+    );
     assert_eq!(
         missing.stderr,
         format!(
-            "error: no access token: none was given, BEEPER_ACCESS_TOKEN is not set, and none \
-             is stored in {}\n\
-             hint: set BEEPER_ACCESS_TOKEN or use --token-file PATH; create one in Beeper Desktop under Settings → Developers\n",
-            stored.display()
+            "{no_token}hint: sign in with `beeper-verify setup`, which saves the token for the \
+             commands that follow; or set BEEPER_ACCESS_TOKEN or use --token-file PATH with a \
+             token created in Beeper Desktop under Settings → Developers\n"
         )
     );
+    assert!(server.requests().is_empty(), "nothing was sent");
     assert_no_token_in_argv_advice(&missing.stderr);
+    // `status` asks without a token (the session is public while signed out); this device is
+    // signed in, so the server wants one: the same usage error, and where to create a token.
+    let status = run_without_token(&server, &["status"], "").await;
+    assert_eq!(status.code, 2, "{status:?}");
+    assert!(status.stderr.starts_with(&no_token), "{status:?}");
+    assert!(
+        status.stderr.contains("BEEPER_ACCESS_TOKEN")
+            && status.stderr.contains("Settings → Developers"),
+        "{status:?}"
+    );
+    assert_no_token_in_argv_advice(&status.stderr);
+    // Signed out, `status` needs no token, and the next step is `setup`.
+    let signed_out = FakeServer::builder()
+        .session_state(beeper_verification_fake::SessionState::NeedsLogin)
+        .start()
+        .await
+        .expect("starts");
+    let status = run_without_token(&signed_out, &["status"], "").await;
+    assert_eq!(status.code, 0, "{status:?}");
+    assert!(
+        status.stdout.contains("Session:  needs-login")
+            && status.stdout.contains(
+                "Next:     sign in with your email, then verify this device: beeper-verify setup"
+            ),
+        "{status:?}"
+    );
+    // And `verify` says to sign in first, naming `setup`.
+    let verify = run_without_token(&signed_out, &["verify"], "").await;
+    assert_eq!(verify.code, 2, "{verify:?}");
+    assert!(
+        verify.stderr.contains("`beeper-verify setup`"),
+        "{verify:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

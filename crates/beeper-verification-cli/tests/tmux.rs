@@ -170,3 +170,64 @@ async fn verify_draws_no_spinner_when_piped() {
     assert_eq!(verified.code, 0, "{verified:?}");
     assert!(!verified.stderr.contains("Waiting for"), "{verified:?}");
 }
+
+impl Tmux {
+    /// Types `text` and Enter in the pane.
+    fn type_line(&self, text: &str) {
+        let typed = self
+            .command()
+            .args(["send-keys", "-t", "t", "-l", text])
+            .status()
+            .expect("tmux runs");
+        assert!(typed.success());
+        let entered = self
+            .command()
+            .args(["send-keys", "-t", "t", "Enter"])
+            .status()
+            .expect("tmux runs");
+        assert!(entered.success());
+    }
+}
+
+/// `setup` at a real terminal: the code is typed without echo, the rest as a person types it.
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_at_a_terminal_reads_the_code_without_showing_it() {
+    use beeper_verification_fake::SessionState;
+    const CODE: &str = "731904";
+    let server = FakeServer::builder()
+        .seed(7)
+        .session_state(SessionState::NeedsLogin)
+        .account("you@example.com")
+        .sign_in_code(CODE)
+        .auto_peer(PeerMethod::Sas, Duration::from_millis(50))
+        .start()
+        .await
+        .expect("the fake starts");
+    let config = common::TempDir::new("tmux-setup");
+    let shell = format!(
+        "env -u CARGO -u CARGO_PKG_NAME -u BEEPER_ACCESS_TOKEN BEEPER_BASE_URL={} \
+         XDG_CONFIG_HOME='{}' {} setup; sleep 60",
+        server.base_url(),
+        config.path().display(),
+        env!("CARGO_BIN_EXE_beeper-verify"),
+    );
+    let Some(tmux) = Tmux::start("setup", 140, &shell) else {
+        return;
+    };
+    tmux.wait_for("Email address:");
+    tmux.type_line("you@example.com");
+    tmux.wait_for("it is not shown as you type");
+    tmux.type_line(CODE);
+    tmux.wait_for("Choose 1, 2 or 3 [1]:");
+    tmux.type_line("1");
+    tmux.wait_for("Do they match? [y/n]");
+    tmux.type_line("y");
+    let screen = tmux.wait_for("Verified. Setup is complete");
+    assert!(!screen.contains(CODE), "the code was shown:\n{screen}");
+    assert!(!screen.contains(server.token()), "{screen}");
+    assert!(screen.contains("Signed in as @you:beeper.com;"), "{screen}");
+    assert!(
+        config.path().join("beeper-verify").join("token").exists(),
+        "the token was saved"
+    );
+}

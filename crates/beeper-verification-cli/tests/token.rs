@@ -154,8 +154,9 @@ async fn a_stored_token_others_may_read_is_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_token_says_where_a_stored_one_would_be() {
+    let server = fake().await;
     let config = TempDir::new("config");
-    let missing = run_in(config.path(), None, None, &["status"]).await;
+    let missing = run_in(config.path(), Some(&server), None, &["list"]).await;
     assert_eq!(missing.code, 2, "{missing:?}");
     assert!(
         missing.stderr.starts_with(&format!(
