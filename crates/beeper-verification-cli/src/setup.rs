@@ -798,7 +798,7 @@ pub(crate) struct Demo {
 /// `--method` says. Nothing is saved: the fake's token stays in the process.
 #[cfg(feature = "demo")]
 pub(crate) async fn demo(demo: Demo, out: &Output) -> Result<(), Failure> {
-    use beeper_verification_fake::{FakeServer, PeerMethod, SessionState as FakeState};
+    use beeper_verification_fake::{FakeServer, FakeSessionState, PeerMethod};
     /// How long the simulated other device takes per move.
     const DEMO_PEER_DELAY: Duration = Duration::from_millis(600);
     /// The account the fake knows.
@@ -812,7 +812,7 @@ pub(crate) async fn demo(demo: Demo, out: &Output) -> Result<(), Failure> {
         .auto_peer(peer, DEMO_PEER_DELAY)
         .account(ACCOUNT);
     if !demo.signed_in {
-        fake = fake.session_state(FakeState::NeedsLogin);
+        fake = fake.session_state(FakeSessionState::NeedsLogin);
     }
     let fake = Arc::new(fake.start().await.map_err(|e| {
         Failure::Local(format!("cannot start the demo's fake Beeper Desktop: {e}"))

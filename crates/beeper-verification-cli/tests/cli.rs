@@ -186,9 +186,9 @@ async fn every_operation_of_the_spec_is_reachable_from_a_command() {
     // Sign-in: a fake signed out, and an address without an account, so that all four
     // operations are sent (the token is saved in a configuration folder of this test's own).
     let signed_out = FakeServer::builder()
-        .session_state(beeper_verification_fake::SessionState::NeedsLogin)
+        .session_state(beeper_verification_fake::FakeSessionState::NeedsLogin)
         .sign_in_code("123456")
-        .state_after_sign_in(beeper_verification_fake::SessionState::Ready)
+        .state_after_sign_in(beeper_verification_fake::FakeSessionState::Ready)
         .start()
         .await
         .expect("starts");
@@ -570,7 +570,7 @@ async fn a_missing_token_names_setup_the_variable_and_where_to_create_one() {
     assert_no_token_in_argv_advice(&status.stderr);
     // Signed out, `status` needs no token, and the next step is `setup`.
     let signed_out = FakeServer::builder()
-        .session_state(beeper_verification_fake::SessionState::NeedsLogin)
+        .session_state(beeper_verification_fake::FakeSessionState::NeedsLogin)
         .start()
         .await
         .expect("starts");

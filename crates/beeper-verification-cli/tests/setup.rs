@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use beeper_verification_fake::{FakeServer, Operation, PeerMethod, SessionState};
+use beeper_verification_fake::{FakeServer, FakeSessionState, Operation, PeerMethod};
 use common::{Run, TempDir, finish};
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
@@ -27,10 +27,10 @@ const KEY: &str = "EsTc 9bD2 Ab7x Qw3e Rt5y Ui8o";
 
 /// A fake signed out, knowing [`ACCOUNT`], mailing [`CODE`], with an other device that plays
 /// the emoji comparison; after sign-in it is in `after`.
-async fn signed_out(after: SessionState) -> FakeServer {
+async fn signed_out(after: FakeSessionState) -> FakeServer {
     FakeServer::builder()
         .seed(7)
-        .session_state(SessionState::NeedsLogin)
+        .session_state(FakeSessionState::NeedsLogin)
         .account(ACCOUNT)
         .sign_in_code(CODE)
         .state_after_sign_in(after)
@@ -78,7 +78,7 @@ async fn state(config: &Path, server: &FakeServer) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn setup_takes_a_signed_out_device_to_ready_and_the_next_command_needs_no_token() {
-    let server = signed_out(SessionState::NeedsVerification).await;
+    let server = signed_out(FakeSessionState::NeedsVerification).await;
     let config = TempDir::new("setup-config");
     // Signed out, `status` needs no token, and says what to run.
     let status = run_in(config.path(), server.base_url(), &["status"], "").await;
@@ -157,7 +157,7 @@ async fn setup_takes_a_signed_out_device_to_ready_and_the_next_command_needs_no_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn with_json_setup_prints_the_session_and_no_secret() {
-    let server = signed_out(SessionState::NeedsSecrets).await;
+    let server = signed_out(FakeSessionState::NeedsSecrets).await;
     let config = TempDir::new("setup-json");
     let answers = format!("{CODE}\n{KEY}\n");
     let setup = run_in(
@@ -185,7 +185,7 @@ async fn with_json_setup_prints_the_session_and_no_secret() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_address_gets_an_account_only_once_the_terms_are_accepted() {
-    let server = signed_out(SessionState::Ready).await;
+    let server = signed_out(FakeSessionState::Ready).await;
     let config = TempDir::new("setup-new");
     let new = ["setup", "--email", "new@example.com"];
 
@@ -279,7 +279,7 @@ async fn a_new_address_gets_an_account_only_once_the_terms_are_accepted() {
     assert_no_secret(&accepted, &[CODE, server.token()]);
 
     // --accept-terms answers for a script, and says so; a username may be typed.
-    server.set_session_state(SessionState::NeedsLogin);
+    server.set_session_state(FakeSessionState::NeedsLogin);
     let flagged = run_in(
         config.path(),
         server.base_url(),
@@ -299,7 +299,7 @@ async fn a_new_address_gets_an_account_only_once_the_terms_are_accepted() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_code_is_said_and_asked_again() {
-    let server = signed_out(SessionState::Ready).await;
+    let server = signed_out(FakeSessionState::Ready).await;
     let config = TempDir::new("setup-wrong");
     let answers = format!("{ACCOUNT}\n{WRONG_CODE}\n{CODE}\n");
     let setup = run_in(config.path(), server.base_url(), &["setup"], &answers).await;
@@ -316,7 +316,7 @@ async fn a_wrong_code_is_said_and_asked_again() {
     assert_no_secret(&setup, &[CODE, WRONG_CODE, server.token()]);
 
     // Wrong every time: it gives up, and says what to do.
-    server.set_session_state(SessionState::NeedsLogin);
+    server.set_session_state(FakeSessionState::NeedsLogin);
     let wrong = format!("{ACCOUNT}\n{}", format!("{WRONG_CODE}\n").repeat(6));
     let refused = run_in(config.path(), server.base_url(), &["setup"], &wrong).await;
     assert_eq!(refused.code, 1, "{refused:?}");
@@ -331,7 +331,7 @@ async fn a_wrong_code_is_said_and_asked_again() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn print_token_prints_the_token_and_nothing_else_does() {
-    let server = signed_out(SessionState::Ready).await;
+    let server = signed_out(FakeSessionState::Ready).await;
     let config = TempDir::new("setup-print");
     let args = ["setup", "--email", ACCOUNT, "--print-token"];
     let printed = run_in(
@@ -350,7 +350,7 @@ async fn print_token_prints_the_token_and_nothing_else_does() {
     assert_eq!(printed.stdout.matches(server.token()).count(), 1);
     assert!(!printed.stderr.contains(server.token()));
 
-    server.set_session_state(SessionState::NeedsLogin);
+    server.set_session_state(FakeSessionState::NeedsLogin);
     let json = run_in(
         config.path(),
         server.base_url(),
@@ -541,7 +541,7 @@ async fn interrupt_setup(
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_at_the_code_stops_and_during_the_emoji_cancels_the_verification() {
     // At the code: nothing more is sent.
-    let server = signed_out(SessionState::NeedsVerification).await;
+    let server = signed_out(FakeSessionState::NeedsVerification).await;
     let (code, printed) = interrupt_setup(
         &server,
         &format!("{ACCOUNT}\n"),
@@ -553,7 +553,7 @@ async fn ctrl_c_at_the_code_stops_and_during_the_emoji_cancels_the_verification(
 
     // Waiting for the other device (which never answers): the verification is cancelled.
     let server = FakeServer::builder()
-        .session_state(SessionState::NeedsLogin)
+        .session_state(FakeSessionState::NeedsLogin)
         .account(ACCOUNT)
         .sign_in_code(CODE)
         .start()

@@ -192,11 +192,11 @@ impl Tmux {
 /// `setup` at a real terminal: the code is typed without echo, the rest as a person types it.
 #[tokio::test(flavor = "multi_thread")]
 async fn setup_at_a_terminal_reads_the_code_without_showing_it() {
-    use beeper_verification_fake::SessionState;
+    use beeper_verification_fake::FakeSessionState;
     const CODE: &str = "731904";
     let server = FakeServer::builder()
         .seed(7)
-        .session_state(SessionState::NeedsLogin)
+        .session_state(FakeSessionState::NeedsLogin)
         .account("you@example.com")
         .sign_in_code(CODE)
         .auto_peer(PeerMethod::Sas, Duration::from_millis(50))
