@@ -28,6 +28,11 @@ pub(crate) fn http_client(
     }
     #[cfg(feature = "rustls")]
     {
+        // The feature builds reqwest without a default crypto provider, and cargo turns it on
+        // for every crate of a program: a `reqwest::Client` built elsewhere in it would panic
+        // ("No rustls crypto provider is configured"). Ring becomes the process default, only
+        // when the program chose none; this client uses ring either way.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         http = http.tls_backend_preconfigured(
             tls_config().map_err(|e| ConfigError::HttpClient(Arc::new(e)))?,
         );
@@ -192,6 +197,20 @@ pub(crate) fn redact_url(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// With the `rustls` feature, reqwest has no default crypto provider; a `reqwest::Client`
+    /// the program builds itself panicked ("No rustls crypto provider is configured") until
+    /// building ours made ring the default.
+    #[cfg(feature = "rustls")]
+    #[test]
+    fn after_a_client_another_reqwest_client_builds() {
+        Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .expect("a client");
+        let other = std::panic::catch_unwind(|| reqwest::Client::builder().build());
+        assert!(matches!(other, Ok(Ok(_))), "another reqwest client");
+    }
     #[cfg(feature = "rustls")]
     use crate::Client;
 
