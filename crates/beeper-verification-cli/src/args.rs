@@ -501,7 +501,7 @@ pub(crate) struct KeyArgs {
 pub(crate) struct SetupArgs {
     /// The email address to sign in with, when nobody is signed in (else it is asked for). An
     /// address without an account gets one, once you chose a username and accepted the terms.
-    #[arg(long, value_name = "EMAIL")]
+    #[arg(long, value_name = "EMAIL", value_parser = email)]
     pub email: Option<String>,
     /// You read and accept Beeper's Terms of Use (<https://www.beeper.com/terms-onboarding>) and
     /// Privacy Policy (<https://www.beeper.com/privacy>), for a new account: the question is not
@@ -585,6 +585,16 @@ fn positive_seconds(value: &str) -> Result<Duration, String> {
 
 fn request_timeout(value: &str) -> Result<Duration, String> {
     positive_seconds(value)
+}
+
+/// An email address given with `--email`: not empty (an empty one is a usage error, named
+/// by the flag, not a question to ask again).
+fn email(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err("the email address is empty: give one like --email you@example.com".to_owned());
+    }
+    Ok(value.to_owned())
 }
 
 fn wait_time(value: &str) -> Result<Duration, String> {

@@ -23,7 +23,6 @@ mod terminal;
 use std::process::ExitCode;
 
 use beeper_verification::{ConfigError, Error, LastSeen};
-use clap::Parser;
 use stored_token::TokenSource;
 use terminal::clean;
 
@@ -121,6 +120,14 @@ fn report(failure: &Failure, verbose: bool) -> (u8, String) {
                     "run `{}` again, and enter the key it shows",
                     invoked::command("demo --recovery-key")
                 ),
+                Error::Api(e)
+                    if e.path.ends_with("/setup/email") && matches!(e.status, 400 | 422) =>
+                {
+                    format!(
+                        "type an email address like you@example.com: run `{}` again",
+                        invoked::command("demo --type-sign-in")
+                    )
+                }
                 _ => "the demo needs nothing but this program; please report this".to_owned(),
             };
             return (code, format!("{first}\nhint: {hint}"));
@@ -131,8 +138,9 @@ fn report(failure: &Failure, verbose: bool) -> (u8, String) {
                 format!(
                     "error: no answer to the emoji comparison (the input ended), so {} was \
                      cancelled with m.user\n\
-                     hint: run it again at a terminal, or answer on standard input",
-                    which(error)
+                     hint: run `{}` again at a terminal, or answer y or n on standard input",
+                    which(error),
+                    rerun()
                 ),
             );
         }
@@ -142,9 +150,10 @@ fn report(failure: &Failure, verbose: bool) -> (u8, String) {
                 format!(
                     "error: no clear answer to the emoji comparison ({} answers were neither \
                      yes nor no), so {} was cancelled with m.user\n\
-                     hint: run it again, and answer y if the emoji match or n if they differ",
+                     hint: run `{}` again, and answer y if the emoji match or n if they differ",
                     prompt::ASKS,
-                    which(error)
+                    which(error),
+                    rerun()
                 ),
             );
         }
@@ -161,6 +170,46 @@ fn report(failure: &Failure, verbose: bool) -> (u8, String) {
         Some(hint) => (code, format!("error: {text}\nhint: {hint}")),
         None => (code, format!("error: {text}")),
     }
+}
+
+/// The command of this run, as it was run, for a hint that says to run it again: the program
+/// and the commands named (`beeper-verify sas confirm`), never the options (one may be a token).
+fn rerun() -> String {
+    invoked::command(&command_path(std::env::args_os()).join(" "))
+}
+
+/// What an action does, in words, as in "cannot confirm the emoji of verification ...".
+fn action_words(action: &beeper_verification::Action) -> String {
+    use beeper_verification::Action;
+    match action {
+        Action::Accept => "accept".to_owned(),
+        Action::Cancel => "cancel".to_owned(),
+        Action::SasStart => "start the emoji comparison of".to_owned(),
+        Action::SasConfirm => "confirm the emoji of".to_owned(),
+        Action::QrConfirmScanned => "confirm the QR code scan of".to_owned(),
+        other => format!("do {} to", clean(&other.to_string())),
+    }
+}
+
+/// Whether a certificate error is among the causes of `error`: a connection that failed
+/// because the server's TLS certificate was not trusted.
+fn certificate_refused(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    let mut depth = 0;
+    while let Some(inner) = cause
+        && depth < 32
+    {
+        if inner
+            .to_string()
+            .to_ascii_lowercase()
+            .contains("certificate")
+        {
+            return true;
+        }
+        cause = inner.source();
+        depth += 1;
+    }
+    false
 }
 
 /// Which verification ended, as messages name it.
@@ -183,6 +232,17 @@ fn describe(error: &Error, verbose: bool) -> String {
             env!("CARGO_BIN_NAME")
         ),
         Error::VerificationEnded { verification, .. } => ended(verification),
+        Error::ActionNotAvailable { action, .. } => {
+            let text = error.to_string();
+            let library = format!("cannot {action} ");
+            match text.strip_prefix(&library) {
+                Some(rest) => format!("cannot {} {rest}", action_words(action)),
+                None => text,
+            }
+        }
+        Error::Connect { .. } if !verbose && certificate_refused(error) => {
+            format!("{error}: the server's TLS certificate was not accepted")
+        }
         _ => error.to_string(),
     };
     let depth = match error {
@@ -293,6 +353,11 @@ fn hint(error: &Error, verbose: bool) -> Option<String> {
         Error::Connect { .. } if verbose => Some(
             "start Beeper Desktop and enable its API (Settings → Developers), or pass --base-url",
         ),
+        Error::Connect { .. } if certificate_refused(error) => Some(
+            "the server's certificate is not trusted by this machine (-v shows why): check the \
+             base URL (--base-url), or install the certificate's authority in the system's trust \
+             store",
+        ),
         Error::Connect { .. } => Some(
             "start Beeper Desktop and enable its API (Settings → Developers), or pass \
              --base-url; -v shows why the connection failed",
@@ -338,7 +403,10 @@ fn hint(error: &Error, verbose: bool) -> Option<String> {
         Error::ResponseTooLarge { .. } => {
             Some("the server sent far more than this API does: check the base URL (--base-url)")
         }
-        Error::Timeout { .. } => Some("the server may be busy: try again, or raise --timeout"),
+        Error::Timeout { .. } => Some(
+            "the server may be busy: try again, or give it longer with --timeout SECS (e.g. \
+             --timeout 60)",
+        ),
         _ => error.hint(),
     };
     hint.map(str::to_owned)
@@ -544,8 +612,17 @@ fn refused_command_line(error: &clap::Error) -> ExitCode {
     ExitCode::from(exit::USAGE)
 }
 
+/// The command line, parsed by clap with this program named as it was run, so that clap's usage
+/// lines agree with the commands the hints name.
+fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Cli::command().bin_name(invoked::program());
+    let matches = command.try_get_matches_from_mut(std::env::args_os())?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.with_cmd(&command))
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(error) => return refused_command_line(&error),
     };
@@ -628,6 +705,29 @@ mod tests {
             !text.contains("reqwest") && !text.contains("this crate"),
             "{text}"
         );
+    }
+
+    /// A connection refused for its certificate says so, without -v.
+    #[test]
+    fn a_certificate_error_in_the_causes_is_found() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("error sending request")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let tls = Outer(std::io::Error::other(
+            "invalid peer certificate: UnknownIssuer",
+        ));
+        assert!(certificate_refused(&tls));
+        let refused = Outer(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert!(!certificate_refused(&refused));
     }
 
     #[test]

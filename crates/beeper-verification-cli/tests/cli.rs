@@ -977,3 +977,79 @@ async fn an_https_base_url_is_tried_not_refused() {
     assert!(down.stderr.contains("cannot connect"), "{down:?}");
     assert!(!down.stderr.contains("rustls"), "{down:?}");
 }
+
+/// Every hint names a command as it was run, or a flag, in this program's words.
+#[tokio::test(flavor = "multi_thread")]
+async fn hints_name_the_command_and_speak_words() {
+    // An empty --email is a usage error named by its flag, not a question to ask again.
+    let empty = run(None, &["--json", "setup", "--email", ""]).await;
+    assert_eq!(empty.code, 2, "{empty:?}");
+    let message = empty.json()["error"]["message"].to_string();
+    assert!(message.contains("--email"), "{empty:?}");
+    assert!(!empty.stdout.contains("ask the person"), "{empty:?}");
+
+    // Unclear answers, and no answer: run `beeper-verify demo` again.
+    let unclear = run_with_input(None, &["demo"], "ja\n\nmaybe\n").await;
+    assert_eq!(unclear.code, 4, "{unclear:?}");
+    assert!(
+        unclear
+            .stderr
+            .contains("hint: run `beeper-verify demo` again, and answer y"),
+        "{unclear:?}"
+    );
+    let none = run_with_input(None, &["demo"], "").await;
+    assert_eq!(none.code, 4, "{none:?}");
+    assert!(
+        none.stderr
+            .contains("hint: run `beeper-verify demo` again at a terminal"),
+        "{none:?}"
+    );
+
+    // A mistyped address in the demo is the person's, not a bug to report.
+    let typed = run_with_input(
+        None,
+        &["demo", "--yes", "--type-sign-in"],
+        "not-an-address\n",
+    )
+    .await;
+    assert_ne!(typed.code, 0, "{typed:?}");
+    assert!(typed.stderr.contains("like you@example.com"), "{typed:?}");
+    assert!(!typed.stderr.contains("please report"), "{typed:?}");
+
+    // An action a done verification no longer allows: in words, not the API's action name.
+    let server = fake().await;
+    let id = start(&server).await;
+    server.peer().accept(&id).expect("accepts");
+    server.peer().scan_our_qr(&id).expect("scans");
+    let confirmed = run(Some(&server), &["qr", "confirm", &id]).await;
+    assert_eq!(confirmed.code, 0, "{confirmed:?}");
+    let refused = run(Some(&server), &["sas", "confirm", &id]).await;
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains(&format!(
+            "error: cannot confirm the emoji of verification {id}"
+        )),
+        "{refused:?}"
+    );
+    assert!(
+        !refused.stderr.contains("sas.confirm verification"),
+        "{refused:?}"
+    );
+}
+
+/// clap's usage line names the program as the hints do: under `cargo run`, the cargo command.
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_lines_name_the_program_as_it_was_run() {
+    let mut command = common::command(&["status", "--frobnicate"]);
+    command
+        .env("CARGO", "cargo")
+        .env("CARGO_PKG_NAME", "beeper-verification-cli");
+    let refused = common::finish(command, "").await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("Usage: cargo run -p beeper-verification-cli -- status"),
+        "{refused:?}"
+    );
+}
