@@ -79,30 +79,41 @@ const CODE_PROMPT: &str = "Code from the email: ";
 /// The same at a terminal, where what is typed is not shown.
 const CODE_PROMPT_HIDDEN: &str = "Code from the email (it is not shown as you type): ";
 
+/// Said when an answer to the code's prompt was empty: it is asked again, and no try is used.
+const NO_CODE_TYPED: &str = "No code was entered (an empty answer uses none of the tries): enter the code from the email.\n";
+
 /// Reads the sign-in code: at a terminal, from a prompt that does not echo what is typed;
 /// otherwise from the next line of standard input, which is not shown either (the question is
-/// followed by `(read from standard input)`). The code is never printed. The end of input is a
-/// usage error. Ctrl-C is the caller's to catch.
+/// followed by `(read from standard input)`). The code is never printed. An empty answer is
+/// said and asked again without using one of the server's tries, [`ASKS`] times in a row at
+/// most; then, or at the end of input, it is a usage error. Ctrl-C is the caller's to catch.
 pub(crate) async fn sign_in_code(on_stderr: bool) -> Result<SignInCode, Failure> {
-    if std::io::stdin().is_terminal() {
-        let typed = hidden(CODE_PROMPT_HIDDEN, "sign-in code").await?;
-        return Ok(SignInCode::new(typed.expose_secret()));
-    }
-    say(CODE_PROMPT, on_stderr);
-    match read_line().await {
-        Some(line) => {
-            // Moved into the code, which zeroes it when dropped.
-            let code = SignInCode::new(line);
+    for asked in 0..ASKS {
+        if asked > 0 {
+            say(NO_CODE_TYPED, on_stderr);
+        }
+        let code = if std::io::stdin().is_terminal() {
+            let typed = hidden(CODE_PROMPT_HIDDEN, "sign-in code").await?;
+            SignInCode::new(typed.expose_secret())
+        } else {
+            say(CODE_PROMPT, on_stderr);
+            let Some(line) = read_line().await else {
+                say("\n", on_stderr);
+                return Err(Failure::Usage(
+                    "no sign-in code was entered (the input ended)".to_owned(),
+                ));
+            };
             say("(read from standard input)\n", on_stderr);
-            Ok(code)
-        }
-        None => {
-            say("\n", on_stderr);
-            Err(Failure::Usage(
-                "no sign-in code was entered (the input ended)".to_owned(),
-            ))
+            // Moved into the code, which zeroes it when dropped.
+            SignInCode::new(line)
+        };
+        if !code.is_empty() {
+            return Ok(code);
         }
     }
+    Err(Failure::Usage(format!(
+        "no sign-in code was entered ({ASKS} empty answers in a row)"
+    )))
 }
 
 /// Asks `question` and reads one line, an answer that is no secret (an email address, a

@@ -656,3 +656,30 @@ async fn demo_typing_the_code() -> String {
     assert_eq!(status.code(), Some(0), "{seen}");
     seen
 }
+
+/// An empty answer at the code's prompt is said and asked again, using none of the five
+/// tries; three in a row stop `setup` as a question without an answer (exit code 2).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_code_is_asked_again_without_using_a_try() {
+    let server = signed_out(FakeSessionState::Ready).await;
+    let config = TempDir::new("setup-empty-code");
+    let answers = format!(
+        "{ACCOUNT}\n\n{}\n{CODE}\n",
+        format!("{WRONG_CODE}\n").repeat(4)
+    );
+    let setup = run_in(config.path(), server.base_url(), &["setup"], &answers).await;
+    assert_eq!(setup.code, 0, "{setup:?}");
+    assert!(setup.stdout.contains("No code was entered"), "{setup:?}");
+    assert_eq!(sent(&server, Operation::FinishSetupSignIn), 5);
+
+    server.set_session_state(FakeSessionState::NeedsLogin);
+    let _ = std::fs::remove_file(token_path(config.path()));
+    let empty = format!("{ACCOUNT}\n\n\n\n{CODE}\n");
+    let stopped = run_in(config.path(), server.base_url(), &["setup"], &empty).await;
+    assert_eq!(stopped.code, 2, "{stopped:?}");
+    assert!(
+        stopped.stderr.contains("no sign-in code was entered"),
+        "{stopped:?}"
+    );
+    assert_eq!(sent(&server, Operation::FinishSetupSignIn), 5, "none sent");
+}
