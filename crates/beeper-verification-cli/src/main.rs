@@ -577,12 +577,25 @@ fn refused_command_line(error: &clap::Error) -> ExitCode {
     let message = match error.kind() {
         // clap shows the help for this one: the message is ours.
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => "no command was given".to_owned(),
-        _ => rendered
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .trim_start_matches("error: ")
-            .to_owned(),
+        _ => {
+            let mut lines = rendered.lines();
+            let mut message = lines
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_owned();
+            if message.ends_with(':') {
+                // A list follows (the missing arguments), one indented line each: it is the
+                // message.
+                let listed: Vec<&str> = lines
+                    .take_while(|line| line.starts_with(' '))
+                    .map(str::trim)
+                    .collect();
+                message.push(' ');
+                message.push_str(&listed.join(", "));
+            }
+            message
+        }
     };
     let mut hints: Vec<String> = rendered
         .lines()

@@ -759,6 +759,14 @@ async fn with_json_every_usage_error_is_one_json_object_on_stdout() {
         // The person sees it on standard error, as without --json.
         assert!(refused.stderr.contains("error: "), "{args:?}: {refused:?}");
     }
+    // A missing argument is named in the message, not only announced.
+    let missing = run(None, &["--json", "wait"]).await;
+    assert_eq!(missing.code, 2, "{missing:?}");
+    let message = missing.json()["error"]["message"].to_string();
+    assert!(
+        message.contains("not provided: --until <STATE>, <ID>"),
+        "{missing:?}"
+    );
     // A similar flag is named.
     let refused = run(None, &["--json", "status", "--jsn"]).await;
     assert!(
