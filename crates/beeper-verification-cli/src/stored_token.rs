@@ -86,11 +86,22 @@ pub(crate) fn read() -> Result<Option<(SecretString, PathBuf)>, String> {
     Ok(read_at(&path)?.map(|token| (token, path)))
 }
 
+/// The most a stored token file may hold, in bytes: far more than a token, and little enough
+/// that a wrong file there is refused without reading it.
+const MAX_STORED_BYTES: u64 = 16 * 1024;
+
 fn read_at(path: &Path) -> Result<Option<SecretString>, String> {
     let name = format!("the stored token {}", path.display());
-    let file = match std::fs::File::open(path) {
+    let forget = || crate::invoked::command("forget-token");
+    let file = match open_no_follow(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if is_symlink_refusal(&e, path) => {
+            return Err(format!(
+                "{name} is a symbolic link, so it was not used (as ssh refuses such a key):                  remove it with `{}`, and sign in again or give a token another way",
+                forget()
+            ));
+        }
         Err(e) => return Err(format!("cannot read {name}: {e}")),
     };
     // The metadata of the file opened, not of whatever is at the path by now.
@@ -100,7 +111,7 @@ fn read_at(path: &Path) -> Result<Option<SecretString>, String> {
     if !metadata.is_file() {
         return Err(format!(
             "{name} is not a file; remove it with `{}`",
-            crate::invoked::command("forget-token")
+            forget()
         ));
     }
     #[cfg(unix)]
@@ -113,11 +124,77 @@ fn read_at(path: &Path) -> Result<Option<SecretString>, String> {
                  so it was not used; make it yours alone with `chmod 600 {}`, or remove it \
                  with `{}`",
                 path.display(),
-                crate::invoked::command("forget-token")
+                forget()
             ));
         }
+        if let Some(dir) = path.parent() {
+            folder_is_private(dir)?;
+        }
+    }
+    if metadata.len() > MAX_STORED_BYTES {
+        return Err(format!(
+            "{name} holds more than {MAX_STORED_BYTES} bytes, far more than a token, so it was \
+             not used; remove it with `{}`",
+            forget()
+        ));
     }
     read_secret_from(file, &name, Secret::Token).map(Some)
+}
+
+/// Opens `path` for reading, refusing a symlink at it (`O_NOFOLLOW` on Unix).
+fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits());
+    }
+    #[cfg(not(unix))]
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(std::io::Error::other("a symbolic link"));
+    }
+    options.open(path)
+}
+
+/// Whether an open failed because the path is a symlink (`ELOOP` with `O_NOFOLLOW`).
+fn is_symlink_refusal(error: &std::io::Error, path: &Path) -> bool {
+    #[cfg(unix)]
+    if error.raw_os_error() == Some(nix::errno::Errno::ELOOP as i32) {
+        return true;
+    }
+    let _ = error;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// The token's folder must be this user's, and writable by nobody else: whoever may write in
+/// it may put a token of theirs (or a symlink) in place of this user's.
+#[cfg(unix)]
+fn folder_is_private(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // A folder linked to elsewhere is checked where it is.
+    let metadata = std::fs::metadata(dir)
+        .map_err(|e| format!("cannot check the folder {}: {e}", dir.display()))?;
+    let me = nix::unistd::geteuid().as_raw();
+    if metadata.uid() != me {
+        return Err(format!(
+            "the folder of the stored token {} belongs to another user (uid {}), so the token \
+             was not used; remove it, or make it yours with `chown`",
+            dir.display(),
+            metadata.uid()
+        ));
+    }
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o022 != 0 {
+        return Err(format!(
+            "the folder of the stored token {} may be changed by other users of this machine \
+             (mode {mode:03o}), so the token was not used; make it yours alone with \
+             `chmod 700 {}`",
+            dir.display(),
+            dir.display()
+        ));
+    }
+    Ok(())
 }
 
 /// What `forget-token` did.

@@ -24,6 +24,8 @@ fn store(config: &Path, token: &str) -> PathBuf {
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        let folder = path.parent().expect("a folder");
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o700)).expect("chmod");
     }
     path
 }
@@ -150,6 +152,55 @@ async fn a_stored_token_others_may_read_is_refused() {
     // --json: one JSON error.
     let refused = run_in(config.path(), Some(&server), None, &["--json", "status"]).await;
     assert_eq!(refused.json()["error"]["exitCode"], 2, "{refused:?}");
+}
+
+/// A symlink at the token's path, a folder others may write in, and a file far larger than a
+/// token are each refused (exit code 2), with what to do, and nothing is sent.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stored_token_through_a_symlink_in_an_open_folder_or_too_large_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = fake().await;
+    let config = TempDir::new("config");
+    let path = store(config.path(), server.token());
+    let folder = path.parent().expect("a folder").to_owned();
+
+    // A symlink to a private file of the right mode: still refused.
+    let target = folder.join("elsewhere");
+    std::fs::rename(&path, &target).expect("moved");
+    std::os::unix::fs::symlink(&target, &path).expect("linked");
+    let refused = run_in(config.path(), Some(&server), None, &["status"]).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("is a symbolic link") && refused.stderr.contains("forget-token"),
+        "{refused:?}"
+    );
+    assert_never_shown(&refused, server.token());
+    std::fs::remove_file(&path).expect("unlinked");
+    std::fs::rename(&target, &path).expect("moved back");
+
+    // A folder others may write in.
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let refused = run_in(config.path(), Some(&server), None, &["status"]).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("may be changed by other users")
+            && refused
+                .stderr
+                .contains(&format!("chmod 700 {}", folder.display())),
+        "{refused:?}"
+    );
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+
+    // Far larger than a token (and under the 64 KiB of a --token-file).
+    std::fs::write(&path, format!("{}\n", "t".repeat(20 * 1024))).expect("written");
+    let refused = run_in(config.path(), Some(&server), None, &["status"]).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("holds more than 16384 bytes"),
+        "{refused:?}"
+    );
+    assert!(server.requests().is_empty(), "nothing was sent");
 }
 
 #[tokio::test(flavor = "multi_thread")]
