@@ -326,8 +326,9 @@ fn hint(error: &Error, verbose: bool) -> Option<String> {
     }
     let hint = match error {
         Error::Config(ConfigError::TlsNotEnabled { .. }) => Some(
-            "install it with its default features, which include https (cargo install --path \
-             crates/beeper-verification-cli), or add `--features rustls` to a build without them",
+            "build it with https: add `--features rustls` (cargo install --path \
+             crates/beeper-verification-cli --features rustls, or cargo run -p \
+             beeper-verification-cli --features rustls -- ...)",
         ),
         Error::Config(ConfigError::InsecureHttp { .. }) => {
             Some("use an https base URL, or Beeper Desktop on this machine")

@@ -51,6 +51,15 @@ fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
     }
 }
 
+/// A test that fails must not leave its fake running: an orphan keeps the test's standard
+/// error open, and cargo, reading it, then waits for ever.
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Running {
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         reqwest::Client::new()
@@ -68,7 +77,7 @@ impl Running {
         assert!(interrupted.success());
         let status = self.child.wait().expect("it exits");
         assert!(status.success(), "a clean stop: {status:?}");
-        self.lines.map_while(Result::ok).collect()
+        self.lines.by_ref().map_while(Result::ok).collect()
     }
 }
 
