@@ -470,11 +470,13 @@ impl SetupUi for TerminalUi<'_> {
         if !self.show(&said) {
             return None;
         }
+        // Only a plain name is offered as the default: one a person can read in full, that
+        // an Enter would send back as they saw it.
         let suggestion = registration
             .suggestions()
             .iter()
             .map(|s| s.trim())
-            .find(|s| !s.is_empty());
+            .find(|s| plain_username(s));
         let label = match copy.username_placeholder.trim() {
             "" => "Username".to_owned(),
             label => clean(label).into_owned(),
@@ -870,4 +872,28 @@ pub(crate) async fn demo(demo: Demo, out: &Output) -> Result<(), Failure> {
             Failure::Sdk(e) => Failure::Demo(e),
             other => other,
         })
+}
+
+/// A username suggestion fit to offer as the default: 1 to 64 letters, digits, `.`, `_`, `=`
+/// or `-`. A server that proposes control characters, escapes or a wall of text gets no
+/// default, and the person types a name.
+fn plain_username(suggested: &str) -> bool {
+    (1..=64).contains(&suggested.len())
+        && suggested
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '=' | '-'))
+}
+
+#[cfg(test)]
+mod plain_username_tests {
+    #[test]
+    fn only_a_plain_suggestion_is_offered_as_the_default() {
+        for plain in ["jane", "jane.doe", "j_d-1=x"] {
+            assert!(super::plain_username(plain), "{plain}");
+        }
+        let long = "a".repeat(65);
+        for odd in ["", "ja ne", "\u{1b}]0;x\u{7}", "jäne", long.as_str()] {
+            assert!(!super::plain_username(odd), "{odd:?}");
+        }
+    }
 }

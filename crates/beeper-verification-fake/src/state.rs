@@ -173,7 +173,10 @@ pub enum Refusal {
             "that was the last try, so the setup request is closed: start a new one (startSetup)"
                 .to_owned()
         } else {
-            format!("{tries_left} more tries before the setup request is closed")
+            format!(
+                "{tries_left} more {} before the setup request is closed",
+                if *tries_left == 1 { "try" } else { "tries" }
+            )
         }
     )]
     InvalidSignInCode {

@@ -356,6 +356,10 @@ impl std::fmt::Debug for SignedIn {
     }
 }
 
+/// The longest access token a sign-in answer may carry (Beeper's are tens of bytes): a server
+/// that sends more is not believed, and nothing of it is kept or sent on.
+const MAX_ACCESS_TOKEN_BYTES: usize = 8 * 1024;
+
 impl SignedIn {
     /// From the answer of `finish` or `register`: a token that cannot be used (empty, or not
     /// sendable in a header) is an answer the API does not document.
@@ -370,6 +374,13 @@ impl SignedIn {
             homeserver,
             user_id,
         } = done.matrix;
+        if access_token.len() > MAX_ACCESS_TOKEN_BYTES {
+            return Err(Error::unexpected_answer(
+                op.method,
+                op.path.clone(),
+                "the answer's access token is longer than 8 KiB, which no token is",
+            ));
+        }
         let access_token = AccessToken::from(access_token);
         let client = client
             .with_access_token(access_token.clone())

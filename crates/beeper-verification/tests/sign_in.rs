@@ -431,12 +431,16 @@ async fn an_answer_that_is_neither_shape_is_an_invalid_response_that_quotes_noth
     empty_token["matrix"]["accessToken"] = json!("");
     let mut broken_token = signed_in_body("needs-verification");
     broken_token["matrix"]["accessToken"] = json!(format!("{NEW_TOKEN}\nX-Evil: 1"));
+    // A hostile server's 500 KB "token" was kept, and a CLI stored it.
+    let mut huge_token = signed_in_body("needs-verification");
+    huge_token["matrix"]["accessToken"] = json!(NEW_TOKEN.repeat(30_000));
     let bodies = [
         not_required,
         json!({"leadToken": LEAD, "matrix": {"accessToken": NEW_TOKEN}}),
         json!({"session": session("ready"), "note": NEW_TOKEN}),
         empty_token,
         broken_token,
+        huge_token,
     ];
     for body in bodies {
         let server = MockServer::start_async().await;
