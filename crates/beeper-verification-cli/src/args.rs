@@ -65,7 +65,8 @@ pub(crate) struct Connection {
     /// shown by `ps` to every user of this machine and kept in your shell history
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
-    /// Seconds one request may take, more than 0 and at most a day [default: 30]
+    /// Seconds one try of a request may take, more than 0 and at most a day; a read that
+    /// times out is tried again, so a command may take longer in all [default: 30]
     #[arg(long, value_name = "SECS", value_parser = request_timeout)]
     pub timeout: Option<Duration>,
 }

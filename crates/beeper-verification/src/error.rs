@@ -169,7 +169,7 @@ pub enum Error {
     /// The request did not complete within the configured timeout; it may have reached the
     /// server.
     #[error(
-        "{method} {path}: no response within {}",
+        "{method} {path}: no response within {} (the limit of each try)",
         crate::wait::human_duration(*timeout)
     )]
     #[non_exhaustive]

@@ -238,6 +238,9 @@ async fn a_slow_server_is_a_timeout() {
         matches!(err, Error::Timeout { timeout, .. } if timeout == std::time::Duration::from_millis(100)),
         "{err:?}"
     );
+    // The limit is per try: a read that times out is tried again, so the message must not read
+    // as the limit of the whole call.
+    assert!(err.to_string().contains("(the limit of each try)"), "{err}");
 }
 
 #[tokio::test]
