@@ -423,7 +423,8 @@ fn no_token_given(error: &Error) -> bool {
 /// What to do about a refusal of a sign-in call (`/v1/app/setup/{start,email,response,
 /// register}`). The API documents no statuses for them: these follow the fake's (a 404 for an
 /// attempt that is closed, 400 or 422 for a wrong code or a bad value, 409 for a code used or
-/// a device signed in already). No hint ever quotes the code, the lead token or the token.
+/// a device signed in already); a 400 or 422 to the start, which sends nothing to refuse, is
+/// taken as a server that cannot sign in from the state it is in. No hint ever quotes the code, the lead token or the token.
 fn sign_in_hint(error: &Error) -> Option<String> {
     let Error::Api(e) = error else { return None };
     let step = e.path.strip_prefix("/v1/app/setup/")?;
@@ -434,6 +435,11 @@ fn sign_in_hint(error: &Error) -> Option<String> {
                 "the sign-in attempt is closed (too many wrong codes, or too old): run `{again}` again"
             )
         }
+        ("start", 400 | 422) => format!(
+            "the server would not begin a sign-in: `{}` says what this device needs now \
+             (`{again}` goes on from there)",
+            invoked::command("status")
+        ),
         ("email", 400 | 422) => format!("check the email address, and run `{again}` again"),
         ("response", 400 | 422) => format!(
             "run `{again}` again, and enter the code from the latest email (each run mails a new one)"

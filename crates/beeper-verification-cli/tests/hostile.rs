@@ -417,6 +417,30 @@ async fn list_with_a_huge_id_exits_cleanly_with_bounded_output() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_error_message_cut_at_its_bound_says_so() {
+    // A 900,000-character message is kept to its first 4,096 characters; shown without a
+    // mark, the cut read as the server's whole message.
+    let server = MockServer::start_async().await;
+    let huge = "x".repeat(900_000);
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup/verifications/fv1");
+            then.status(404)
+                .json_body(json!({"code": "NOT_FOUND", "message": huge}));
+        })
+        .await;
+    let run = run_against(&server, &["show", "fv1"]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let first = run.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.ends_with("x… (cut)"),
+        "{}",
+        &first[first.len().saturating_sub(80)..]
+    );
+    assert!(run.stderr.len() < 6_000, "{} bytes", run.stderr.len());
+}
+
 /// Invisible and direction-changing characters: marks, isolates, overrides, separators,
 /// zero-width ones, a byte order mark and tag characters.
 const INVISIBLE: &str = "\u{200e}\u{200f}\u{061c}\u{2028}\u{2029}\u{200b}\u{200c}\u{200d}\

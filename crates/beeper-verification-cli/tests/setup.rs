@@ -364,6 +364,53 @@ async fn print_token_prints_the_token_and_nothing_else_does() {
     assert!(!json.stderr.contains(server.token()));
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_start_says_what_to_run() {
+    // A 400 to the start had no hint: the person was left with the server's words alone.
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup");
+            then.status(200).json_body(json!({
+                "state": "needs-login",
+                "e2ee": {
+                    "crossSigning": false, "firstSyncDone": false, "hasBackedUpRecoveryKey": false,
+                    "initialized": false, "keyBackup": false, "secretStorage": false,
+                    "verified": false,
+                    "secrets": {"masterKey": false, "megolmBackupKey": false, "recoveryKey": false,
+                                "selfSigningKey": false, "userSigningKey": false}
+                },
+            }));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/app/setup/start");
+            then.status(400)
+                .json_body(json!({"code": "BAD_REQUEST", "message": "sign-in is not available"}));
+        })
+        .await;
+    let config = TempDir::new("refused-start");
+    let run = run_in(
+        config.path(),
+        &server.base_url(),
+        &["setup"],
+        "you@example.com\n",
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    let hint = run
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("hint: "))
+        .unwrap_or_default();
+    assert!(
+        hint.contains("status`") && hint.contains("setup`"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// A server whose sign-in secrets are known: the lead token and the access token carry a
 /// marker, and the registration's words try to drive the terminal.
 async fn registering_server() -> MockServer {

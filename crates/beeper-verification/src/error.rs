@@ -371,7 +371,12 @@ fn describe_last_seen(last_seen: Option<&LastSeen>) -> String {
 /// smaller; the bound keeps a hostile body from being held (and shared with every waiter)
 /// whole.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{method} {path}: HTTP {status} {}: {}", Shown(code), Shown(message))]
+#[error(
+    "{method} {path}: HTTP {status} {}: {}{}",
+    Shown(code),
+    Shown(message),
+    cut_mark(*.truncated, .message)
+)]
 #[non_exhaustive]
 pub struct ApiError {
     /// The request's HTTP method.
@@ -418,6 +423,16 @@ impl ApiError {
             fits
         });
         (message, details, truncated)
+    }
+}
+
+/// What ends a shown message that was cut at [`ApiError::MAX_MESSAGE_CHARS`], so that a reader
+/// knows the server said more than is shown.
+fn cut_mark(truncated: bool, message: &str) -> &'static str {
+    if truncated && message.chars().count() >= ApiError::MAX_MESSAGE_CHARS {
+        "… (cut)"
+    } else {
+        ""
     }
 }
 

@@ -204,6 +204,10 @@ async fn a_huge_error_is_bounded_and_shared_by_every_listener() {
     assert!(first.truncated, "the body was over the bounds");
     assert_eq!(first.message.chars().count(), ApiError::MAX_MESSAGE_CHARS);
     assert!(
+        first.to_string().ends_with("x… (cut)"),
+        "the message says it was cut"
+    );
+    assert!(
         first.details.is_none(),
         "details over the bound are dropped"
     );
@@ -234,6 +238,7 @@ async fn a_small_error_is_kept_whole() {
     assert!(!api.truncated);
     assert_eq!(api.message, "no such verification");
     assert_eq!(api.details, Some(json!({"id": "v1"})));
+    assert!(!err.to_string().contains("(cut)"), "{err}");
 }
 
 // ---------------------------------------------------------------------------------------------
