@@ -362,11 +362,49 @@ impl<'a> TerminalUi<'a> {
     }
 }
 
+impl TerminalUi<'_> {
+    /// Asks for the email address at the prompt; an empty answer is asked again, up to
+    /// [`prompt::ASKS`] times.
+    async fn ask_email(&mut self) -> Option<String> {
+        for _ in 0..prompt::ASKS {
+            match prompt::line("Email address: ", self.out.json).await {
+                Some(email) if !email.is_empty() => return Some(email),
+                Some(_) => {}
+                None => {
+                    return self.stop(Failure::Usage(
+                        "no email address was entered (the input ended)".to_owned(),
+                    ));
+                }
+            }
+        }
+        self.stop(Failure::Usage("no email address was entered".to_owned()))
+    }
+}
+
 impl SetupUi for TerminalUi<'_> {
-    async fn email(&mut self) -> Option<String> {
+    async fn email(&mut self, refused: Option<&Error>) -> Option<String> {
         self.end_spinner();
         if self.stopped() {
             return None;
+        }
+        if let Some(error) = refused {
+            // The same flag (or the demo's address) again would be refused again.
+            #[cfg(feature = "demo")]
+            let given = self.plan.email.is_some()
+                || self.plan.demo.as_ref().is_some_and(|d| d.fill_in.is_some());
+            #[cfg(not(feature = "demo"))]
+            let given = self.plan.email.is_some();
+            if given {
+                return self.stop(Failure::Sdk(error.clone()));
+            }
+            let said = format!(
+                "That address was not accepted ({}). Type it again.\n",
+                clean(&refusal(error))
+            );
+            if !self.show(&said) {
+                return None;
+            }
+            return self.ask_email().await;
         }
         if self.plan.store && stored_token::path().is_none() && !self.plan.print_token {
             // Said before anything is sent: the token of a sign-in is returned once.
@@ -394,18 +432,7 @@ impl SetupUi for TerminalUi<'_> {
                 .progress(&format!("Signing in as {} (--email).", clean(&email)));
             return Some(email);
         }
-        for _ in 0..prompt::ASKS {
-            match prompt::line("Email address: ", self.out.json).await {
-                Some(email) if !email.is_empty() => return Some(email),
-                Some(_) => {}
-                None => {
-                    return self.stop(Failure::Usage(
-                        "no email address was entered (the input ended)".to_owned(),
-                    ));
-                }
-            }
-        }
-        self.stop(Failure::Usage("no email address was entered".to_owned()))
+        self.ask_email().await
     }
 
     async fn sign_in_code(&mut self, email: &str, refused: Option<&Error>) -> Option<SignInCode> {
@@ -742,7 +769,8 @@ impl SetupUi for TerminalUi<'_> {
     }
 }
 
-/// What the server said about a refused code, key or username: its message, else the error.
+/// What the server said about a refused address, code, key or username: its message, else the
+/// error.
 /// Neither ever holds the secret (the SDK keeps it out of errors).
 fn refusal(error: &Error) -> String {
     match error.api_error() {

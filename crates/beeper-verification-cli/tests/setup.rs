@@ -330,6 +330,42 @@ async fn a_wrong_code_is_said_and_asked_again() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_refused_address_is_said_and_asked_again() {
+    // A mistyped address ended `setup`: the person had to run it again.
+    let server = signed_out(FakeSessionState::Ready).await;
+    let config = TempDir::new("setup-address");
+    let answers = format!("you at example.com\n{ACCOUNT}\n{CODE}\n");
+    let setup = run_in(config.path(), server.base_url(), &["setup"], &answers).await;
+    assert_eq!(setup.code, 0, "{setup:?}");
+    assert!(
+        setup.stdout.contains("That address was not accepted (")
+            && setup.stdout.contains("Type it again.\n"),
+        "{setup:?}"
+    );
+    assert_eq!(sent(&server, Operation::StartSetup), 1, "one attempt");
+    assert_eq!(sent(&server, Operation::SendSetupEmail), 2);
+    assert_no_secret(&setup, &[CODE, server.token()]);
+
+    // The address of --email is not asked again: the same flag would be refused again.
+    server.set_session_state(FakeSessionState::NeedsLogin);
+    let flagged = run_in(
+        config.path(),
+        server.base_url(),
+        &["setup", "--email", "you at example.com"],
+        "",
+    )
+    .await;
+    assert_eq!(flagged.code, 1, "{flagged:?}");
+    assert!(!flagged.stdout.contains("Type it again"), "{flagged:?}");
+    assert!(
+        flagged
+            .stderr
+            .contains("hint: check the email address, and run `beeper-verify setup` again"),
+        "{flagged:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn print_token_prints_the_token_and_nothing_else_does() {
     let server = signed_out(FakeSessionState::Ready).await;
     let config = TempDir::new("setup-print");

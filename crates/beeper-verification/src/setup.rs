@@ -99,9 +99,13 @@ pub trait SetupUi: Send {
     }
 
     /// Nobody is signed in: ask for the email address to sign in with (an account's, or one
-    /// to create an account for). `None` stops the setup, and is the default: a UI that does
-    /// not sign in leaves that to the person ([`Error::SetupStopped`], "sign in first").
-    fn email(&mut self) -> impl Future<Output = Option<String>> + Send {
+    /// to create an account for). `refused` is the error of the address entered before, when
+    /// it was empty ([`Error::InvalidInput`]) or the server refused it (400, 422: not an
+    /// address it takes); the attempt stays open. `None` stops the setup, and is the default:
+    /// a UI that does not sign in leaves that to the person ([`Error::SetupStopped`], "sign in
+    /// first").
+    fn email(&mut self, refused: Option<&Error>) -> impl Future<Output = Option<String>> + Send {
+        let _ = refused;
         async { None }
     }
 
@@ -149,8 +153,8 @@ impl Client {
     /// person can answer, and returns the ready session.
     ///
     /// - `needs-login`: signs in ([`Client::sign_in`]) with the address of [`SetupUi::email`]
-    ///   and the code of [`SetupUi::sign_in_code`] (a refused code is asked again, up to five
-    ///   times); an address without an account is created only with the username and the
+    ///   and the code of [`SetupUi::sign_in_code`] (a refused address or code is asked again,
+    ///   up to five times each); an address without an account is created only with the username and the
     ///   [`TermsAccepted`] of [`SetupUi::register`]. Then [`SetupUi::signed_in`] gets the new
     ///   access token, and the flow goes on with a client that uses it, from the session the
     ///   sign-in returned. This client needs no token for this step;
@@ -244,17 +248,11 @@ impl Client {
         }
     }
 
-    /// Signs in with the answers of `ui`: the address, then the code until the server takes
-    /// one, the person gives up, or [`MAX_ATTEMPTS`] were refused; then the account, when the
-    /// address has none.
+    /// Signs in with the answers of `ui`: the address, then the code, each until the server
+    /// takes one, the person gives up, or [`MAX_ATTEMPTS`] were refused; then the account,
+    /// when the address has none.
     async fn sign_in_with(&self, ui: &mut impl SetupUi) -> Result<SignedIn, Error> {
-        let Some(email) = ui.email().await else {
-            return Err(stopped("nobody is signed in: sign in first"));
-        };
-        // Checked before the attempt starts, so that an empty answer sends nothing.
-        let email = crate::sign_in::checked_email(&email)?.to_owned();
-        let attempt = self.sign_in().start().await?;
-        attempt.send_code(&email).await?;
+        let (attempt, email) = self.send_code_with(ui).await?;
         let mut refused: Option<Error> = None;
         for _ in 0..MAX_ATTEMPTS {
             let Some(code) = ui.sign_in_code(&email, refused.as_ref()).await else {
@@ -275,6 +273,41 @@ impl Client {
             }
         }
         Err(refused.unwrap_or_else(|| stopped("no sign-in code was entered")))
+    }
+
+    /// Asks for the address until the server mails a code to one, the person gives up, or
+    /// [`MAX_ATTEMPTS`] were refused. The attempt starts with the first address that is not
+    /// empty (an empty one sends nothing), and stays open when the server refuses an address.
+    async fn send_code_with(
+        &self,
+        ui: &mut impl SetupUi,
+    ) -> Result<(crate::SignInAttempt, String), Error> {
+        let mut attempt: Option<crate::SignInAttempt> = None;
+        let mut refused: Option<Error> = None;
+        for _ in 0..MAX_ATTEMPTS {
+            let Some(email) = ui.email(refused.as_ref()).await else {
+                return Err(stopped("nobody is signed in: sign in first"));
+            };
+            let email = match crate::sign_in::checked_email(&email) {
+                Ok(email) => email.to_owned(),
+                Err(e) => {
+                    refused = Some(e);
+                    continue;
+                }
+            };
+            let current = match attempt.take() {
+                Some(current) => current,
+                None => self.sign_in().start().await?,
+            };
+            match current.send_code(&email).await {
+                Ok(()) => return Ok((current, email)),
+                // The address was refused (400, 422): the attempt stays open, ask again.
+                Err(e) if matches!(e.status(), Some(400 | 422)) => refused = Some(e),
+                Err(e) => return Err(e),
+            }
+            attempt = Some(current);
+        }
+        Err(refused.unwrap_or_else(|| stopped("no email address was entered")))
     }
 
     /// Asks for the recovery key until the server takes one, the person gives up, or

@@ -45,6 +45,8 @@ fn signed_in_body(state: &str) -> Value {
 /// What the scripted UI answers, and what it was asked (and, for the token, given).
 #[derive(Default)]
 struct Script {
+    /// Addresses answered before `email`, one an ask.
+    first_emails: Vec<&'static str>,
     email: Option<&'static str>,
     codes: Vec<&'static str>,
     /// Usernames to offer, each with the terms accepted; `None` when the UI declines.
@@ -85,8 +87,16 @@ impl SetupUi for Script {
         SasAnswer::Cancel
     }
 
-    async fn email(&mut self) -> Option<String> {
-        self.note("email");
+    async fn email(&mut self, refused: Option<&Error>) -> Option<String> {
+        self.note(if refused.is_some() {
+            "email again"
+        } else {
+            "email"
+        });
+        self.refused(refused);
+        if !self.first_emails.is_empty() {
+            return Some(self.first_emails.remove(0).to_owned());
+        }
         self.email.map(str::to_owned)
     }
 
@@ -124,8 +134,9 @@ impl SetupUi for Script {
     }
 }
 
-/// A server signed out: the session is `needs-login` without a token; sign-in works with
-/// `CODE` (anything else is refused with 400); the sign-in answer is `answer`.
+/// A server signed out: the session is `needs-login` without a token; one attempt starts;
+/// `EMAIL` gets a code (`you at example.com` is refused with 400); sign-in works with `CODE`
+/// (anything else is refused with 400); the sign-in answer is `answer`.
 async fn signed_out(answer: Value) -> MockServer {
     let server = MockServer::start_async().await;
     server
@@ -136,12 +147,15 @@ async fn signed_out(answer: Value) -> MockServer {
             then.status(200).json_body(session("needs-login"));
         })
         .await;
+    // One attempt a run: a second start finds no mock (404), and the run fails.
     server
         .mock_async(|when, then| {
             when.method(POST).path("/v1/app/setup/start");
             then.status(200)
                 .json_body(json!({"setupRequestID": "req-1", "signInMethods": ["email"]}));
         })
+        .await
+        .up_to_n_times_async(1)
         .await;
     server
         .mock_async(|when, then| {
@@ -149,6 +163,17 @@ async fn signed_out(answer: Value) -> MockServer {
                 .path("/v1/app/setup/email")
                 .json_body(json!({"email": EMAIL, "setupRequestID": "req-1"}));
             then.status(204);
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/app/setup/email")
+                .json_body(json!({"email": "you at example.com", "setupRequestID": "req-1"}));
+            then.status(400).json_body(json!({
+                "code": "VALIDATION_ERROR",
+                "message": "email is not an address"
+            }));
         })
         .await;
     server
@@ -249,6 +274,39 @@ async fn a_wrong_code_is_asked_again_with_the_refusal() {
     assert_eq!(refusals.len(), 1);
     assert!(refusals[0].contains("INVALID_SIGN_IN_CODE"), "{refusals:?}");
     assert_no_secret(&refusals);
+}
+
+#[tokio::test]
+async fn a_refused_or_empty_address_is_asked_again_in_the_same_attempt() {
+    // A mistyped address ended the setup: the person had to start over.
+    let server = signed_out(signed_in_body("needs-secrets")).await;
+    let mut ui = Script {
+        first_emails: vec!["  ", "you at example.com"],
+        email: Some(EMAIL),
+        codes: vec![CODE],
+        key: Some(KEY),
+        ..Script::default()
+    };
+    let (asked, refusals) = (Arc::clone(&ui.asked), Arc::clone(&ui.refusals));
+    let session = tokenless(&server).set_up(&mut ui).await.expect("ready");
+    assert!(session.is_ready());
+    assert_eq!(
+        *asked.lock().expect("lock"),
+        [
+            "email",
+            "email again",
+            "email again",
+            "code",
+            "signed in",
+            "key"
+        ]
+    );
+    let refusals = refusals.lock().expect("lock").clone();
+    assert_eq!(refusals.len(), 2, "{refusals:?}");
+    assert!(refusals[0].contains("InvalidInput"), "{refusals:?}");
+    assert!(refusals[1].contains("VALIDATION_ERROR"), "{refusals:?}");
+    // The server's start answers once (see `signed_out`): the refused address kept the
+    // attempt.
 }
 
 #[tokio::test]
@@ -387,7 +445,7 @@ async fn a_ui_that_gives_no_email_or_no_code_stops_cleanly() {
     );
     assert_eq!(start.calls_async().await, 0);
 
-    // An empty email: refused before the attempt starts.
+    // Only empty emails: refused before the attempt starts, five times, then the last refusal.
     let mut empty = Script {
         email: Some(" "),
         ..Script::default()
