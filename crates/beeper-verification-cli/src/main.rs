@@ -424,7 +424,8 @@ fn no_token_given(error: &Error) -> bool {
 /// register}`). The API documents no statuses for them: these follow the fake's (a 404 for an
 /// attempt that is closed, 400 or 422 for a wrong code or a bad value, 409 for a code used or
 /// a device signed in already); a 400 or 422 to the start, which sends nothing to refuse, is
-/// taken as a server that cannot sign in from the state it is in. No hint ever quotes the code, the lead token or the token.
+/// taken as a server that cannot sign in from the state it is in. No hint ever quotes the
+/// code, the lead token or the token.
 fn sign_in_hint(error: &Error) -> Option<String> {
     let Error::Api(e) = error else { return None };
     let step = e.path.strip_prefix("/v1/app/setup/")?;

@@ -8,6 +8,7 @@
 //! with `--print-token`. An account is created only with the person's explicit yes to the
 //! terms, or `--accept-terms`.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -360,9 +361,15 @@ impl<'a> TerminalUi<'a> {
             command("setup")
         )))
     }
-}
 
-impl TerminalUi<'_> {
+    /// The address the demo fills in, unless the person types it (`--type-sign-in`).
+    fn filled_in_email(&self) -> Option<String> {
+        #[cfg(feature = "demo")]
+        return self.plan.demo.as_ref().and_then(|d| d.fill_in.clone());
+        #[cfg(not(feature = "demo"))]
+        None
+    }
+
     /// Asks for the email address at the prompt; an empty answer is asked again, up to
     /// [`prompt::ASKS`] times.
     async fn ask_email(&mut self) -> Option<String> {
@@ -388,13 +395,12 @@ impl SetupUi for TerminalUi<'_> {
             return None;
         }
         if let Some(error) = refused {
-            // The same flag (or the demo's address) again would be refused again.
-            #[cfg(feature = "demo")]
-            let given = self.plan.email.is_some()
-                || self.plan.demo.as_ref().is_some_and(|d| d.fill_in.is_some());
-            #[cfg(not(feature = "demo"))]
-            let given = self.plan.email.is_some();
-            if given {
+            // Asked again only of a person at a terminal: the same flag (or the demo's address)
+            // would be refused again, and a script's next line is its code, not an address.
+            if self.plan.email.is_some()
+                || self.filled_in_email().is_some()
+                || !std::io::stdin().is_terminal()
+            {
                 return self.stop(Failure::Sdk(error.clone()));
             }
             let said = format!(
@@ -415,11 +421,7 @@ impl SetupUi for TerminalUi<'_> {
                     .to_owned(),
             ));
         }
-        #[cfg(feature = "demo")]
-        let filled_in = self.plan.demo.as_ref().and_then(|d| d.fill_in.clone());
-        #[cfg(not(feature = "demo"))]
-        let filled_in: Option<String> = None;
-        if let Some(email) = filled_in {
+        if let Some(email) = self.filled_in_email() {
             let shown = format!("Email address: {} (filled in by the demo)\n", clean(&email));
             return self.show(&shown).then_some(email);
         }
@@ -769,11 +771,12 @@ impl SetupUi for TerminalUi<'_> {
     }
 }
 
-/// What the server said about a refused address, code, key or username: its message, else the
-/// error.
-/// Neither ever holds the secret (the SDK keeps it out of errors).
+/// What the server said about a refused address, code, key or username: its message (marked
+/// when it was cut), else the error. Neither ever holds the secret (the SDK keeps it out of
+/// errors).
 fn refusal(error: &Error) -> String {
     match error.api_error() {
+        Some(api) if api.message_cut => format!("{}… (cut)", api.message.trim_start()),
         Some(api) if !api.message.trim().is_empty() => api.message.trim().to_owned(),
         _ => error.to_string(),
     }

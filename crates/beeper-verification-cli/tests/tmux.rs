@@ -215,6 +215,9 @@ async fn setup_at_a_terminal_reads_the_code_without_showing_it() {
         return;
     };
     tmux.wait_for("Email address:");
+    // A mistyped address is said, and asked again in the same sign-in.
+    tmux.type_line("you at example.com");
+    tmux.wait_for("That address was not accepted (");
     tmux.type_line("you@example.com");
     tmux.wait_for("it is not shown as you type");
     tmux.type_line(CODE);
@@ -226,6 +229,17 @@ async fn setup_at_a_terminal_reads_the_code_without_showing_it() {
     assert!(!screen.contains(CODE), "the code was shown:\n{screen}");
     assert!(!screen.contains(server.token()), "{screen}");
     assert!(screen.contains("Signed in as @you:beeper.com;"), "{screen}");
+    assert!(
+        screen.contains("That address was not accepted ("),
+        "{screen}"
+    );
+    assert_eq!(
+        server
+            .requests_for(beeper_verification_fake::Operation::StartSetup)
+            .len(),
+        1,
+        "one sign-in"
+    );
     assert!(
         config.path().join("beeper-verify").join("token").exists(),
         "the token was saved"

@@ -367,7 +367,8 @@ fn describe_last_seen(last_seen: Option<&LastSeen>) -> String {
 /// fields hold them as sent, up to a bound: a `message` longer than
 /// [`MAX_MESSAGE_CHARS`](Self::MAX_MESSAGE_CHARS) is cut there, and `details` whose JSON
 /// text is longer than [`MAX_DETAILS_BYTES`](Self::MAX_DETAILS_BYTES) are dropped;
-/// [`truncated`](Self::truncated) says when either happened. The API's own errors are far
+/// [`truncated`](Self::truncated) says when either happened, and a cut message ends in
+/// `… (cut)` where the error is shown. The API's own errors are far
 /// smaller; the bound keeps a hostile body from being held (and shared with every waiter)
 /// whole.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -375,7 +376,7 @@ fn describe_last_seen(last_seen: Option<&LastSeen>) -> String {
     "{method} {path}: HTTP {status} {}: {}{}",
     Shown(code),
     Shown(message),
-    cut_mark(*.truncated, .message)
+    if *.message_cut { "… (cut)" } else { "" }
 )]
 #[non_exhaustive]
 pub struct ApiError {
@@ -397,6 +398,9 @@ pub struct ApiError {
     pub should_retry: Option<bool>,
     /// Whether `message` was cut or `details` dropped because they were over the bounds.
     pub truncated: bool,
+    /// Whether `message` was cut at [`MAX_MESSAGE_CHARS`](Self::MAX_MESSAGE_CHARS) (the
+    /// error's own message then ends in `… (cut)`); `truncated` is also true then.
+    pub message_cut: bool,
 }
 
 impl ApiError {
@@ -405,34 +409,39 @@ impl ApiError {
     /// The most bytes of JSON text of the server's `details` kept; larger details are dropped.
     pub const MAX_DETAILS_BYTES: usize = 16 * 1024;
 
-    /// `message` cut to [`MAX_MESSAGE_CHARS`](Self::MAX_MESSAGE_CHARS) and `details` dropped
-    /// past [`MAX_DETAILS_BYTES`](Self::MAX_DETAILS_BYTES); true when either was over.
+    /// The API's error as answered to the request `method path` with `status`, its
+    /// `message` cut to [`MAX_MESSAGE_CHARS`](Self::MAX_MESSAGE_CHARS) and its `details`
+    /// dropped past [`MAX_DETAILS_BYTES`](Self::MAX_DETAILS_BYTES).
     pub(crate) fn bounded(
+        (method, path, status): (&'static str, String, u16),
+        code: String,
         mut message: String,
         details: Option<serde_json::Value>,
-    ) -> (String, Option<serde_json::Value>, bool) {
-        let mut truncated = false;
+    ) -> Self {
+        let mut message_cut = false;
         if let Some((cut, _)) = message.char_indices().nth(Self::MAX_MESSAGE_CHARS) {
             message.truncate(cut);
-            truncated = true;
+            message_cut = true;
         }
+        let mut details_dropped = false;
         let details = details.filter(|d| {
             let fits =
                 serde_json::to_vec(d).is_ok_and(|text| text.len() <= Self::MAX_DETAILS_BYTES);
-            truncated |= !fits;
+            details_dropped = !fits;
             fits
         });
-        (message, details, truncated)
-    }
-}
-
-/// What ends a shown message that was cut at [`ApiError::MAX_MESSAGE_CHARS`], so that a reader
-/// knows the server said more than is shown.
-fn cut_mark(truncated: bool, message: &str) -> &'static str {
-    if truncated && message.chars().count() >= ApiError::MAX_MESSAGE_CHARS {
-        "… (cut)"
-    } else {
-        ""
+        Self {
+            method,
+            path,
+            status,
+            code,
+            message,
+            details,
+            retry_after: None,
+            should_retry: None,
+            truncated: message_cut || details_dropped,
+            message_cut,
+        }
     }
 }
 

@@ -388,32 +388,35 @@ fn invalid_response(op: &Operation, meta: &Meta, source: ErrorSource, bytes: &[u
 }
 
 fn api_error(op: &Operation, meta: &Meta, body: wire::ApiError) -> Error {
-    let (message, details, truncated) = ApiError::bounded(body.message, body.details);
-    // A server that quotes the request back must not put its secret into the error.
-    let (message, details, mut code) = if op.secrets.is_empty() {
-        (message, details, body.code)
-    } else {
-        let details = details.map(|d| {
+    let wire::ApiError {
+        mut code,
+        mut message,
+        mut details,
+        ..
+    } = body;
+    // A server that quotes the request back must not put its secret into the error: scrubbed
+    // before anything is cut, so that no part of a secret is left at a cut.
+    if !op.secrets.is_empty() {
+        details = details.map(|d| {
             let text = op.scrub(&d.to_string());
             serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
         });
-        (op.scrub(&message), details, op.scrub(&body.code))
-    };
+        message = op.scrub(&message);
+        code = op.scrub(&code);
+    }
     if let Some((cut, _)) = code.char_indices().nth(ApiError::MAX_MESSAGE_CHARS) {
         code.truncate(cut);
     }
-    // Shared, not copied, by every waiter that receives it.
-    Error::Api(Arc::new(ApiError {
-        method: op.method,
-        path: op.path.clone(),
-        status: meta.status,
+    let mut error = ApiError::bounded(
+        (op.method, op.path.clone(), meta.status),
         code,
         message,
         details,
-        retry_after: meta.retry_after,
-        should_retry: meta.should_retry,
-        truncated,
-    }))
+    );
+    error.retry_after = meta.retry_after;
+    error.should_retry = meta.should_retry;
+    // Shared, not copied, by every waiter that receives it.
+    Error::Api(Arc::new(error))
 }
 
 /// The first 200 characters of a body, for error messages.

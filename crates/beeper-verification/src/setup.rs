@@ -9,7 +9,7 @@ use std::future::Future;
 use crate::wait::Wait;
 use crate::{
     Client, CreateVerification, Error, Qr, RecoveryKey, Registration, Sas, SasAnswer, Session,
-    SessionState, SessionStep, SignInCode, SignInOutcome, SignedIn, TermsAccepted,
+    SessionState, SessionStep, SignInAttempt, SignInCode, SignInOutcome, SignedIn, TermsAccepted,
 };
 
 /// How the person wants to verify this device, when [`SessionStep::VerifyThisDevice`] lets
@@ -100,9 +100,10 @@ pub trait SetupUi: Send {
 
     /// Nobody is signed in: ask for the email address to sign in with (an account's, or one
     /// to create an account for). `refused` is the error of the address entered before, when
-    /// it was empty ([`Error::InvalidInput`]) or the server refused it (400, 422: not an
-    /// address it takes); the attempt stays open. `None` stops the setup, and is the default:
-    /// a UI that does not sign in leaves that to the person ([`Error::SetupStopped`], "sign in
+    /// it was empty ([`Error::InvalidInput`], and nothing was sent) or the server refused it
+    /// (400, 422: not an address it takes; the sign-in stays open). The same refused address
+    /// again ends the setup with its refusal. `None` stops the setup, and is the default: a
+    /// UI that does not sign in leaves that to the person ([`Error::SetupStopped`], "sign in
     /// first").
     fn email(&mut self, refused: Option<&Error>) -> impl Future<Output = Option<String>> + Send {
         let _ = refused;
@@ -144,8 +145,8 @@ pub trait SetupUi: Send {
     }
 }
 
-/// How many answers of one kind (recovery keys, sign-in codes, usernames) one run of the flow
-/// tries before it gives up with the last refusal.
+/// How many answers of one kind (email addresses, sign-in codes, usernames, recovery keys) one
+/// run of the flow tries before it gives up with the last refusal.
 const MAX_ATTEMPTS: usize = 5;
 
 impl Client {
@@ -154,8 +155,8 @@ impl Client {
     ///
     /// - `needs-login`: signs in ([`Client::sign_in`]) with the address of [`SetupUi::email`]
     ///   and the code of [`SetupUi::sign_in_code`] (a refused address or code is asked again,
-    ///   up to five times each); an address without an account is created only with the username and the
-    ///   [`TermsAccepted`] of [`SetupUi::register`]. Then [`SetupUi::signed_in`] gets the new
+    ///   up to five times each); an address without an account is created only with the
+    ///   username and the [`TermsAccepted`] of [`SetupUi::register`]. Then [`SetupUi::signed_in`] gets the new
     ///   access token, and the flow goes on with a client that uses it, from the session the
     ///   sign-in returned. This client needs no token for this step;
     /// - `needs-verification`: [`SetupUi::choose`] between comparing emoji and showing a QR
@@ -281,9 +282,11 @@ impl Client {
     async fn send_code_with(
         &self,
         ui: &mut impl SetupUi,
-    ) -> Result<(crate::SignInAttempt, String), Error> {
-        let mut attempt: Option<crate::SignInAttempt> = None;
+    ) -> Result<(SignInAttempt, String), Error> {
+        let mut attempt: Option<SignInAttempt> = None;
         let mut refused: Option<Error> = None;
+        // The address the server refused last: the same one again would be refused again.
+        let mut refused_address: Option<String> = None;
         for _ in 0..MAX_ATTEMPTS {
             let Some(email) = ui.email(refused.as_ref()).await else {
                 return Err(stopped("nobody is signed in: sign in first"));
@@ -295,6 +298,9 @@ impl Client {
                     continue;
                 }
             };
+            if let Some(error) = refused.take_if(|_| refused_address.as_ref() == Some(&email)) {
+                return Err(error);
+            }
             let current = match attempt.take() {
                 Some(current) => current,
                 None => self.sign_in().start().await?,
@@ -302,7 +308,10 @@ impl Client {
             match current.send_code(&email).await {
                 Ok(()) => return Ok((current, email)),
                 // The address was refused (400, 422): the attempt stays open, ask again.
-                Err(e) if matches!(e.status(), Some(400 | 422)) => refused = Some(e),
+                Err(e) if matches!(e.status(), Some(400 | 422)) => {
+                    refused = Some(e);
+                    refused_address = Some(email);
+                }
                 Err(e) => return Err(e),
             }
             attempt = Some(current);

@@ -219,6 +219,32 @@ async fn a_huge_error_is_bounded_and_shared_by_every_listener() {
 }
 
 #[tokio::test]
+async fn a_message_at_the_bound_is_not_marked_cut_when_only_details_were_dropped() {
+    let server = MockServer::start_async().await;
+    let whole = "x".repeat(ApiError::MAX_MESSAGE_CHARS);
+    let details = json!({"blob": "y".repeat(100_000)});
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/app/setup/verifications/v1");
+            then.status(404)
+                .json_body(json!({"code": "NOT_FOUND", "message": whole, "details": details}));
+        })
+        .await;
+    let err = client_of(&server, quick(Duration::from_secs(1)))
+        .verification("v1")
+        .get()
+        .await
+        .expect_err("404");
+    let api = err.api_error().expect("the API's error");
+    assert!(api.truncated, "the details were dropped");
+    assert_eq!(api.message, whole, "the message is whole");
+    assert!(
+        !err.to_string().contains("(cut)"),
+        "the message was not cut"
+    );
+}
+
+#[tokio::test]
 async fn a_small_error_is_kept_whole() {
     let server = MockServer::start_async().await;
     server

@@ -175,6 +175,8 @@ async fn signed_out(answer: Value) -> MockServer {
                 "message": "email is not an address"
             }));
         })
+        .await
+        .up_to_n_times_async(1)
         .await;
     server
         .mock_async(|when, then| {
@@ -307,6 +309,25 @@ async fn a_refused_or_empty_address_is_asked_again_in_the_same_attempt() {
     assert!(refusals[1].contains("VALIDATION_ERROR"), "{refusals:?}");
     // The server's start answers once (see `signed_out`): the refused address kept the
     // attempt.
+}
+
+#[tokio::test]
+async fn the_same_refused_address_again_ends_with_its_refusal() {
+    // A UI that gives the same address whatever the refusal: five mails to one address
+    // the server already refused.
+    let server = signed_out(signed_in_body("ready")).await;
+    let mut ui = Script {
+        email: Some("you at example.com"),
+        codes: vec![CODE],
+        ..Script::default()
+    };
+    let asked = Arc::clone(&ui.asked);
+    let err = tokenless(&server)
+        .set_up(&mut ui)
+        .await
+        .expect_err("refused");
+    assert_eq!(err.code(), Some("VALIDATION_ERROR"), "{err:?}");
+    assert_eq!(*asked.lock().expect("lock"), ["email", "email again"]);
 }
 
 #[tokio::test]
@@ -445,11 +466,13 @@ async fn a_ui_that_gives_no_email_or_no_code_stops_cleanly() {
     );
     assert_eq!(start.calls_async().await, 0);
 
-    // Only empty emails: refused before the attempt starts, five times, then the last refusal.
+    // Only empty emails: refused before the attempt starts, asked five times in all, then the
+    // last refusal.
     let mut empty = Script {
         email: Some(" "),
         ..Script::default()
     };
+    let asked = Arc::clone(&empty.asked);
     let err = tokenless(&server)
         .set_up(&mut empty)
         .await
@@ -459,6 +482,7 @@ async fn a_ui_that_gives_no_email_or_no_code_stops_cleanly() {
         "{err:?}"
     );
     assert_eq!(start.calls_async().await, 0);
+    assert_eq!(asked.lock().expect("lock").len(), 5, "asked five times");
 
     // No code: stops after the code was mailed.
     let server = signed_out(signed_in_body("ready")).await;
