@@ -429,6 +429,8 @@ impl World {
     /// Signed in as `user_id`: the session moves to the state set for after sign-in.
     pub fn signed_in(&mut self, user_id: String) {
         self.user_id = Some(user_id);
+        // A new sign-in is a new device: the verification of the one before is not its own.
+        self.latest = None;
         let next = self.sign_in.state_after;
         self.set_session_state(next);
     }

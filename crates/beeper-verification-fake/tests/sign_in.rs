@@ -293,6 +293,40 @@ async fn a_fake_started_signed_out_refuses_its_token_until_sign_in() {
 }
 
 #[tokio::test]
+async fn a_new_sign_in_does_not_show_the_verification_of_the_device_before() {
+    // Signed out by hand and in again, the session still showed the verification of the
+    // device before, as if the new one had it.
+    let server = FakeServer::builder()
+        .token(TOKEN)
+        .account(KNOWN)
+        .start()
+        .await
+        .expect("starts");
+    server.peer().request();
+    let (status, before) = with_token(&server, reqwest::Method::GET, "/v1/app/setup").await;
+    assert_eq!(status, 200, "{before}");
+    assert!(before["verification"].is_object(), "{before}");
+
+    server.set_session_state(FakeSessionState::NeedsLogin);
+    let id = start(&server).await;
+    let code = mail(&server, &id, KNOWN).await;
+    let (status, signed_in) = answer(&server, &id, &code).await;
+    assert_eq!(status, 200, "{signed_in}");
+    assert!(
+        signed_in["session"]
+            .get("verification")
+            .is_none_or(Value::is_null),
+        "{signed_in}"
+    );
+    let (status, after) = with_token(&server, reqwest::Method::GET, "/v1/app/setup").await;
+    assert_eq!(status, 200, "{after}");
+    assert!(
+        after.get("verification").is_none_or(Value::is_null),
+        "{after}"
+    );
+}
+
+#[tokio::test]
 async fn a_state_set_by_hand_other_than_needs_login_counts_as_signed_in() {
     let server = signed_out().start().await.expect("starts");
     assert_eq!(with_token(&server, reqwest::Method::GET, LIST).await.0, 401);
