@@ -8,10 +8,10 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use beeper_verification::{
-    AccessToken, Client, Error, RecoveryKey, Registration, Sas, SasAnswer, Session, SessionState,
-    SetupUi, SignInCode, SignedIn, TermsAccepted, VerifyChoice,
+    AccessToken, Error, RecoveryKey, Registration, Sas, SasAnswer, Session, SessionState, SetupUi,
+    SignInCode, SignedIn, TermsAccepted, VerifyChoice,
 };
-use common::{TOKEN, fixture};
+use common::{TOKEN, session_in, tokenless};
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use serde_json::{Value, json};
@@ -23,23 +23,8 @@ const LEAD: &str = "lead-9a7e-secret";
 const NEW_TOKEN: &str = "n3w-acc3ss-t0ken";
 const KEY: &str = "EsTc 9bD2 Ab7x Qw3e";
 
-fn session(state: &str) -> Value {
-    let mut session = fixture()["session"].clone();
-    session["state"] = json!(state);
-    session.as_object_mut().map(|s| s.remove("verification"));
-    session
-}
-
 fn signed_in_body(state: &str) -> Value {
-    json!({
-        "matrix": {
-            "accessToken": NEW_TOKEN,
-            "deviceID": "DEV1",
-            "homeserver": "https://matrix.beeper.com",
-            "userID": "@you:beeper.com"
-        },
-        "session": session(state)
-    })
+    common::signed_in_body(NEW_TOKEN, state)
 }
 
 /// What the scripted UI answers, and what it was asked (and, for the token, given).
@@ -144,7 +129,7 @@ async fn signed_out(answer: Value) -> MockServer {
             when.method(GET)
                 .path("/v1/app/setup")
                 .header_missing("authorization");
-            then.status(200).json_body(session("needs-login"));
+            then.status(200).json_body(session_in("needs-login"));
         })
         .await;
     // One attempt a run: a second start finds no mock (404), and the run fails.
@@ -205,17 +190,10 @@ async fn signed_out(answer: Value) -> MockServer {
                 .header("authorization", format!("Bearer {NEW_TOKEN}"))
                 .json_body(json!({"recoveryKey": KEY}));
             then.status(200)
-                .json_body(json!({"session": session("ready")}));
+                .json_body(json!({"session": session_in("ready")}));
         })
         .await;
     server
-}
-
-fn tokenless(server: &MockServer) -> Client {
-    Client::builder()
-        .base_url(server.base_url())
-        .build()
-        .expect("a client without a token")
 }
 
 fn assert_no_secret(texts: &[String]) {
@@ -447,7 +425,7 @@ async fn a_ui_that_gives_no_email_or_no_code_stops_cleanly() {
     server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/app/setup");
-            then.status(200).json_body(session("needs-login"));
+            then.status(200).json_body(session_in("needs-login"));
         })
         .await;
     let start = server
@@ -508,7 +486,7 @@ async fn a_device_past_sign_in_skips_it() {
             when.method(GET)
                 .path("/v1/app/setup")
                 .header("authorization", format!("Bearer {TOKEN}"));
-            then.status(200).json_body(session("needs-secrets"));
+            then.status(200).json_body(session_in("needs-secrets"));
         })
         .await;
     let start = server
@@ -523,7 +501,7 @@ async fn a_device_past_sign_in_skips_it() {
                 .path("/v1/app/setup/verification/recovery-key")
                 .header("authorization", format!("Bearer {TOKEN}"));
             then.status(200)
-                .json_body(json!({"session": session("ready")}));
+                .json_body(json!({"session": session_in("ready")}));
         })
         .await;
     let mut ui = Script {

@@ -6,9 +6,9 @@
 mod common;
 
 use beeper_verification::{
-    Client, Error, SessionState, SignInCode, SignInMethod, SignInOutcome, SignedIn, TermsAccepted,
+    Error, SessionState, SignInCode, SignInMethod, SignInOutcome, SignedIn, TermsAccepted,
 };
-use common::{Logs, TOKEN, client, fixture};
+use common::{Logs, TOKEN, client, session_in, tokenless};
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use serde_json::{Value, json};
@@ -19,22 +19,8 @@ const CODE: &str = "C0DE-482913";
 const LEAD: &str = "lead-9a7e-secret";
 const NEW_TOKEN: &str = "n3w-acc3ss-t0ken";
 
-fn session(state: &str) -> Value {
-    let mut session = fixture()["session"].clone();
-    session["state"] = json!(state);
-    session
-}
-
 fn signed_in_body(state: &str) -> Value {
-    json!({
-        "matrix": {
-            "accessToken": NEW_TOKEN,
-            "deviceID": "DEV1",
-            "homeserver": "https://matrix.beeper.com",
-            "userID": "@you:beeper.com"
-        },
-        "session": session(state)
-    })
+    common::signed_in_body(NEW_TOKEN, state)
 }
 
 fn registration_body() -> Value {
@@ -50,13 +36,6 @@ fn registration_body() -> Value {
         "setupRequestID": "req-after-code",
         "usernameSuggestions": ["you", "you2"]
     })
-}
-
-fn tokenless(server: &MockServer) -> Client {
-    Client::builder()
-        .base_url(server.base_url())
-        .build()
-        .expect("a client without a token")
 }
 
 /// `start` and `email` answered as the API does, with no token required or allowed.
@@ -196,7 +175,7 @@ async fn public_calls_never_carry_the_token_and_the_session_carries_it_when_ther
             when.method(GET)
                 .path("/v1/app/setup")
                 .header("authorization", format!("Bearer {TOKEN}"));
-            then.status(200).json_body(session("ready"));
+            then.status(200).json_body(session_in("ready"));
         })
         .await;
     let without_token = server
@@ -204,7 +183,7 @@ async fn public_calls_never_carry_the_token_and_the_session_carries_it_when_ther
             when.method(GET)
                 .path("/v1/app/setup")
                 .header_missing("authorization");
-            then.status(200).json_body(session("needs-login"));
+            then.status(200).json_body(session_in("needs-login"));
         })
         .await;
     let bearer = server
@@ -437,7 +416,7 @@ async fn an_answer_that_is_neither_shape_is_an_invalid_response_that_quotes_noth
     let bodies = [
         not_required,
         json!({"leadToken": LEAD, "matrix": {"accessToken": NEW_TOKEN}}),
-        json!({"session": session("ready"), "note": NEW_TOKEN}),
+        json!({"session": session_in("ready"), "note": NEW_TOKEN}),
         empty_token,
         broken_token,
         huge_token,

@@ -54,6 +54,38 @@ pub fn fixture_about(id: &str) -> Value {
     body
 }
 
+/// A client of `server` without a token, for the public calls (sign-in, a signed-out session).
+pub fn tokenless(server: &MockServer) -> Client {
+    Client::builder()
+        .base_url(server.base_url())
+        .build()
+        .expect("a client without a token")
+}
+
+/// The example session in `state`, with no verification.
+pub fn session_in(state: &str) -> Value {
+    let mut session = fixture()["session"].clone();
+    session["state"] = Value::from(state);
+    if let Some(session) = session.as_object_mut() {
+        session.remove("verification");
+    }
+    session
+}
+
+/// The answer of a sign-in (or a registration) that gives `token`, with the session in
+/// `state` after it.
+pub fn signed_in_body(token: &str, state: &str) -> Value {
+    serde_json::json!({
+        "matrix": {
+            "accessToken": token,
+            "deviceID": "DEV1",
+            "homeserver": "https://matrix.beeper.com",
+            "userID": "@you:beeper.com"
+        },
+        "session": session_in(state)
+    })
+}
+
 /// Everything the crate logs at every level on this thread while the capture guard lives.
 ///
 /// One global subscriber serves the whole test binary and routes each line to the capture of
