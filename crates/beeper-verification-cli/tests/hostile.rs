@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use beeper_verification_fake::{FakeServer, PeerMethod};
-use common::{Run, TempDir, auto_fake, command, finish, run_with_input};
+use common::{Run, TempDir, auto_fake, command, finish, press_ctrl_c, run_with_input};
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use serde_json::{Value, json};
@@ -293,13 +293,7 @@ async fn interrupt_after(
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let pid = child.id().expect("running").to_string();
-    let killed = tokio::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .await
-        .expect("kill runs");
-    assert!(killed.success());
+    press_ctrl_c(&child).await;
     let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
         .await
         .expect("it ends")
@@ -350,13 +344,7 @@ async fn ctrl_c_during_wait_ends_the_line_and_exits_130() {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let pid = child.id().expect("running").to_string();
-    let killed = tokio::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .await
-        .expect("kill runs");
-    assert!(killed.success());
+    press_ctrl_c(&child).await;
     let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
         .await
         .expect("it ends")
@@ -576,16 +564,6 @@ async fn read_until<R: tokio::io::AsyncBufRead + Unpin>(
             other => panic!("no {marker:?} before {other:?}: {seen}"),
         }
     }
-}
-
-async fn press_ctrl_c(child: &tokio::process::Child) {
-    let pid = child.id().expect("running").to_string();
-    let killed = tokio::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .await
-        .expect("kill runs");
-    assert!(killed.success());
 }
 
 /// `verify` against a fake that stops answering (every response delayed by a minute) once the

@@ -606,13 +606,7 @@ async fn interrupt_setup(
     assert!(printed().contains(marker), "no {marker:?}: {}", printed());
     // Give the program a moment to wait where the marker says.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let pid = child.id().expect("running").to_string();
-    let killed = tokio::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .await
-        .expect("kill runs");
-    assert!(killed.success());
+    common::press_ctrl_c(&child).await;
     let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
         .await
         .expect("it ends")
