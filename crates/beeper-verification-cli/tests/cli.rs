@@ -1064,3 +1064,85 @@ async fn usage_lines_name_the_program_as_it_was_run() {
         "{refused:?}"
     );
 }
+
+/// A line of the demo with what changes from run to run (the fake's port, the mailed code,
+/// the emoji and the decimals) replaced by a placeholder.
+fn demo_line_shape(line: &str) -> String {
+    let line = line.trim_end();
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let all_digits = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit());
+    if words.len() == 3 && words.iter().all(|w| w.len() == 4 && all_digits(w)) {
+        return "DECIMALS".to_owned();
+    }
+    if line.starts_with("  ") && words.len() >= 3 && words[0].len() == 1 && all_digits(words[0]) {
+        return "EMOJI ROW".to_owned();
+    }
+    let mut shaped = line.to_owned();
+    for prefix in ["http://127.0.0.1:", "sign-in code is "] {
+        if let Some(at) = shaped.find(prefix) {
+            let start = at + prefix.len();
+            let end = shaped[start..]
+                .find(|c: char| !c.is_ascii_digit())
+                .map_or(shaped.len(), |n| start + n);
+            shaped.replace_range(start..end, "N");
+        }
+    }
+    shaped
+}
+
+/// The root README's demo transcript is what `cargo run -p beeper-verification-cli -- demo`
+/// prints, line for line (but for what changes from run to run), and it shows `setup`: it is
+/// the first thing a newcomer runs and reads. The workspace's README is not in this crate's
+/// package: run from the unpacked package, the test says so and passes.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_readme_shows_the_demo_as_it_runs() {
+    const RUN: &str = "$ cargo run -p beeper-verification-cli -- demo";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let Ok(readme) = std::fs::read_to_string(&path) else {
+        eprintln!("skipped: no workspace README (run from the crate's package)");
+        return;
+    };
+    let shown: Vec<String> = readme
+        .split_once(&format!("{RUN}\n"))
+        .and_then(|(_, rest)| rest.split_once("\n```"))
+        .map(|(transcript, _)| transcript)
+        .expect("the README shows the demo's transcript")
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(demo_line_shape)
+        .collect();
+    assert!(
+        shown.iter().any(|line| line.contains("-- setup`")),
+        "the first screen shows setup"
+    );
+
+    // As cargo runs it: cargo sets CARGO and the package's name for the program.
+    let mut command = common::command(&["demo"]);
+    command
+        .env("CARGO", "cargo")
+        .env("CARGO_PKG_NAME", "beeper-verification-cli");
+    let demo = common::finish(command, "y\n").await;
+    assert_eq!(demo.code, 0, "{demo:?}");
+    // Standard output and error reach a terminal interleaved: compare what each holds.
+    let printed: Vec<String> = demo
+        .stdout
+        .lines()
+        .chain(demo.stderr.lines())
+        .filter(|line| !line.trim().is_empty())
+        .map(demo_line_shape)
+        .collect();
+    for line in &shown {
+        assert!(
+            printed.contains(line),
+            "the README shows {line:?}, which the demo does not print:\n{}\n{}",
+            demo.stdout,
+            demo.stderr
+        );
+    }
+    for line in &printed {
+        assert!(
+            shown.contains(line),
+            "the demo prints {line:?}, which the README does not show"
+        );
+    }
+}
